@@ -1,0 +1,1 @@
+"""ketacare: software that runs a ketamine therapy clinic."""

@@ -1,0 +1,48 @@
+"""The `ketacare` command.
+
+Each area registers its own sub-commands (``register(subparsers)``) so that pure commands
+(scoring, screening, dosing, pharmacokinetics) never start Django, and Django commands
+(serve, seed, audit, token) set it up only when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Modules with a ``register(subparsers)`` function. Registration must stay cheap: heavy
+#: imports (numpy, Django) happen inside the command handlers.
+COMMAND_MODULES: tuple[str, ...] = (
+    "ketacare.server_cli",
+)
+
+
+class CommandError(Exception):
+    """A user error: printed without a traceback, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ketacare", description="Run and inspect a ketacare clinic."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status = args.handler(args)
+    except CommandError as exc:
+        print(f"ketacare {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return int(status or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
