@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .permissions import ROLE_PERMISSIONS
+
+
+def membership(request: HttpRequest) -> dict[str, Any]:
+    current = getattr(request, "membership", None)
+    perms = ROLE_PERMISSIONS.get(current.role, frozenset()) if current is not None else frozenset()
+    return {"membership": current, "kc_perms": {p.value.replace(".", "_") for p in perms}}

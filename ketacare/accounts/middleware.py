@@ -1,0 +1,118 @@
+"""Per-request account state: session time-outs, the selected clinic, the second factor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from ketacare.audit import services as audit
+
+from . import session
+from .actor import actor_from_request
+from .models import Membership
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+# Paths that never need a clinic, a second factor or a session check.
+_OPEN_PREFIXES = ("/healthz", "/static/")
+
+
+def _is_open(path: str) -> bool:
+    return path.startswith(_OPEN_PREFIXES)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class SessionTimeoutMiddleware:
+    """End a session after 30 minutes idle or 12 hours in all (NIST SP 800-63B AAL2)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and not _is_open(request.path):
+            now = timezone.now().timestamp()
+            login_at = request.session.get(session.LOGIN_AT, 0)
+            seen_at = request.session.get(session.SEEN_AT, 0)
+            idle = now - seen_at > settings.KETACARE_SESSION_IDLE_SECONDS
+            too_old = now - login_at > settings.KETACARE_SESSION_ABSOLUTE_SECONDS
+            if idle or too_old:
+                audit.record_standalone(
+                    actor_from_request(request), "auth.session_expired",
+                    data={"reason": "idle" if idle else "absolute"},
+                )
+                logout(request)
+                if _wants_json(request):
+                    return JsonResponse({"detail": "session expired"}, status=401)
+                return redirect(f"{reverse('accounts:login')}?expired=1")
+            # Write the session at most once a minute, not on every request.
+            if now - seen_at > 60:
+                request.session[session.SEEN_AT] = now
+        return self.get_response(request)
+
+
+class ClinicMiddleware:
+    """Attach the membership of the selected clinic (or the user's only one)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = None  # type: ignore[attr-defined]
+        if request.user.is_authenticated and not _is_open(request.path):
+            memberships = Membership.objects.select_related("clinic", "user").filter(
+                user=request.user, is_active=True
+            )
+            chosen = request.session.get(session.CLINIC_ID)
+            membership = None
+            if chosen is not None:
+                membership = memberships.filter(clinic_id=chosen).first()
+            if membership is None:
+                membership = memberships.order_by("created_at", "id").first()
+            request.membership = membership  # type: ignore[attr-defined]
+            if membership is not None:
+                timezone.activate(membership.clinic.tz)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+class MfaMiddleware:
+    """Ask for the second factor after the password; make staff enrol one where required."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and not _is_open(request.path):
+            if request.path.startswith(("/accounts/mfa/", "/accounts/logout/")):
+                return self.get_response(request)
+            from .services import has_confirmed_totp
+
+            mfa_ok = request.session.get(session.MFA_OK, False)
+            target = None
+            if not mfa_ok and has_confirmed_totp(request.user):  # type: ignore[arg-type]
+                target = "accounts:mfa_verify"
+            elif not mfa_ok and _must_enrol(request):
+                target = "accounts:mfa_enrol"
+            if target is not None:
+                if _wants_json(request):
+                    return JsonResponse({"detail": "second factor required"}, status=401)
+                return redirect(target)
+        return self.get_response(request)
+
+
+def _must_enrol(request: HttpRequest) -> bool:
+    membership = getattr(request, "membership", None)
+    return bool(
+        settings.KETACARE_REQUIRE_MFA and membership is not None and membership.is_staff_role
+    )

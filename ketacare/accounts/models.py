@@ -1,0 +1,140 @@
+"""Clinics, people who log in, their roles in each clinic, API tokens and second factors."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone name (e.g. America/New_York)")
+
+
+class Clinic(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    address_line = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, default="US")
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    # Overrides of the clinical core's clinic settings (thresholds); validated by it on save.
+    clinical_settings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class UserManager(BaseUserManager["User"]):
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        user = self.model(email=normalize_email(email), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared case-insensitively, so they are stored lower-cased."""
+    return email.strip().lower()
+
+
+class User(AbstractBaseUser):
+    """A person who logs in. Roles live on Membership, per clinic."""
+
+    email = models.EmailField(max_length=254)
+    full_name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    PRESCRIBER = "prescriber", "Prescriber"
+    NURSE = "nurse", "Nurse"
+    FRONT_DESK = "front_desk", "Front desk"
+    PATIENT = "patient", "Patient"
+
+
+STAFF_ROLES = frozenset({Role.OWNER, Role.PRESCRIBER, Role.NURSE, Role.FRONT_DESK})
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="membership_one_per_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.email} ({self.get_role_display()} at {self.clinic.slug})"
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class ApiToken(models.Model):
+    """A bearer token for programs. Only a SHA-256 of the secret is stored."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+
+class TotpDevice(models.Model):
+    """A TOTP (RFC 6238) second factor; ``last_step`` refuses a replayed code."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class LoginFailure(models.Model):
+    """One failed login, keyed by a keyed hash of the email or the client address."""
+
+    key = models.CharField(max_length=64)
+    failed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "failed_at"])]

@@ -1,0 +1,25 @@
+"""What the session remembers about a login: when it began, when it was last used, whether the
+second factor was passed and which clinic is selected."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+LOGIN_AT = "kc_login_at"
+SEEN_AT = "kc_seen_at"
+MFA_OK = "kc_mfa_ok"
+CLINIC_ID = "kc_clinic_id"
+
+
+def start(request: HttpRequest, *, mfa_ok: bool) -> None:
+    now = timezone.now().timestamp()
+    request.session[LOGIN_AT] = now
+    request.session[SEEN_AT] = now
+    request.session[MFA_OK] = mfa_ok
+
+
+def mark_mfa_passed(request: HttpRequest) -> None:
+    # A new session key when the login becomes complete (ASVS 5.0 7.2.4).
+    request.session.cycle_key()
+    request.session[MFA_OK] = True

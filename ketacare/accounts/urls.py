@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    path("mfa/enrol/", views.mfa_enrol, name="mfa_enrol"),
+    path("clinic/", views.clinic_switch, name="clinic_switch"),
+]

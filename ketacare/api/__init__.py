@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1/: authentication, RFC 7807 errors, and the routers."""

@@ -1,0 +1,29 @@
+"""Who is calling the API: a bearer token (programs) or the browser session (pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from ketacare.accounts.services import token_authenticate
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        membership = token_authenticate(token)
+        if membership is None:
+            return None
+        request.user = membership.user
+        request.membership = membership  # type: ignore[attr-defined]
+        return membership
+
+
+class BrowserSession(SessionAuth):
+    """The logged-in page user, with the clinic the session selected (CSRF checked)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.user.is_authenticated and getattr(request, "membership", None) is not None:
+            return request.membership  # type: ignore[attr-defined]
+        return None

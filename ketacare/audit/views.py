@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from ketacare.accounts.actor import actor_from_request
+from ketacare.accounts.permissions import Perm, require_perm
+from ketacare.lib.errors import FieldErrors
+
+from .actions import ACTIONS
+from .queries import AuditFilter, audit_report
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AuditFilterForm(forms.Form):
+    patient = forms.CharField(required=False, max_length=32, label="Patient MRN")
+    user = forms.CharField(required=False, max_length=254, label="User email")
+    date_from = forms.DateField(required=False, widget=DateInput, label="From (clinic date)")
+    date_to = forms.DateField(required=False, widget=DateInput, label="To (clinic date)")
+    page = forms.IntegerField(required=False, min_value=1)
+
+
+@login_required
+@require_safe
+def audit_log(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    require_perm(actor.membership, Perm.AUDIT_READ)
+    form = AuditFilterForm(request.GET or None)
+    page = None
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        try:
+            page = audit_report(actor, AuditFilter(
+                patient=data.get("patient") or "", user=data.get("user") or "",
+                date_from=data.get("date_from"), date_to=data.get("date_to"),
+                page=data.get("page") or 1,
+            ))
+        except FieldErrors as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name, message)
+    return render(request, "audit/log.html", {"form": form, "page": page, "actions": ACTIONS},
+                  status=200 if page is not None else 400)

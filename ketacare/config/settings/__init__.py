@@ -1,0 +1,1 @@
+"""Settings modules: ``base`` (local use and the demo), ``test``, ``production``."""

@@ -1,0 +1,176 @@
+"""Settings for local use and the demo clinic; every value can be set from the environment.
+
+``production`` hardens these; ``test`` speeds them up. Nothing lives only in production, so
+what runs in tests is what runs in a clinic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from ketacare.lib.env import env_bool, env_int, env_list, env_secret, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = PACKAGE_DIR.parent
+VAR_DIR = Path(env_str("KETACARE_VAR_DIR", str(PROJECT_DIR / "var")))
+
+# A fixed development key keeps sessions across restarts of the demo; production refuses it.
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY", "insecure-ketacare-development-key-not-for-production")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+KETACARE_ENVIRONMENT = env_str("KETACARE_ENVIRONMENT", "development")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ketacare.web",
+    "ketacare.accounts",
+    "ketacare.audit",
+    "ketacare.patients",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ketacare.web.middleware.RequestIdMiddleware",
+    "ketacare.web.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ketacare.accounts.middleware.SessionTimeoutMiddleware",
+    "ketacare.accounts.middleware.ClinicMiddleware",
+    "ketacare.accounts.middleware.MfaMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ketacare.config.urls"
+WSGI_APPLICATION = "ketacare.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ketacare.accounts.context_processors.membership",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    url = env_str("DATABASE_URL")
+    if url:
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+        config["CONN_HEALTH_CHECKS"] = True
+        # Fail fast rather than hang a worker when the database is unreachable.
+        config.setdefault("OPTIONS", {})
+        options = config["OPTIONS"]
+        assert isinstance(options, dict)
+        options.setdefault("connect_timeout", 5)
+        return config
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(VAR_DIR / "ketacare.sqlite3"),
+        "OPTIONS": {
+            # WAL lets readers run beside the writer; FULL keeps acknowledged writes on power
+            # loss; IMMEDIATE takes the write lock at BEGIN so the audit hash chain and
+            # version checks never interleave.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 5,
+        },
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["ketacare.accounts.backends.EmailBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # ASVS 5.0 6.2.1: at least 8 characters (12 here); no composition rules (6.2.5).
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    # ASVS 5.0 6.2.4: refuse common passwords.
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sessions: NIST SP 800-63B AAL2 reauthentication, 30 minutes idle and 12 hours absolute
+# (reference/reliability.md, HIPAA 164.312(a)(2)(iii)).
+KETACARE_SESSION_IDLE_SECONDS = env_int("KETACARE_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+KETACARE_SESSION_ABSOLUTE_SECONDS = env_int(
+    "KETACARE_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60, minimum=60
+)
+SESSION_COOKIE_AGE = KETACARE_SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Staff must enrol TOTP at first login in production; the demo turns it off.
+KETACARE_REQUIRE_MFA = env_bool("KETACARE_REQUIRE_MFA", False)
+KETACARE_MFA_ISSUER = env_str("KETACARE_MFA_ISSUER", "ketacare")
+
+# Login throttling (NIST SP 800-63B 5.2.2: at most 100 consecutive failures per account;
+# these limits are far below it and temporary, so an attacker cannot lock a user out for long).
+KETACARE_LOGIN_FAILURES_PER_EMAIL = env_int("KETACARE_LOGIN_FAILURES_PER_EMAIL", 10, minimum=1)
+KETACARE_LOGIN_FAILURES_PER_IP = env_int("KETACARE_LOGIN_FAILURES_PER_IP", 50, minimum=1)
+KETACARE_LOGIN_WINDOW_SECONDS = env_int("KETACARE_LOGIN_WINDOW_SECONDS", 15 * 60, minimum=60)
+
+# The audit hash chain is keyed so that rows inserted out of band cannot be given a valid
+# hash without the key. Changing the key needs a re-anchoring, so it is its own setting.
+KETACARE_AUDIT_KEY = env_secret("KETACARE_AUDIT_KEY", SECRET_KEY)
+
+# Number of proxies in front of the app whose X-Forwarded-For may be trusted for the
+# client IP written to the audit log (0: use REMOTE_ADDR).
+KETACARE_TRUSTED_PROXY_COUNT = env_int("KETACARE_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Served by WhiteNoise straight from the app directories, so the demo needs no collectstatic.
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("KETACARE_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,97 @@
+"""/api/v1/patients: list and search, read, register, edit, and the chart's sections."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from ketacare.accounts.actor import actor_from_request
+
+from . import queries, services
+from .parts import PARTS
+from .schemas import PART_IN, PART_OUT, PART_PATCH, PatientIn, PatientOut, PatientPage, PatientPatch
+
+router = Router(tags=["patients"])
+
+
+class SearchQuery(Schema):
+    q: str = Field("", max_length=200, description="Name words, an MRN prefix or a date of birth")
+    sort: str = Field("name", description=f"One of: {', '.join(queries.SORTS)}")
+    status: str = Field("active", description="active, inactive or all")
+    page: int = 1
+    page_size: int = 25
+
+
+def _chart_out(chart: queries.Chart) -> dict[str, Any]:
+    patient = chart.patient
+    body: dict[str, Any] = {name: getattr(patient, name) for name in PatientOut.model_fields
+                            if hasattr(patient, name)}
+    for key in PARTS:
+        section = chart.section(key)
+        body[key] = section.rows if section is not None else None
+    return body
+
+
+@router.get("", response=PatientPage, summary="List or search patients")
+def list_patients(request: HttpRequest, filters: Query[SearchQuery]) -> dict[str, Any]:
+    page = queries.search_patients(actor_from_request(request), queries.SearchParams(**filters.dict()))
+    return {
+        "count": page.paginator.count, "page": page.number,
+        "page_size": page.paginator.per_page, "pages": page.paginator.num_pages,
+        "results": list(page.object_list),
+    }
+
+
+@router.post("", response={201: PatientOut}, summary="Register a patient")
+def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, dict[str, Any]]:
+    actor = actor_from_request(request)
+    saved = services.patient_create(actor, data=payload.model_dump())
+    return 201, _chart_out(queries.open_chart(actor, saved.obj.pk))
+
+
+@router.get("/{patient_id}", response=PatientOut, summary="Read a patient's record")
+def read_patient(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
+    return _chart_out(queries.open_chart(actor_from_request(request), patient_id))
+
+
+@router.patch("/{patient_id}", response=PatientOut,
+              summary="Edit a patient's details (409 if `version` is stale)")
+def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch) -> dict[str, Any]:
+    actor = actor_from_request(request)
+    data = payload.model_dump(exclude_unset=True)
+    version, reason = data.pop("version"), data.pop("reason", "")
+    services.patient_update(actor, patient_id, data=data, expected_version=version, reason=reason)
+    return _chart_out(queries.open_chart(actor, patient_id))
+
+
+def _add_part_routes(key: str) -> None:
+    spec = PARTS[key]
+    part_in, part_patch, part_out = PART_IN[key], PART_PATCH[key], PART_OUT[key]
+
+    def create(request: HttpRequest, patient_id: UUID, payload: part_in) -> tuple[int, Any]:  # type: ignore[valid-type]
+        saved = services.part_create(actor_from_request(request), patient_id, key,
+                                     data=payload.model_dump())  # type: ignore[attr-defined]
+        return 201, saved.obj
+
+    def update(request: HttpRequest, patient_id: UUID, part_id: int, payload: part_patch) -> Any:  # type: ignore[valid-type]
+        data = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        version, reason = data.pop("version"), data.pop("reason", "")
+        return services.part_update(actor_from_request(request), patient_id, key, part_id,
+                                    data=data, expected_version=version, reason=reason).obj
+
+    router.add_api_operation(
+        f"/{{patient_id}}/{key}", ["POST"], create, response={201: part_out},
+        summary=f"Add a {spec.singular}", operation_id=f"create_{key}",
+    )
+    router.add_api_operation(
+        f"/{{patient_id}}/{key}/{{part_id}}", ["PATCH"], update, response=part_out,
+        summary=f"Edit a {spec.singular} (409 if `version` is stale)", operation_id=f"update_{key}",
+    )
+
+
+for _key in PARTS:
+    _add_part_routes(_key)

@@ -1,0 +1,55 @@
+"""HTML forms. They parse and render; the rules live in ``patients.validation``."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django import forms
+
+from .models import Patient
+from .parts import PARTS
+from .queries import SORTS, STATUSES
+from .services import PATIENT_FIELDS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _form_class(model: type, fields: tuple[str, ...], name: str) -> type[forms.Form]:
+    """A plain form with the model's field types, labels and choices (no model validation)."""
+    declared = forms.fields_for_model(
+        model, fields=list(fields), widgets={f: DateInput() for f in fields if _is_date(model, f)}
+    )
+    return type(name, (forms.Form,), dict(declared))
+
+
+def _is_date(model: type, name: str) -> bool:
+    from django.db import models
+
+    return isinstance(model._meta.get_field(name), models.DateField)  # type: ignore[attr-defined]
+
+
+@cache
+def patient_form_class() -> type[forms.Form]:
+    return _form_class(Patient, PATIENT_FIELDS, "PatientForm")
+
+
+@cache
+def part_form_class(key: str) -> type[forms.Form]:
+    spec = PARTS[key]
+    return _form_class(spec.model, spec.fields, f"{spec.model.__name__}Form")
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        required=False, max_length=500, label="Reason for the change (optional)",
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Name, MRN or date of birth")
+    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
+    status = forms.ChoiceField(required=False, choices=[(s, s.title()) for s in STATUSES])
+    page = forms.IntegerField(required=False, min_value=1)

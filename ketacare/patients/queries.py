@@ -1,0 +1,176 @@
+"""Reads of patient data. Each one is audited, since reading a chart is an access to PHI."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from ketacare.accounts.actor import Actor
+from ketacare.accounts.permissions import Perm, get_patient_for_user, has_perm, require_perm, visible_patients
+from ketacare.audit import services as audit
+from ketacare.lib.errors import FieldErrors
+
+from .models import BodyMeasurement, Patient, search_key
+from .parts import PARTS, PartSpec
+
+# Sort keys a caller may ask for; anything else is refused, never passed to the database.
+SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("family_name", "given_name", "mrn"),
+    "-name": ("-family_name", "-given_name", "-mrn"),
+    "mrn": ("mrn",),
+    "-mrn": ("-mrn",),
+    "date_of_birth": ("date_of_birth", "family_name"),
+    "-date_of_birth": ("-date_of_birth", "family_name"),
+    "created": ("created_at", "mrn"),
+    "-created": ("-created_at", "-mrn"),
+}
+STATUSES = ("active", "inactive", "all")
+PAGE_SIZE_MAX = 100
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+_MRN_LIKE = re.compile(r"^(?=.*\d)[A-Za-z0-9-]{2,32}$")
+
+
+def _parse_date(text: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    return None
+
+
+def _matching(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
+    """Match a date of birth, an MRN prefix, or every word of the name (accents ignored)."""
+    q = q.strip()
+    if not q:
+        return patients
+    day = _parse_date(q)
+    if day is not None:
+        return patients.filter(date_of_birth=day)
+    by_name = Q()
+    for word in search_key(q).split():
+        by_name &= Q(name_search__contains=word)
+    if _MRN_LIKE.match(q):
+        return patients.filter(by_name | Q(mrn__istartswith=q))
+    return patients.filter(by_name)
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    sort: str = "name"
+    status: str = "active"
+    page: int = 1
+    page_size: int = 25
+
+    def check(self) -> None:
+        errors = {}
+        if self.sort not in SORTS:
+            errors["sort"] = f"must be one of: {', '.join(SORTS)}"
+        if self.status not in STATUSES:
+            errors["status"] = f"must be one of: {', '.join(STATUSES)}"
+        if not 1 <= self.page_size <= PAGE_SIZE_MAX:
+            errors["page_size"] = f"must be between 1 and {PAGE_SIZE_MAX}"
+        if self.page < 1:
+            errors["page"] = "must be 1 or more"
+        if len(self.q) > 200:
+            errors["q"] = "must be at most 200 characters"
+        if errors:
+            raise FieldErrors(errors)
+
+
+def search_patients(actor: Actor, params: SearchParams) -> Page[Patient]:
+    """One page of the clinic's patients matching the search, in an allowed order."""
+    require_perm(actor.membership, Perm.PATIENT_LIST)
+    params.check()
+    patients = visible_patients(actor.membership)
+    if params.status != "all":
+        patients = patients.filter(is_active=params.status == "active")
+    patients = _matching(patients, params.q).order_by(*SORTS[params.sort])
+    paginator = Paginator(patients, params.page_size)
+    if params.page > max(paginator.num_pages, 1):
+        raise FieldErrors({"page": f"must be between 1 and {max(paginator.num_pages, 1)}"})
+    page = paginator.page(params.page)
+    with transaction.atomic():
+        audit.record(
+            actor, "patient.search",
+            data={"q": params.q, "sort": params.sort, "status": params.status,
+                  "page": params.page, "results": paginator.count,
+                  "shown": [str(p.pk) for p in page.object_list]},
+        )
+    return page
+
+
+@dataclass(frozen=True)
+class Section:
+    spec: PartSpec
+    rows: list[Any]
+    can_edit: bool
+
+
+@dataclass(frozen=True)
+class Chart:
+    patient: Patient
+    sections: list[Section]
+    latest_measurement: BodyMeasurement | None
+    can_edit: bool
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.spec.key == key), None)
+
+
+def open_chart(actor: Actor, patient_id: object) -> Chart:
+    """The patient's chart with every section the actor may read; the read is audited."""
+    patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.PATIENT_READ)
+    sections = []
+    for spec in PARTS.values():
+        if not has_perm(actor.membership, spec.read_perm):
+            continue
+        rows = list(spec.model.objects.filter(patient=patient).order_by(*spec.order_by))  # type: ignore[attr-defined]
+        sections.append(Section(spec, rows, has_perm(actor.membership, spec.edit_perm)))
+    measurements = next((s.rows for s in sections if s.spec.key == "measurements"), [])
+    latest = measurements[0] if measurements else None
+    with transaction.atomic():
+        audit.record(actor, "patient.read", patient_id=patient.pk, target=patient,
+                     data={"sections": [s.spec.key for s in sections]})
+    return Chart(patient, sections, latest, has_perm(actor.membership, Perm.PATIENT_EDIT))
+
+
+def read_part(actor: Actor, patient_id: object, key: str, part_id: object) -> tuple[Patient, Any]:
+    """One row of a chart section, for its edit form (audited as a chart read)."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    spec = PARTS[key]
+    patient = get_patient_for_user(actor.membership, patient_id, perm=spec.edit_perm)
+    try:
+        part = spec.model.objects.get(pk=part_id, patient=patient)  # type: ignore[attr-defined]
+    except (spec.model.DoesNotExist, ValueError, ValidationError):  # type: ignore[attr-defined]
+        raise Http404(f"No such {spec.singular}") from None
+    with transaction.atomic():
+        audit.record(actor, "patient.read", patient_id=patient.pk, target=part,
+                     data={"sections": [key]})
+    return patient, part
+
+
+def patient_for_edit(actor: Actor, patient_id: object, perm: Perm) -> Patient:
+    """A patient for an edit form; loading the form is a read of the record and is audited."""
+    patient = get_patient_for_user(actor.membership, patient_id, perm=perm)
+    with transaction.atomic():
+        audit.record(actor, "patient.read", patient_id=patient.pk, target=patient,
+                     data={"sections": ["details"]})
+    return patient
+
+
+def require(actor: Actor, perm: Perm) -> None:
+    require_perm(actor.membership, perm)
+
+
+def as_dict(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}

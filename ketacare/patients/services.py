@@ -1,0 +1,249 @@
+"""Every change to a patient record: checked, versioned and audited in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from ketacare.accounts.actor import Actor
+from ketacare.accounts.models import User
+from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm
+from ketacare.audit import services as audit
+from ketacare.lib.errors import FieldErrors, StaleVersion
+
+from . import validation
+from .models import Patient
+from .parts import PARTS, PartSpec
+
+PATIENT_FIELDS = (
+    "mrn", "given_name", "middle_name", "family_name", "preferred_name", "date_of_birth",
+    "sex_at_birth", "gender_identity", "pronouns", "email", "phone", "address_line", "city",
+    "region", "postal_code", "preferred_language",
+)
+_MRN_ATTEMPTS = 5
+
+
+@dataclass
+class Saved:
+    """A saved row and the unusual values it holds (accepted, but worth a second look)."""
+
+    obj: Any
+    flags: list[str] = field(default_factory=list)
+
+
+def clinic_today(actor: Actor) -> date:
+    """Today in the clinic's own time zone: "future" means future where the clinic is."""
+    membership = actor.membership
+    if membership is None:
+        return timezone.localdate()
+    return timezone.localdate(timezone=membership.clinic.tz)
+
+
+def _only_known(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    """Refuse names that are not fields of the record instead of ignoring them."""
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise FieldErrors({name: "is not a field of this record" for name in unknown})
+    return dict(data)
+
+
+def _apply(obj: models.Model, values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Set the values and return ``{field: [old, new]}`` for those that changed."""
+    changes: dict[str, list[Any]] = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            changes[name] = [old, new]
+            setattr(obj, name, new)
+    return changes
+
+
+def _full_clean(obj: models.Model, findings: validation.Findings, exclude: list[str]) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for name, message in FieldErrors.from_django(exc).errors.items():
+            findings.refuse(name, message)
+    if findings.errors:
+        raise FieldErrors(findings.errors)
+
+
+def _lock_patient(actor: Actor, patient_id: object, perm: Perm) -> Patient:
+    patient = get_patient_for_user(actor.membership, patient_id, perm=perm)
+    # Re-read under a row lock so the version check and the write are one step.
+    return Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
+
+
+def _check_mrn_free(patient: Patient, findings: validation.Findings) -> None:
+    taken = Patient.objects.filter(clinic_id=patient.clinic_id, mrn=patient.mrn).exclude(pk=patient.pk)
+    if patient.mrn and taken.exists():
+        findings.refuse("mrn", f"{patient.mrn} already belongs to another patient of this clinic")
+
+
+def _next_mrn(clinic_id: int, attempt: int) -> str:
+    last = (
+        Patient.objects.filter(clinic_id=clinic_id, mrn__regex=r"^KC[0-9]{6}$")
+        .order_by("-mrn")
+        .values_list("mrn", flat=True)
+        .first()
+    )
+    number = int(last[2:]) if last else 0
+    return f"KC{number + 1 + attempt:06d}"
+
+
+def patient_create(actor: Actor, *, data: Mapping[str, Any]) -> Saved:
+    """Register a patient in the actor's clinic; a blank MRN gets the next free ``KCnnnnnn``."""
+    require_perm(actor.membership, Perm.PATIENT_CREATE)
+    assert actor.membership is not None
+    values = _only_known(data, PATIENT_FIELDS)
+    findings = validation.check_patient(values, clinic_today(actor))
+    patient = Patient(clinic=actor.membership.clinic)
+    _apply(patient, values)
+    patient.refresh_search_key()
+    assign_mrn = not patient.mrn
+    _full_clean(patient, findings, exclude=["clinic", "name_search", *(["mrn"] if assign_mrn else [])])
+    if not assign_mrn:
+        _check_mrn_free(patient, findings)
+        if findings.errors:
+            raise FieldErrors(findings.errors)
+    for attempt in range(_MRN_ATTEMPTS):
+        if assign_mrn:
+            patient.mrn = _next_mrn(patient.clinic_id, attempt)
+        try:
+            with transaction.atomic():
+                patient.save(force_insert=True)
+                audit.record(
+                    actor, "patient.create", patient_id=patient.pk, target=patient,
+                    changes={name: [None, getattr(patient, name)] for name in PATIENT_FIELDS},
+                    data={"flags": findings.flags},
+                )
+            return Saved(patient, findings.flags)
+        except IntegrityError:
+            # Another registration took this MRN between the check and the insert.
+            if not assign_mrn:
+                break
+    raise FieldErrors({"mrn": f"{patient.mrn} already belongs to another patient of this clinic"})
+
+
+def patient_update(
+    actor: Actor, patient_id: object, *, data: Mapping[str, Any], expected_version: int,
+    reason: str = "",
+) -> Saved:
+    """Change a patient's details if nobody else changed them since ``expected_version``."""
+    values = _only_known(data, PATIENT_FIELDS)
+    with transaction.atomic():
+        patient = _lock_patient(actor, patient_id, Perm.PATIENT_EDIT)
+        if patient.version != expected_version:
+            raise StaleVersion(expected=expected_version, current=patient.version)
+        findings = validation.check_patient({**_values_of(patient), **values}, clinic_today(actor))
+        changes = _apply(patient, values)
+        if not changes:
+            return Saved(patient, findings.flags)
+        patient.refresh_search_key()
+        _full_clean(patient, findings, exclude=["clinic", "name_search"])
+        if "mrn" in changes:
+            _check_mrn_free(patient, findings)
+            if findings.errors:
+                raise FieldErrors(findings.errors)
+        patient.version += 1
+        patient.updated_at = timezone.now()
+        patient.save()
+        audit.record(
+            actor, "patient.update", patient_id=patient.pk, target=patient, changes=changes,
+            data={"flags": findings.flags, "version": patient.version}, reason=reason,
+        )
+        return Saved(patient, findings.flags)
+
+
+def _values_of(obj: models.Model, names: tuple[str, ...] = PATIENT_FIELDS) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+def _complete(spec: PartSpec, values: dict[str, Any]) -> dict[str, Any]:
+    """Fill what the code list knows (a condition's display text and SNOMED CT code)."""
+    if spec.key == "conditions" and values.get("icd10_code"):
+        from ketacare.clinical.codes import icd10_lookup
+
+        values["icd10_code"] = str(values["icd10_code"]).strip().upper()
+        code = icd10_lookup(values["icd10_code"])
+        if code is not None:
+            if not values.get("display"):
+                values["display"] = code.display
+            if not values.get("snomed_code") and code.snomed_ct:
+                values["snomed_code"] = code.snomed_ct
+    return values
+
+
+def part_create(actor: Actor, patient_id: object, key: str, *, data: Mapping[str, Any]) -> Saved:
+    """Add a row to one section of the chart (a condition, a weight, a medication trial...)."""
+    spec = PARTS[key]
+    values = _complete(spec, _only_known(data, spec.fields))
+    with transaction.atomic():
+        patient = _lock_patient(actor, patient_id, spec.edit_perm)
+        findings = spec.check(values, clinic_today(actor))
+        part = spec.model(patient=patient)
+        _apply(part, values)
+        _full_clean(part, findings, exclude=["patient"])
+        part.save(force_insert=True)
+        audit.record(
+            actor, "record.create", patient_id=patient.pk, target=part,
+            changes={name: [None, getattr(part, name)] for name in spec.fields},
+            data={"section": key, "flags": findings.flags},
+        )
+        return Saved(part, findings.flags)
+
+
+def part_update(
+    actor: Actor, patient_id: object, key: str, part_id: object, *, data: Mapping[str, Any],
+    expected_version: int, reason: str = "",
+) -> Saved:
+    """Edit one row of a chart section if nobody changed it since ``expected_version``."""
+    spec = PARTS[key]
+    values = _complete(spec, _only_known(data, spec.fields))
+    with transaction.atomic():
+        patient = _lock_patient(actor, patient_id, spec.edit_perm)
+        try:
+            part = spec.model.objects.select_for_update().get(pk=part_id, patient=patient)  # type: ignore[attr-defined]
+        except (spec.model.DoesNotExist, ValueError, ValidationError):  # type: ignore[attr-defined]
+            from django.http import Http404
+
+            raise Http404(f"No such {spec.singular}") from None
+        if part.version != expected_version:
+            raise StaleVersion(expected=expected_version, current=part.version)
+        findings = spec.check({**_values_of(part, spec.fields), **values}, clinic_today(actor))
+        changes = _apply(part, values)
+        if not changes:
+            return Saved(part, findings.flags)
+        _full_clean(part, findings, exclude=["patient"])
+        part.version += 1
+        part.updated_at = timezone.now()
+        part.save()
+        audit.record(
+            actor, "record.update", patient_id=patient.pk, target=part, changes=changes,
+            data={"section": key, "flags": findings.flags, "version": part.version},
+            reason=reason,
+        )
+        return Saved(part, findings.flags)
+
+
+def patient_link_portal_user(actor: Actor, patient_id: object, *, user: User | None) -> Patient:
+    """Give the patient (or take away) the portal login that lets them see their own record."""
+    with transaction.atomic():
+        patient = _lock_patient(actor, patient_id, Perm.PATIENT_EDIT)
+        if user is not None and Patient.objects.filter(portal_user=user).exclude(pk=patient.pk).exists():
+            raise FieldErrors({"portal_user": f"{user.email} already opens another patient's record"})
+        old = patient.portal_user.email if patient.portal_user else None
+        patient.portal_user = user
+        patient.version += 1
+        patient.updated_at = timezone.now()
+        patient.save(update_fields=["portal_user", "version", "updated_at"])
+        audit.record(actor, "patient.update", patient_id=patient.pk, target=patient,
+                     changes={"portal_user": [old, user.email if user else None]},
+                     data={"version": patient.version})
+        return patient

@@ -1,0 +1,177 @@
+"""Patient pages: list and search, register, chart, edit details, add and edit chart rows.
+
+Each view: log-in check, the access helper (404 / 403), a form that parses, one service call,
+then a redirect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from ketacare.accounts.actor import actor_from_request
+from ketacare.accounts.permissions import Perm, require_perm
+from ketacare.lib.errors import FieldErrors, StaleVersion
+
+from . import queries, services
+from .forms import SearchForm, VersionForm, part_form_class, patient_form_class
+from .parts import PARTS
+from .services import PATIENT_FIELDS
+
+
+def _attempt(form: forms.Form, action: Callable[[], services.Saved]) -> tuple[services.Saved | None, int]:
+    """Run a service; put its refusals on the form. Returns the result and the HTTP status."""
+    try:
+        return action(), 200
+    except FieldErrors as exc:
+        for name, message in exc.errors.items():
+            form.add_error(name if name in form.fields else None, message)
+        return None, 400
+    except StaleVersion as exc:
+        form.add_error(None, str(exc))
+        return None, 409
+
+
+def _flash(request: HttpRequest, saved: services.Saved, done: str) -> None:
+    messages.success(request, done)
+    for flag in saved.flags:
+        messages.warning(request, flag)
+
+
+@login_required
+@require_safe
+def patient_list(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    require_perm(actor.membership, Perm.PATIENT_LIST)
+    form = SearchForm(request.GET or None)
+    page, error = None, ""
+    params = queries.SearchParams()
+    if form.is_bound and not form.is_valid():
+        error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        params = queries.SearchParams(
+            q=data.get("q") or "", sort=data.get("sort") or "name",
+            status=data.get("status") or "active", page=data.get("page") or 1,
+        )
+        try:
+            page = queries.search_patients(actor, params)
+        except FieldErrors as exc:
+            error = str(exc)
+    return render(request, "patients/list.html", {
+        "form": form, "page": page, "params": params, "error": error,
+        "sorts": queries.SORTS,
+    }, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_create(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    require_perm(actor.membership, Perm.PATIENT_CREATE)
+    form = patient_form_class()(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            saved, status = _attempt(form, lambda: services.patient_create(actor, data=form.cleaned_data))
+            if saved is not None:
+                _flash(request, saved, f"Registered {saved.obj.display_name} ({saved.obj.mrn}).")
+                return redirect("patients:detail", pk=saved.obj.pk)
+    return render(request, "patients/form.html", {
+        "form": form, "title": "Register a patient",
+    }, status=status)
+
+
+@login_required
+@require_safe
+def patient_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    chart = queries.open_chart(actor_from_request(request), pk)
+    return render(request, "patients/detail.html", {"chart": chart, "patient": chart.patient})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, pk: str) -> HttpResponse:
+    actor = actor_from_request(request)
+    patient = queries.patient_for_edit(actor, pk, Perm.PATIENT_EDIT)
+    initial = {name: getattr(patient, name) for name in PATIENT_FIELDS}
+    form = patient_form_class()(request.POST or None, initial=initial)
+    meta = VersionForm(request.POST or None, initial={"version": patient.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and meta.is_valid():
+            changed = {n: form.cleaned_data[n] for n in form.changed_data}
+            saved, status = _attempt(form, lambda: services.patient_update(
+                actor, pk, data=changed, expected_version=meta.cleaned_data["version"],
+                reason=meta.cleaned_data["reason"],
+            ))
+            if saved is not None:
+                _flash(request, saved, "Saved.")
+                return redirect("patients:detail", pk=pk)
+    return render(request, "patients/form.html", {
+        "form": form, "meta": meta, "patient": patient,
+        "title": f"Edit {patient.display_name}",
+    }, status=status)
+
+
+def _spec(key: str) -> Any:
+    spec = PARTS.get(key)
+    if spec is None:
+        raise Http404("No such section")
+    return spec
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def part_add(request: HttpRequest, pk: str, key: str) -> HttpResponse:
+    spec = _spec(key)
+    actor = actor_from_request(request)
+    patient = queries.patient_for_edit(actor, pk, spec.edit_perm)
+    form = part_form_class(key)(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            saved, status = _attempt(form, lambda: services.part_create(
+                actor, pk, key, data=form.cleaned_data))
+            if saved is not None:
+                _flash(request, saved, f"Added the {spec.singular}.")
+                return redirect(f"{patient.get_absolute_url()}#{key}")
+    return render(request, "patients/form.html", {
+        "form": form, "patient": patient, "title": f"Add a {spec.singular}",
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def part_edit(request: HttpRequest, pk: str, key: str, part_id: int) -> HttpResponse:
+    spec = _spec(key)
+    actor = actor_from_request(request)
+    patient, part = queries.read_part(actor, pk, key, part_id)
+    initial = {name: getattr(part, name) for name in spec.fields}
+    form = part_form_class(key)(request.POST or None, initial=initial)
+    meta = VersionForm(request.POST or None, initial={"version": part.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and meta.is_valid():
+            changed = {n: form.cleaned_data[n] for n in form.changed_data}
+            saved, status = _attempt(form, lambda: services.part_update(
+                actor, pk, key, part_id, data=changed,
+                expected_version=meta.cleaned_data["version"], reason=meta.cleaned_data["reason"],
+            ))
+            if saved is not None:
+                _flash(request, saved, f"Saved the {spec.singular}.")
+                return redirect(f"{patient.get_absolute_url()}#{key}")
+    return render(request, "patients/form.html", {
+        "form": form, "meta": meta, "patient": patient, "title": f"Edit {spec.singular}",
+    }, status=status)

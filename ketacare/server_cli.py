@@ -1,0 +1,162 @@
+"""Commands that run the clinic: serve, migrate, seed, audit verify, token create, manage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from ketacare.cli import CommandError
+
+DEFAULT_SETTINGS = "ketacare.config.settings.base"
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    import django
+
+    django.setup()
+
+
+def register(subparsers: Any) -> None:
+    serve = subparsers.add_parser("serve", help="serve the clinic over HTTP (gunicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, default=4)
+    serve.set_defaults(handler=_serve)
+
+    migrate = subparsers.add_parser("migrate", help="create or update the database tables")
+    migrate.set_defaults(handler=_migrate)
+
+    seed = subparsers.add_parser("seed", help="create the deterministic demo clinic")
+    seed.add_argument("--json", action="store_true", help="print the demo logins as JSON")
+    seed.set_defaults(handler=_seed)
+
+    audit = subparsers.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = audit_sub.add_parser("verify", help="check the audit hash chain; exit 1 if broken")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=_audit_verify)
+
+    token = subparsers.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_sub.add_parser("create", help="print a new API bearer token for a user")
+    create.add_argument("--user", required=True, metavar="EMAIL")
+    create.add_argument("--clinic", metavar="SLUG", help="needed when the user has several")
+    create.add_argument("--name", default="command line")
+    create.add_argument("--days", type=int, default=90, help="lifetime in days (1-365)")
+    create.set_defaults(handler=_token_create)
+
+    manage = subparsers.add_parser("manage", help="run a Django management command",
+                                   add_help=False)
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=_manage)
+
+
+def _manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ketacare manage", *args.args])
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    setup_django()
+    from ketacare.demo.seed import DEMO_PASSWORD, SeedRefused, seed_demo
+
+    try:
+        result = seed_demo()
+    except SeedRefused as exc:
+        raise CommandError(str(exc)) from None
+    if args.json:
+        print(json.dumps({"password": DEMO_PASSWORD, "logins": result.logins}, indent=2))
+        return 0
+    state = "created" if result.created else "already present"
+    print(f"Demo clinic {result.clinic_name!r} {state}: {result.patient_count} patients.")
+    print(f"Demo logins (password {DEMO_PASSWORD!r} for all):")
+    for email, role in result.logins:
+        print(f"  {email:38} {role}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    setup_django()
+    from gunicorn.app.base import BaseApplication
+
+    from ketacare.config.wsgi import application
+
+    options = {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "threads": args.threads,
+        "accesslog": "-",
+        "timeout": 60,
+        "graceful_timeout": 10,
+    }
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    print(f"ketacare is serving on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    Server().run()
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    setup_django()
+    from ketacare.audit.services import verify_chain
+
+    checked, problem = verify_chain()
+    if args.json:
+        print(json.dumps({
+            "ok": problem is None, "checked": checked,
+            "first_bad_row": problem.event_id if problem else None,
+            "message": problem.message if problem else None,
+        }))
+    elif problem is None:
+        print(f"audit chain holds: {checked} events checked")
+    else:
+        print(f"audit chain broken at row {problem.event_id}: {problem.message}", file=sys.stderr)
+    return 0 if problem is None else 1
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    setup_django()
+    from ketacare.accounts.actor import system_actor
+    from ketacare.accounts.models import Membership, normalize_email
+    from ketacare.accounts.services import token_create
+
+    if not 1 <= args.days <= 365:
+        raise CommandError(f"--days must be between 1 and 365, got {args.days}")
+    memberships = Membership.objects.select_related("user", "clinic").filter(
+        user__email=normalize_email(args.user), is_active=True, user__is_active=True
+    )
+    if args.clinic:
+        memberships = memberships.filter(clinic__slug=args.clinic)
+    found = list(memberships)
+    if not found:
+        raise CommandError(f"--user: no active user {args.user!r}"
+                           + (f" in clinic {args.clinic!r}" if args.clinic else ""))
+    if len(found) > 1:
+        slugs = ", ".join(m.clinic.slug for m in found)
+        raise CommandError(f"--clinic is needed: {args.user} belongs to {slugs}")
+    print(token_create(system_actor("ketacare token create"), membership=found[0],
+                       name=args.name, lifetime_days=args.days))
+    return 0
