@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ketacare manage makemigrations --check --dry-run
 
 openapi-snapshot: $(STAMP)
-	$(BIN)/ketacare manage export_openapi > tests/api/openapi.snapshot.json
+	$(BIN)/ketacare manage export_openapi_schema --api ketacare.config.api.api --indent 2 --sorted > tests/api/openapi.snapshot.json
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

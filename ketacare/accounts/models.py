@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -55,7 +54,8 @@ def normalize_email(email: str) -> str:
 class User(AbstractBaseUser):
     """A person who logs in. Roles live on Membership, per clinic."""
 
-    email = models.EmailField(max_length=254)
+    # Stored lower-cased (normalize_email), so a plain unique index is case-insensitive.
+    email = models.EmailField(max_length=254, unique=True)
     full_name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -65,9 +65,6 @@ class User(AbstractBaseUser):
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
-
-    class Meta:
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_unique_ci")]
 
     def __str__(self) -> str:
         return self.email

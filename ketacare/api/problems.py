@@ -49,7 +49,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(StaleVersion)
     def _stale(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
-        return problem(409, "Edit conflict", str(exc), kind="stale-version",
+        return problem(409, "Edit conflict", f"version: {exc}", kind="stale-version",
                        invalid=[{"name": "version", "reason": str(exc)}])
 
     @api.exception_handler(Http404)

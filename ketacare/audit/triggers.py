@@ -38,7 +38,7 @@ POSTGRES_DROP = [
 ]
 
 
-def _statements(vendor: str, *, create: bool) -> list[str]:
+def statements(vendor: str, *, create: bool) -> list[str]:
     if vendor == "sqlite":
         return SQLITE_CREATE if create else SQLITE_DROP
     if vendor == "postgresql":
@@ -47,10 +47,10 @@ def _statements(vendor: str, *, create: bool) -> list[str]:
 
 
 def install(apps: Any, schema_editor: Any) -> None:
-    for statement in _statements(schema_editor.connection.vendor, create=True):
+    for statement in statements(schema_editor.connection.vendor, create=True):
         schema_editor.execute(statement)
 
 
 def remove(apps: Any, schema_editor: Any) -> None:
-    for statement in _statements(schema_editor.connection.vendor, create=False):
+    for statement in statements(schema_editor.connection.vendor, create=False):
         schema_editor.execute(statement)

@@ -29,6 +29,6 @@ class StaleVersion(Exception):
         self.expected = expected
         self.current = current
         super().__init__(
-            f"version: this record is at version {current}, your edit was based on version "
-            f"{expected}; reload it and apply your change again"
+            f"this record is at version {current}, your edit was based on version {expected}; "
+            "reload it and apply your change again"
         )

@@ -1,6 +1,8 @@
-"""/api/v1/patients: list and search, read, register, edit, and the chart's sections."""
+"""/api/v1/patients: list and search, read, register, edit, and the chart's sections.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: the section routes are built in a loop and
+ninja reads their parameter types at run time.
+"""
 
 from typing import Any
 from uuid import UUID

@@ -48,7 +48,9 @@ def check_range(
     if number is None:
         return
     if not allowed.contains(number):
-        findings.refuse(name, f"must be between {allowed.describe()}; got {number} {allowed.unit}")
+        findings.refuse(
+            name, f"must be between {allowed.low} and {allowed.high} {allowed.unit}; got {number}"
+        )
     elif usual is not None and not usual.contains(number):
         findings.flag(
             f"{label or name} {number} {usual.unit} is outside the usual {usual.describe()}"
