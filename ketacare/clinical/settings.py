@@ -1,0 +1,559 @@
+"""Clinic-configurable thresholds, each with a default, a unit, an allowed range and a source.
+
+The clinical reference (§0.3, §2.5) is explicit that no authoritative source gives a single BP
+stop rule for ketamine, and it marks several scoring cut-offs as unconfirmed. Such values are
+therefore settings a clinic may change within a safe range, never constants in the rules. A
+clinic stores only its overrides; ``ClinicSettings.from_overrides`` validates them and names
+the bad field with its allowed range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Self, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+from ketacare.clinical.errors import ClinicalInputError
+from ketacare.clinical.sources import cite, get_source
+
+RiskLevel = Literal["none", "low", "moderate", "high"]
+RISK_ORDER: tuple[RiskLevel, ...] = ("none", "low", "moderate", "high")
+TriageLevel = Literal["low", "moderate", "high"]
+
+
+class SettingsError(ClinicalInputError):
+    """A clinic setting override outside its allowed range or of the wrong type."""
+
+
+def _setting(
+    default: Any,
+    *,
+    unit: str,
+    source: tuple[str, ...],
+    description: str,
+    ge: float | None = None,
+    le: float | None = None,
+) -> Any:
+    """Declare one setting; the metadata feeds validation messages, docs and the web form."""
+    return Field(
+        default,
+        ge=ge,
+        le=le,
+        description=description,
+        json_schema_extra={"unit": unit, "source": list(source)},
+    )
+
+
+class ClinicSettings(BaseModel):
+    """All clinic-configurable thresholds. Comparisons are stated in each description."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    # --- Treatment resistance (candidacy) -------------------------------------------------
+    trd_min_adequate_trials: int = _setting(
+        2,
+        unit="trials",
+        ge=1,
+        le=5,
+        source=("bcbs-nc-spravato", "elektd-2023"),
+        description="Depression is treatment-resistant when at least this many adequate "
+        "antidepressant trials in the current episode failed.",
+    )
+    trd_min_trial_weeks: float = _setting(
+        6.0,
+        unit="weeks",
+        ge=4,
+        le=12,
+        source=("bcbs-nc-spravato",),
+        description="A trial is adequate when it lasted at least this long at adequate dose.",
+    )
+    trd_max_improvement_percent: float = _setting(
+        25.0,
+        unit="%",
+        ge=0,
+        le=50,
+        source=("bcbs-nc-spravato",),
+        description="A trial failed when improvement was at most this percentage.",
+    )
+    trd_require_distinct_classes: bool = _setting(
+        False,
+        unit="flag",
+        source=("bcbs-nc-spravato",),
+        description="When true, the failed trials must come from at least as many distinct "
+        "drug classes as trd_min_adequate_trials (some payers require >= 2 classes).",
+    )
+    racemic_min_age_years: int = _setting(
+        18,
+        unit="years",
+        ge=18,
+        le=30,
+        source=("bcbs-nc-spravato", "canmat-2021"),
+        description="Racemic ketamine options need at least this age (evidence and payer "
+        "criteria are for adults).",
+    )
+    recent_attempt_window_days: int = _setting(
+        90,
+        unit="days",
+        ge=30,
+        le=365,
+        source=("cssrs-screener", "screening-checklist"),
+        description="A suicide attempt within this many days excludes the home program and "
+        "needs prescriber review in clinic (C-SSRS 'past 3 months' window).",
+    )
+
+    # --- Pre-dose checks ------------------------------------------------------------------
+    predose_review_systolic_mmhg: int = _setting(
+        140,
+        unit="mmHg",
+        ge=120,
+        le=180,
+        source=("spravato-pi",),
+        description="Prescriber review when systolic BP is above this (label: baseline "
+        ">140/90, weigh the BP rise against benefit).",
+    )
+    predose_review_diastolic_mmhg: int = _setting(
+        90,
+        unit="mmHg",
+        ge=70,
+        le=110,
+        source=("spravato-pi",),
+        description="Prescriber review when diastolic BP is above this.",
+    )
+    predose_hold_systolic_mmhg: int = _setting(
+        180,
+        unit="mmHg",
+        ge=140,
+        le=220,
+        source=("clinic-rules-design",),
+        description="Hold the dose when systolic BP is at or above this.",
+    )
+    predose_hold_diastolic_mmhg: int = _setting(
+        110,
+        unit="mmHg",
+        ge=90,
+        le=130,
+        source=("clinic-rules-design",),
+        description="Hold the dose when diastolic BP is at or above this.",
+    )
+    predose_hold_heart_rate_bpm: int = _setting(
+        110,
+        unit="beats/min",
+        ge=90,
+        le=150,
+        source=("sanacora-2017-unverified",),
+        description="Hold the dose when heart rate is above this.",
+    )
+    predose_hold_spo2_percent: int = _setting(
+        92,
+        unit="%",
+        ge=85,
+        le=96,
+        source=("ketacare-placeholder",),
+        description="Hold the dose when SpO2 is below this.",
+    )
+
+    # --- During and after dosing ----------------------------------------------------------
+    alert_systolic_rise_mmhg: int = _setting(
+        40,
+        unit="mmHg",
+        ge=20,
+        le=60,
+        source=("spravato-pi",),
+        description="Alert when systolic BP rises at least this much above baseline (label: "
+        ">=40 mmHg systolic rise in 8-19% of patients).",
+    )
+    alert_diastolic_rise_mmhg: int = _setting(
+        25,
+        unit="mmHg",
+        ge=10,
+        le=40,
+        source=("spravato-pi",),
+        description="Alert when diastolic BP rises at least this much above baseline.",
+    )
+    stop_repeat_systolic_mmhg: int = _setting(
+        180,
+        unit="mmHg",
+        ge=160,
+        le=220,
+        source=("academic-clinic-bp-rule",),
+        description="A systolic BP above this alerts (recheck); staying above it across "
+        "stop_repeat_interval_min stops dosing.",
+    )
+    stop_repeat_diastolic_mmhg: int = _setting(
+        110,
+        unit="mmHg",
+        ge=90,
+        le=130,
+        source=("academic-clinic-bp-rule",),
+        description="A diastolic BP above this alerts (recheck); staying above it across "
+        "stop_repeat_interval_min stops dosing.",
+    )
+    stop_repeat_interval_min: float = _setting(
+        5.0,
+        unit="min",
+        ge=1,
+        le=15,
+        source=("academic-clinic-bp-rule",),
+        description="Minutes between the first and a later consecutive elevated BP reading "
+        "that turn an alert into a stop ('two readings 5 minutes apart').",
+    )
+    stop_single_systolic_mmhg: int = _setting(
+        200,
+        unit="mmHg",
+        ge=180,
+        le=240,
+        source=("academic-clinic-bp-rule",),
+        description="Stop dosing on a single systolic BP above this.",
+    )
+    stop_single_diastolic_mmhg: int = _setting(
+        120,
+        unit="mmHg",
+        ge=100,
+        le=140,
+        source=("academic-clinic-bp-rule",),
+        description="Stop dosing on a single diastolic BP above this.",
+    )
+    alert_heart_rate_bpm: int = _setting(
+        110,
+        unit="beats/min",
+        ge=90,
+        le=150,
+        source=("sanacora-2017-unverified",),
+        description="Alert when heart rate is above this.",
+    )
+    stop_heart_rate_bpm: int = _setting(
+        120,
+        unit="beats/min",
+        ge=100,
+        le=180,
+        source=("academic-clinic-bp-rule",),
+        description="Stop dosing when heart rate stays above this for "
+        "stop_heart_rate_sustained_min.",
+    )
+    stop_heart_rate_sustained_min: float = _setting(
+        5.0,
+        unit="min",
+        ge=1,
+        le=15,
+        source=("academic-clinic-bp-rule",),
+        description="How long tachycardia above stop_heart_rate_bpm must last to stop dosing.",
+    )
+    alert_spo2_percent: int = _setting(
+        92,
+        unit="%",
+        ge=85,
+        le=96,
+        source=("ketacare-placeholder",),
+        description="Alert when SpO2 is below this (respiratory depression is a REMS risk).",
+    )
+    stop_spo2_percent: int = _setting(
+        88,
+        unit="%",
+        ge=80,
+        le=94,
+        source=("ketacare-placeholder",),
+        description="Stop dosing when SpO2 is below this.",
+    )
+    moaas_notable_sedation_max: int = _setting(
+        3,
+        unit="MOAA/S points",
+        ge=1,
+        le=4,
+        source=("moaas-sedation-threshold",),
+        description="Alert for notable sedation when MOAA/S is at or below this.",
+    )
+
+    # --- Discharge ------------------------------------------------------------------------
+    racemic_min_observation_min: int = _setting(
+        60,
+        unit="min",
+        ge=0,
+        le=240,
+        source=("ketacare-placeholder", "sanacora-2017-unverified"),
+        description="Minimum observation after the end of racemic ketamine dosing before "
+        "discharge (Spravato's 120 min from the first device is a label rule, not a setting).",
+    )
+    discharge_min_moaas: int = _setting(
+        5,
+        unit="MOAA/S points",
+        ge=4,
+        le=5,
+        source=("clinic-rules-design",),
+        description="Discharge needs the latest MOAA/S at or above this (5 = fully alert).",
+    )
+    discharge_bp_margin_systolic_mmhg: int = _setting(
+        20,
+        unit="mmHg",
+        ge=0,
+        le=40,
+        source=("clinic-rules-design", "ketacare-placeholder"),
+        description="Discharge BP is near baseline when systolic is at most baseline plus "
+        "this (or not above predose_review_systolic_mmhg).",
+    )
+    discharge_bp_margin_diastolic_mmhg: int = _setting(
+        10,
+        unit="mmHg",
+        ge=0,
+        le=30,
+        source=("clinic-rules-design", "ketacare-placeholder"),
+        description="Discharge BP is near baseline when diastolic is at most baseline plus "
+        "this (or not above predose_review_diastolic_mmhg).",
+    )
+    discharge_requires_escort: bool = _setting(
+        True,
+        unit="flag",
+        source=("clinic-rules-design", "sanacora-2017-unverified"),
+        description="Discharge needs an escort (ride home) present.",
+    )
+
+    # --- Scoring cut-offs the reference leaves open ---------------------------------------
+    phq2_positive_min: int = _setting(
+        3,
+        unit="points",
+        ge=2,
+        le=3,
+        source=("kroenke-2003-phq2",),
+        description="PHQ-2 total at or above this is a positive screen (2 is more sensitive).",
+    )
+    pcl5_provisional_cutoff: int = _setting(
+        33,
+        unit="points",
+        ge=31,
+        le=38,
+        source=("pcl5-ncptsd",),
+        description="PCL-5 total at or above this suggests provisional PTSD (31-33; older 38).",
+    )
+    madrs_remission_max: int = _setting(
+        10,
+        unit="points",
+        ge=10,
+        le=12,
+        source=("madrs-remission",),
+        description="MADRS remission when the total is at or below this.",
+    )
+    ybocs_response_percent: int = _setting(
+        35,
+        unit="%",
+        ge=25,
+        le=50,
+        source=("ybocs-change-thresholds",),
+        description="Y-BOCS response when the total fell by at least this percentage.",
+    )
+    ybocs_remission_max: int = _setting(
+        12,
+        unit="points",
+        ge=8,
+        le=16,
+        source=("ybocs-change-thresholds",),
+        description="Y-BOCS remission when the total is at or below this.",
+    )
+    pain_nrs_response_percent: int = _setting(
+        30,
+        unit="%",
+        ge=30,
+        le=50,
+        source=("pain-nrs",),
+        description="Pain NRS response when the rating fell by at least this percentage.",
+    )
+    pain_nrs_meaningful_change_points: int = _setting(
+        2,
+        unit="points",
+        ge=1,
+        le=3,
+        source=("pain-nrs",),
+        description="Pain NRS change of at least this many points is clinically meaningful.",
+    )
+    cssrs_risk_q1_q2: TriageLevel = _setting(
+        "low",
+        unit="risk level",
+        source=("cssrs-screener",),
+        description="C-SSRS risk when only question 1 and/or 2 (ideation) is yes.",
+    )
+    cssrs_risk_q3: TriageLevel = _setting(
+        "moderate",
+        unit="risk level",
+        source=("cssrs-screener",),
+        description="C-SSRS risk when question 3 (thinking about method) is yes.",
+    )
+    cssrs_risk_q4_q5: TriageLevel = _setting(
+        "high",
+        unit="risk level",
+        source=("cssrs-screener",),
+        description="C-SSRS risk when question 4 (intent) or 5 (plan) is yes.",
+    )
+    cssrs_risk_behaviour_past_3_months: TriageLevel = _setting(
+        "high",
+        unit="risk level",
+        source=("cssrs-screener",),
+        description="C-SSRS risk when question 6 (behaviour) is yes within the past 3 months.",
+    )
+    cssrs_risk_behaviour_lifetime: TriageLevel = _setting(
+        "moderate",
+        unit="risk level",
+        source=("cssrs-screener",),
+        description="C-SSRS risk when question 6 is yes but more than 3 months ago.",
+    )
+
+    @model_validator(mode="after")
+    def _check_order(self) -> Self:
+        """Pairs of thresholds must keep their order, or a rule would never fire."""
+        below = (
+            ("predose_review_systolic_mmhg", "predose_hold_systolic_mmhg"),
+            ("predose_review_diastolic_mmhg", "predose_hold_diastolic_mmhg"),
+            ("stop_repeat_systolic_mmhg", "stop_single_systolic_mmhg"),
+            ("stop_repeat_diastolic_mmhg", "stop_single_diastolic_mmhg"),
+            ("alert_heart_rate_bpm", "stop_heart_rate_bpm"),
+            ("stop_spo2_percent", "alert_spo2_percent"),
+        )
+        for low, high in below:
+            if getattr(self, low) >= getattr(self, high):
+                raise PydanticCustomError(
+                    "setting_order",
+                    "{low} ({low_value}) must be below {high} ({high_value})",
+                    {
+                        "field": low,
+                        "low": low,
+                        "low_value": getattr(self, low),
+                        "high": high,
+                        "high_value": getattr(self, high),
+                    },
+                )
+        not_above = (
+            ("cssrs_risk_q1_q2", "cssrs_risk_q3"),
+            ("cssrs_risk_q3", "cssrs_risk_q4_q5"),
+            ("cssrs_risk_behaviour_lifetime", "cssrs_risk_behaviour_past_3_months"),
+        )
+        for low, high in not_above:
+            if RISK_ORDER.index(getattr(self, low)) > RISK_ORDER.index(getattr(self, high)):
+                raise PydanticCustomError(
+                    "setting_order",
+                    "{low} ({low_value}) must not be a higher risk than {high} ({high_value})",
+                    {
+                        "field": low,
+                        "low": low,
+                        "low_value": getattr(self, low),
+                        "high": high,
+                        "high_value": getattr(self, high),
+                    },
+                )
+        return self
+
+    @classmethod
+    def from_overrides(cls, overrides: Mapping[str, object] | None = None) -> ClinicSettings:
+        """Defaults with a clinic's overrides applied; bad values name the field and range."""
+        overrides = dict(overrides or {})
+        for name in sorted(overrides):
+            if name not in cls.model_fields:
+                raise SettingsError(name, "unknown setting; see docs/clinical.md for the list")
+        try:
+            return cls.model_validate(overrides)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            ctx = error.get("ctx") or {}
+            if error["type"] == "setting_order":
+                raise SettingsError(str(ctx["field"]), error["msg"]) from exc
+            name = str(error["loc"][0])
+            raise SettingsError(
+                name, f"{error['input']!r} is not allowed; {allowed_text(name)}"
+            ) from exc
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    """One setting as shown to a clinic administrator."""
+
+    name: str
+    value: object
+    default: object
+    unit: str
+    minimum: float | None
+    maximum: float | None
+    choices: tuple[str, ...] | None
+    description: str
+    source_keys: tuple[str, ...]
+    citation: str
+    confirmed: bool
+
+
+def _bounds(name: str) -> tuple[float | None, float | None]:
+    field = ClinicSettings.model_fields[name]
+    minimum: float | None = None
+    maximum: float | None = None
+    for item in field.metadata:
+        ge = getattr(item, "ge", None)
+        le = getattr(item, "le", None)
+        if ge is not None:
+            minimum = float(ge)
+        if le is not None:
+            maximum = float(le)
+    return minimum, maximum
+
+
+def _choices(name: str) -> tuple[str, ...] | None:
+    annotation = ClinicSettings.model_fields[name].annotation
+    args = get_args(annotation)
+    if args and all(isinstance(arg, str) for arg in args):
+        return tuple(str(arg) for arg in args)
+    return None
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def allowed_text(name: str) -> str:
+    """Human text for what a setting accepts, e.g. 'allowed range 120-180 mmHg'."""
+    field = ClinicSettings.model_fields[name]
+    extra = field.json_schema_extra
+    unit = str(extra.get("unit", "")) if isinstance(extra, dict) else ""
+    choices = _choices(name)
+    if choices:
+        return f"allowed values: {', '.join(choices)}"
+    if field.annotation is bool:
+        return "allowed values: true, false"
+    minimum, maximum = _bounds(name)
+    kind = "a whole number" if field.annotation is int else "a number"
+    return f"allowed range {_fmt(minimum or 0)}-{_fmt(maximum or 0)} {unit} ({kind})".replace(
+        "  ", " "
+    )
+
+
+def _source_keys(name: str) -> tuple[str, ...]:
+    extra = ClinicSettings.model_fields[name].json_schema_extra
+    assert isinstance(extra, dict)
+    keys = extra["source"]
+    assert isinstance(keys, list)
+    return tuple(str(key) for key in keys)
+
+
+def describe_settings(settings: ClinicSettings | None = None) -> list[SettingInfo]:
+    """Every setting with its current value, default, unit, range and source."""
+    settings = settings or ClinicSettings()
+    infos: list[SettingInfo] = []
+    for name, field in ClinicSettings.model_fields.items():
+        extra = field.json_schema_extra
+        assert isinstance(extra, dict)
+        keys = _source_keys(name)
+        minimum, maximum = _bounds(name)
+        infos.append(
+            SettingInfo(
+                name=name,
+                value=getattr(settings, name),
+                default=field.default,
+                unit=str(extra["unit"]),
+                minimum=minimum,
+                maximum=maximum,
+                choices=_choices(name),
+                description=field.description or "",
+                source_keys=keys,
+                citation=cite(*keys),
+                confirmed=all(get_source(key).confirmed for key in keys),
+            )
+        )
+    return infos
+
+
+DEFAULT_SETTINGS = ClinicSettings()
