@@ -98,11 +98,11 @@ class MfaMiddleware:
                 return self.get_response(request)
             from .services import has_confirmed_totp
 
-            mfa_ok = request.session.get(session.MFA_OK, False)
             target = None
-            if not mfa_ok and has_confirmed_totp(request.user):  # type: ignore[arg-type]
+            if not request.session.get(session.MFA_OK, False):
+                # The password was right but the enrolled second factor is still to come.
                 target = "accounts:mfa_verify"
-            elif not mfa_ok and _must_enrol(request):
+            elif _must_enrol(request) and not has_confirmed_totp(request.user):  # type: ignore[arg-type]
                 target = "accounts:mfa_enrol"
             if target is not None:
                 if _wants_json(request):

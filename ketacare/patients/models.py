@@ -17,10 +17,15 @@ from django.utils import timezone
 from ketacare.accounts.models import Clinic
 
 
+# Letters that carry no combining mark to strip, so NFKD alone leaves them as they are.
+_FOLD = str.maketrans({"đ": "d", "ð": "d", "ø": "o", "ł": "l", "þ": "th", "æ": "ae", "œ": "oe",
+                       "ı": "i", "ħ": "h", "ŧ": "t"})
+
+
 def search_key(*parts: str) -> str:
-    """Case- and accent-folded text, so "zoe" finds "Zoë" on SQLite as on PostgreSQL."""
-    text = " ".join(p for p in parts if p)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Case- and accent-folded text, so "zoe dordevic" finds "Zoë Ðorđević" on any database."""
+    text = " ".join(p for p in parts if p).casefold().translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
@@ -163,7 +168,7 @@ class Condition(PatientPart):
 
     icd10_code = models.CharField("ICD-10-CM code", max_length=10)
     snomed_code = models.CharField("SNOMED CT code", max_length=20, blank=True)
-    display = models.CharField(max_length=300)
+    display = models.CharField(max_length=300, blank=True, help_text="Filled from the code list when left blank")
     onset_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
 

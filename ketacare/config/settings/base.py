@@ -154,7 +154,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Set where `collectstatic` writes (production); the demo serves from the app directories.
+STATIC_ROOT = env_str("DJANGO_STATIC_ROOT") or None
 # Served by WhiteNoise straight from the app directories, so the demo needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 STORAGES = {

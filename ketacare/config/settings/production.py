@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
-from ketacare.lib.env import env_bool, env_int, env_secret
+from ketacare.lib.env import env_bool, env_int, env_secret, env_str
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS
+from .base import ALLOWED_HOSTS, VAR_DIR
 
 KETACARE_ENVIRONMENT = "production"
 DEBUG = False
@@ -40,3 +40,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = False
+STATIC_ROOT = env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "static"))
