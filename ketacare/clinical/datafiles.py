@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
 from ketacare.clinical.errors import ClinicalDataError
 
@@ -49,15 +50,23 @@ def error_key(loc: tuple[int | str, ...]) -> str:
     return key or "(top level)"
 
 
+def data_error(key: str, message: str) -> PydanticCustomError:
+    """An error raised inside a model validator that still names the offending key."""
+    return PydanticCustomError("data_error", "{message}", {"key": key, "message": message})
+
+
 def validate_file(model: type[ModelT], data: dict[str, Any], path: Path) -> ModelT:
     """Validate parsed data against ``model``; the first error names file and key."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        message = first["msg"]
+        message = first["msg"].removeprefix("Value error, ")
+        key = error_key(tuple(first["loc"]))
+        ctx = first.get("ctx") or {}
+        if first["type"] == "data_error":
+            prefix = f"{key}." if key != "(top level)" else ""
+            key = f"{prefix}{ctx['key']}"
         if first["type"] == "extra_forbidden":
             message = "unknown key (check the spelling against docs/clinical.md)"
-        raise ClinicalDataError(
-            display_path(path), error_key(tuple(first["loc"])), message
-        ) from exc
+        raise ClinicalDataError(display_path(path), key, message) from exc

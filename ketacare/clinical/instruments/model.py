@@ -12,6 +12,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ketacare.clinical.datafiles import data_error
 from ketacare.clinical.settings import ClinicSettings
 from ketacare.clinical.sources import all_sources
 
@@ -191,44 +192,48 @@ class InstrumentDefinition(_Cited):
         sets = {option_set.id: option_set for option_set in self.option_sets}
         ids = [item.id for item in self.items]
         if len(set(ids)) != len(ids):
-            raise ValueError("item ids must be unique")
-        for item in self.items:
+            raise data_error("items", "item ids must be unique")
+        for index, item in enumerate(self.items):
             if item.options not in sets:
-                raise ValueError(f"item {item.id}: unknown option set {item.options!r}")
+                raise data_error(f"items[{index}].options", f"unknown option set {item.options!r}")
             if self.text_included is False and item.text is not None:
-                raise ValueError(f"item {item.id}: text given but text_included is false")
+                raise data_error(f"items[{index}].text", "text given but text_included is false")
         known = set(ids)
         scored = [item.id for item in self.items if item.scored]
-        references: list[str] = []
-        for domain in self.domains:
-            references.extend(domain.items)
-        for subscale in self.subscales:
-            references.extend(subscale.items)
-        for flag in self.flags:
-            references.extend([flag.item] if flag.item else [])
-        for group in self.missing.at_least_one_of:
-            references.extend(group)
-        for conditional in self.missing.required_if:
-            references.extend([*conditional.items, conditional.when_item])
-        for ref in references:
+        references: list[tuple[str, str]] = []
+        for i, domain in enumerate(self.domains):
+            references.extend((f"domains[{i}].items", ref) for ref in domain.items)
+        for i, subscale in enumerate(self.subscales):
+            references.extend((f"subscales[{i}].items", ref) for ref in subscale.items)
+        for i, flag in enumerate(self.flags):
+            references.extend([(f"flags[{i}].item", flag.item)] if flag.item else [])
+        for i, group in enumerate(self.missing.at_least_one_of):
+            references.extend((f"missing.at_least_one_of[{i}]", ref) for ref in group)
+        for i, rule in enumerate(self.missing.required_if):
+            refs = [*rule.items, rule.when_item]
+            references.extend((f"missing.required_if[{i}]", ref) for ref in refs)
+        for key, ref in references:
             if ref not in known:
-                raise ValueError(f"reference to unknown item {ref!r}")
+                raise data_error(key, f"reference to unknown item {ref!r}")
         if self.domains:
             in_domains = [item for domain in self.domains for item in domain.items]
             if sorted(in_domains) != sorted(scored):
-                raise ValueError("domains must contain every scored item exactly once")
+                raise data_error("domains", "must contain every scored item exactly once")
         if self.bands:
             self._check_bands()
         return self
 
     def _check_bands(self) -> None:
         expected = self.min_total
-        for band in self.bands:
+        for index, band in enumerate(self.bands):
             if band.min != expected or band.max < band.min:
-                raise ValueError(f"bands must tile {self.min_total}-{self.max_total} without gaps")
+                raise data_error(
+                    f"bands[{index}]",
+                    f"bands must tile {self.min_total}-{self.max_total} without gaps or overlaps",
+                )
             expected = band.max + 1
         if expected != self.max_total + 1:
-            raise ValueError(f"bands must end at the maximum total {self.max_total}")
+            raise data_error("bands", f"bands must end at the maximum total {self.max_total}")
 
     def option_set(self, item: Item) -> OptionSet:
         return next(s for s in self.option_sets if s.id == item.options)
