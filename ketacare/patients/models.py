@@ -71,13 +71,15 @@ class Patient(Versioned):
         related_name="patient_record",
     )
     is_active = models.BooleanField(default=True)
+    # Folded copies of the name: one to search in, one to sort by ("Ðorđević" under D).
     name_search = models.CharField(max_length=400, editable=False, db_index=True)
+    name_sort = models.CharField(max_length=210, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_mrn_unique_in_clinic")
         ]
-        indexes = [models.Index(fields=["clinic", "family_name", "given_name"])]
+        indexes = [models.Index(fields=["clinic", "name_sort"])]
 
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
@@ -96,6 +98,7 @@ class Patient(Versioned):
         self.name_search = search_key(
             self.given_name, self.middle_name, self.family_name, self.preferred_name
         )
+        self.name_sort = f"{search_key(self.family_name)}|{search_key(self.given_name)}"
 
     def age_on(self, day: object) -> int:
         from datetime import date

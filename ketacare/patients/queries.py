@@ -21,12 +21,12 @@ from .parts import PARTS, PartSpec
 
 # Sort keys a caller may ask for; anything else is refused, never passed to the database.
 SORTS: dict[str, tuple[str, ...]] = {
-    "name": ("family_name", "given_name", "mrn"),
-    "-name": ("-family_name", "-given_name", "-mrn"),
+    "name": ("name_sort", "mrn"),
+    "-name": ("-name_sort", "-mrn"),
     "mrn": ("mrn",),
     "-mrn": ("-mrn",),
-    "date_of_birth": ("date_of_birth", "family_name"),
-    "-date_of_birth": ("-date_of_birth", "family_name"),
+    "date_of_birth": ("date_of_birth", "name_sort"),
+    "-date_of_birth": ("-date_of_birth", "name_sort"),
     "created": ("created_at", "mrn"),
     "-created": ("-created_at", "-mrn"),
 }

@@ -107,7 +107,7 @@ def patient_create(actor: Actor, *, data: Mapping[str, Any]) -> Saved:
     _apply(patient, values)
     patient.refresh_search_key()
     assign_mrn = not patient.mrn
-    _full_clean(patient, findings, exclude=["clinic", "name_search", *(["mrn"] if assign_mrn else [])])
+    _full_clean(patient, findings, exclude=["clinic", "name_search", "name_sort", *(["mrn"] if assign_mrn else [])])
     if not assign_mrn:
         _check_mrn_free(patient, findings)
         if findings.errors:
@@ -146,7 +146,7 @@ def patient_update(
         if not changes:
             return Saved(patient, findings.flags)
         patient.refresh_search_key()
-        _full_clean(patient, findings, exclude=["clinic", "name_search"])
+        _full_clean(patient, findings, exclude=["clinic", "name_search", "name_sort"])
         if "mrn" in changes:
             _check_mrn_free(patient, findings)
             if findings.errors:
