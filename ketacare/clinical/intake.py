@@ -1,0 +1,180 @@
+"""The intake document the clinical core screens (a pydantic model; its JSON schema is public).
+
+Every field is required unless stated: a history question left out is an unanswered question,
+not a "no". Impossible values are refused with the field and the allowed range; unusual ones
+are accepted and surface as review reasons in screening. Diagnoses must be ICD-10-CM codes the
+clinic uses (``codes.icd10_lookup``) and drug classes must come from ``codes.DRUG_CLASSES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ketacare.clinical.codes import DRUG_CLASSES, TRIAL_DRUG_CLASSES, icd10_lookup
+from ketacare.clinical.errors import ClinicalInputError
+from ketacare.clinical.instruments.registry import INSTRUMENT_IDS, get_instrument
+from ketacare.clinical.settings import RiskLevel
+from ketacare.clinical.validation import Range, input_error
+
+Sex = Literal["female", "male", "intersex", "unknown"]
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class MedicationTrial(_Document):
+    """One antidepressant (or augmentation) trial from the patient's history."""
+
+    drug: str = Field(min_length=1, max_length=100)
+    drug_class: str = Field(description="a trial class id from codes.DRUG_CLASSES")
+    weeks_at_adequate_dose: Annotated[float, Range(0, 520, "weeks")]
+    improvement_percent: Annotated[
+        float, Range(-100, 100, "%"), Field(description="negative when symptoms worsened")
+    ]
+    current_episode: bool
+
+    @field_validator("drug_class")
+    @classmethod
+    def _known_class(cls, value: str) -> str:
+        if value not in TRIAL_DRUG_CLASSES:
+            allowed = ", ".join(sorted(TRIAL_DRUG_CLASSES))
+            raise ValueError(f"unknown trial drug class {value!r}; allowed: {allowed}")
+        return value
+
+
+class History(_Document):
+    """Yes/no medical and psychiatric history items, each one required."""
+
+    psychosis: bool
+    mania_current: bool
+    substance_use_disorder_active: bool
+    opioid_use_disorder: bool
+    aneurysmal_vascular_disease: bool
+    arteriovenous_malformation: bool
+    intracerebral_hemorrhage: bool
+    ketamine_allergy: bool
+    interstitial_cystitis: bool
+    severe_hepatic_impairment: bool
+    raised_intracranial_pressure: bool
+    raised_intraocular_pressure: bool
+    uncontrolled_cardiovascular_disease: bool
+
+
+class IntakeVitals(_Document):
+    """Vital signs at intake (the same plausibility bounds as the session timeline)."""
+
+    systolic: Annotated[int, Range(40, 300, "mmHg", 70, 230)]
+    diastolic: Annotated[int, Range(20, 200, "mmHg", 40, 140)]
+    heart_rate: Annotated[int, Range(20, 250, "beats/min", 40, 150)]
+    spo2: Annotated[int, Range(50, 100, "%", 85, None)]
+
+    @model_validator(mode="after")
+    def _pulse_pressure(self) -> Self:
+        if self.diastolic >= self.systolic:
+            raise ValueError(
+                f"diastolic {self.diastolic} must be below systolic {self.systolic} mmHg"
+            )
+        return self
+
+
+class Intake(_Document):
+    """A clinician intake: demographics, diagnoses, trials, history, vitals and scores."""
+
+    age_years: Annotated[int, Range(0, 120, "years", None, 100)]
+    sex: Sex = Field(description="sex assigned at birth")
+    weight_kg: Annotated[float, Range(25, 350, "kg", 40, 200)]
+    height_cm: Annotated[float, Range(100, 250, "cm", 140, 210)]
+    pregnant: bool
+    breastfeeding: bool
+    diagnoses: list[str] = Field(max_length=50, description="ICD-10-CM codes the clinic uses")
+    medication_trials: list[MedicationTrial] = Field(max_length=100)
+    history: History
+    recent_suicide_attempt_days: Annotated[int, Range(0, 36500, "days")] | None = Field(
+        description="days since the most recent suicide attempt; null if none"
+    )
+    concomitant_drug_classes: list[str] = Field(
+        max_length=50, description="class ids from codes.DRUG_CLASSES"
+    )
+    vitals: IntakeVitals
+    home_sitter_available: bool
+    scores: dict[str, int] = Field(
+        default_factory=dict, description="latest totals by instrument id"
+    )
+    cssrs_risk: RiskLevel | None = Field(
+        default=None, description="latest C-SSRS screener risk level, if screened"
+    )
+
+    @field_validator("diagnoses")
+    @classmethod
+    def _known_codes(cls, codes: list[str]) -> list[str]:
+        canonical: list[str] = []
+        for code in codes:
+            entry = icd10_lookup(code)
+            if entry is None:
+                raise ValueError(
+                    f"unknown ICD-10 code {code!r}; use a code from the clinic's list "
+                    "(docs/clinical.md)"
+                )
+            if entry.code not in canonical:
+                canonical.append(entry.code)
+        return canonical
+
+    @field_validator("concomitant_drug_classes")
+    @classmethod
+    def _known_classes(cls, classes: list[str]) -> list[str]:
+        for value in classes:
+            if value not in DRUG_CLASSES:
+                raise ValueError(
+                    f"unknown drug class {value!r}; allowed: {', '.join(sorted(DRUG_CLASSES))}"
+                )
+        return list(dict.fromkeys(classes))
+
+    @field_validator("scores")
+    @classmethod
+    def _valid_scores(cls, scores: dict[str, int]) -> dict[str, int]:
+        for instrument_id, total in scores.items():
+            if instrument_id not in INSTRUMENT_IDS:
+                raise ValueError(
+                    f"unknown instrument {instrument_id!r}; allowed: {', '.join(INSTRUMENT_IDS)}"
+                )
+            definition = get_instrument(instrument_id)
+            if not definition.min_total <= total <= definition.max_total:
+                raise ValueError(
+                    f"{instrument_id} total {total} is outside the allowed range "
+                    f"{definition.min_total}-{definition.max_total}"
+                )
+        return scores
+
+    @model_validator(mode="after")
+    def _sex_and_pregnancy(self) -> Self:
+        if self.pregnant and self.sex == "male":
+            raise ValueError("pregnant is true but sex is male; check both fields")
+        return self
+
+
+def parse_intake(data: Mapping[str, Any]) -> Intake:
+    """Validate a decoded intake document; ``ClinicalInputError`` names the bad field."""
+    try:
+        return Intake.model_validate(dict(data))
+    except ValidationError as exc:
+        raise input_error(exc) from exc
+
+
+def parse_intake_json(text: str | bytes) -> Intake:
+    """Validate an intake given as JSON text."""
+    try:
+        return Intake.model_validate_json(text)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        if error["type"] == "json_invalid":
+            raise ClinicalInputError("intake", f"not valid JSON: {error['msg']}") from exc
+        raise input_error(exc) from exc
+
+
+def intake_json_schema() -> dict[str, Any]:
+    """The published JSON schema of the intake document (``ketacare screen --schema``)."""
+    return Intake.model_json_schema()
