@@ -93,3 +93,12 @@ def test_a_patient_reads_their_own_record_without_edit_links(cast: Cast, as_role
     assert "Edit details" not in html and "Add a " not in html
     assert client.get(f"/patients/{cast.zoe.pk}/").status_code == 404
     assert client.get("/patients/").status_code == 403
+
+
+def test_the_chart_page_runs_a_fixed_number_of_queries(cast: Cast, as_role, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    client = as_role("nurse")
+    client.get(f"/patients/{cast.dan.pk}/")
+    # session, user, membership, patient, 7 sections, audit savepoint + chain head + insert +
+    # release, other memberships for the clinic switcher: 16, and no query per row.
+    with django_assert_num_queries(16):
+        assert client.get(f"/patients/{cast.dan.pk}/").status_code == 200
