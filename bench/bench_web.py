@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "10000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 WARMUP = 20
+# Name words (accent-folded), a name and number, an MRN prefix, a date of birth.
+SEARCHES = ["müller", "chen", "park 12", "BN00042", "1970-01-01"]
 
 
 def _free_port() -> int:
@@ -39,8 +41,12 @@ def _free_port() -> int:
 def _percentiles(samples_ms: list[float]) -> dict[str, float]:
     ordered = sorted(samples_ms)
     q = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"p50_ms": round(q[49], 2), "p95_ms": round(q[94], 2), "max_ms": round(ordered[-1], 2),
-            "n": len(ordered)}
+    return {
+        "p50_ms": round(q[49], 2),
+        "p95_ms": round(q[94], 2),
+        "max_ms": round(ordered[-1], 2),
+        "n": len(ordered),
+    }
 
 
 def _timed(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str]) -> float:
@@ -55,19 +61,40 @@ def _timed(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, s
 
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ketacare-bench-web-"))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ketacare.config.settings.base",
-           "KETACARE_VAR_DIR": str(work), "DATABASE_URL": "", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ketacare.config.settings.base",
+        "KETACARE_VAR_DIR": str(work),
+        "DATABASE_URL": "",
+        "PYTHONPATH": str(ROOT),
+    }
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "bench" / "web_seed.py"), str(PATIENTS)],
-                   env=env, check=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "web_seed.py"), str(PATIENTS)], env=env, check=True
+    )
     seed_s = time.perf_counter() - started
-    token = subprocess.run([sys.executable, "-m", "ketacare.cli", "token", "create", "--user",
-                            "nurse@demo.ketacare.org"], env=env, check=True, capture_output=True,
-                           text=True).stdout.strip()
+    token = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ketacare.cli",
+            "token",
+            "create",
+            "--user",
+            "nurse@demo.ketacare.org",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "ketacare.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -81,11 +108,18 @@ def main() -> None:
         login_page = opener.open(f"{base}/accounts/login/").read().decode()
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page)
         assert csrf is not None
-        form = urllib.parse.urlencode({"email": "nurse@demo.ketacare.org",
-                                       "password": "ketacare-demo",
-                                       "csrfmiddlewaretoken": csrf.group(1)}).encode()
-        opener.open(urllib.request.Request(f"{base}/accounts/login/", data=form,
-                                           headers={"Referer": f"{base}/accounts/login/"}))
+        form = urllib.parse.urlencode(
+            {
+                "email": "nurse@demo.ketacare.org",
+                "password": "ketacare-demo",
+                "csrfmiddlewaretoken": csrf.group(1),
+            }
+        ).encode()
+        opener.open(
+            urllib.request.Request(
+                f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"}
+            )
+        )
         ids = _patient_ids(work)
         rng = random.Random(7)  # noqa: S311
         plain = urllib.request.build_opener()
@@ -93,9 +127,14 @@ def main() -> None:
         cases = {
             "healthz": lambda: _timed(plain, f"{base}/healthz", {}),
             "patient_search_page": lambda: _timed(
-                opener, f"{base}/patients/?q={urllib.parse.quote(rng.choice(['müller', 'chen', 'park 12', 'BN00042', '1970-01-01']))}", {}),
+                opener,
+                f"{base}/patients/?q={urllib.parse.quote(rng.choice(SEARCHES))}",
+                {},
+            ),
             "chart_page": lambda: _timed(opener, f"{base}/patients/{rng.choice(ids)}/", {}),
-            "patient_api_read": lambda: _timed(plain, f"{base}/api/v1/patients/{rng.choice(ids)}", bearer),
+            "patient_api_read": lambda: _timed(
+                plain, f"{base}/api/v1/patients/{rng.choice(ids)}", bearer
+            ),
         }
         results = {}
         for name, call in cases.items():

@@ -50,8 +50,7 @@ def register(subparsers: Any) -> None:
     create.add_argument("--days", type=int, default=90, help="lifetime in days (1-365)")
     create.set_defaults(handler=_token_create)
 
-    manage = subparsers.add_parser("manage", help="run a Django management command",
-                                   add_help=False)
+    manage = subparsers.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)
 
@@ -125,11 +124,16 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
     checked, problem = verify_chain()
     if args.json:
-        print(json.dumps({
-            "ok": problem is None, "checked": checked,
-            "first_bad_row": problem.event_id if problem else None,
-            "message": problem.message if problem else None,
-        }))
+        print(
+            json.dumps(
+                {
+                    "ok": problem is None,
+                    "checked": checked,
+                    "first_bad_row": problem.event_id if problem else None,
+                    "message": problem.message if problem else None,
+                }
+            )
+        )
     elif problem is None:
         print(f"audit chain holds: {checked} events checked")
     else:
@@ -152,11 +156,19 @@ def _token_create(args: argparse.Namespace) -> int:
         memberships = memberships.filter(clinic__slug=args.clinic)
     found = list(memberships)
     if not found:
-        raise CommandError(f"--user: no active user {args.user!r}"
-                           + (f" in clinic {args.clinic!r}" if args.clinic else ""))
+        raise CommandError(
+            f"--user: no active user {args.user!r}"
+            + (f" in clinic {args.clinic!r}" if args.clinic else "")
+        )
     if len(found) > 1:
         slugs = ", ".join(m.clinic.slug for m in found)
         raise CommandError(f"--clinic is needed: {args.user} belongs to {slugs}")
-    print(token_create(system_actor("ketacare token create"), membership=found[0],
-                       name=args.name, lifetime_days=args.days))
+    print(
+        token_create(
+            system_actor("ketacare token create"),
+            membership=found[0],
+            name=args.name,
+            lifetime_days=args.days,
+        )
+    )
     return 0

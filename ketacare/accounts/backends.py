@@ -12,8 +12,11 @@ from .models import User, normalize_email
 
 class EmailBackend(ModelBackend):
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None,
-        password: str | None = None, **kwargs: Any,
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if username is None or password is None:
             return None

@@ -15,7 +15,9 @@ def membership(request: HttpRequest) -> dict[str, Any]:
     if current is not None:
         others = list(
             Membership.objects.filter(user_id=current.user_id, is_active=True)
-            .exclude(pk=current.pk).select_related("clinic").order_by("clinic__name")
+            .exclude(pk=current.pk)
+            .select_related("clinic")
+            .order_by("clinic__name")
         )
     return {
         "membership": current,

@@ -46,7 +46,8 @@ class SessionTimeoutMiddleware:
             too_old = now - login_at > settings.KETACARE_SESSION_ABSOLUTE_SECONDS
             if idle or too_old:
                 audit.record_standalone(
-                    actor_from_request(request), "auth.session_expired",
+                    actor_from_request(request),
+                    "auth.session_expired",
                     data={"reason": "idle" if idle else "absolute"},
                 )
                 logout(request)

@@ -126,6 +126,10 @@ class TotpDevice(models.Model):
     last_step = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "not confirmed"
+        return f"TOTP for user {self.user_id} ({state})"
+
 
 class LoginFailure(models.Model):
     """One failed login, keyed by a keyed hash of the email or the client address."""
@@ -135,3 +139,6 @@ class LoginFailure(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["key", "failed_at"])]
+
+    def __str__(self) -> str:
+        return f"failed login at {self.failed_at.isoformat()}"

@@ -17,16 +17,38 @@ from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
 
 from .actor import Actor
-from .models import ApiToken, Clinic, LoginFailure, Membership, Role, TotpDevice, User, normalize_email
+from .models import (
+    ApiToken,
+    Clinic,
+    LoginFailure,
+    Membership,
+    Role,
+    TotpDevice,
+    User,
+    normalize_email,
+)
 
 
 def clinic_create(
-    *, slug: str, name: str, time_zone: str, address_line: str = "", city: str = "",
-    region: str = "", postal_code: str = "", country: str = "US",
+    *,
+    slug: str,
+    name: str,
+    time_zone: str,
+    address_line: str = "",
+    city: str = "",
+    region: str = "",
+    postal_code: str = "",
+    country: str = "US",
 ) -> Clinic:
     clinic = Clinic(
-        slug=slug, name=name, time_zone=time_zone, address_line=address_line, city=city,
-        region=region, postal_code=postal_code, country=country,
+        slug=slug,
+        name=name,
+        time_zone=time_zone,
+        address_line=address_line,
+        city=city,
+        region=region,
+        postal_code=postal_code,
+        country=country,
     )
     clinic.full_clean()
     clinic.save()
@@ -45,6 +67,7 @@ def membership_create(*, user: User, clinic: Clinic, role: Role) -> Membership:
 
 
 # --- login throttling -------------------------------------------------------------------------
+
 
 def _throttle_key(kind: str, value: str) -> str:
     """A keyed hash, so the table never holds emails or addresses in the clear."""
@@ -78,8 +101,9 @@ def login_check(email: str, password: str, *, ip: str | None, request_id: str) -
         _recent_failures(email_key) >= settings.KETACARE_LOGIN_FAILURES_PER_EMAIL
         or _recent_failures(ip_key) >= settings.KETACARE_LOGIN_FAILURES_PER_IP
     )
-    actor = Actor(user=None, membership=None, label=f"login attempt for {email}", ip=ip,
-                  request_id=request_id)
+    actor = Actor(
+        user=None, membership=None, label=f"login attempt for {email}", ip=ip, request_id=request_id
+    )
     if throttled:
         User(password="").check_password(password)
         audit.record_standalone(actor, "auth.login_throttled", outcome="failure")
@@ -99,15 +123,16 @@ def login_check(email: str, password: str, *, ip: str | None, request_id: str) -
 
 # --- API tokens -------------------------------------------------------------------------------
 
-TOKEN_PREFIX = "kc_"
+TOKEN_PREFIX = "kc_"  # noqa: S105 - a visible marker, not a secret
 
 
 def _sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def token_create(actor: Actor, *, membership: Membership, name: str,
-                 lifetime_days: int | None = 90) -> str:
+def token_create(
+    actor: Actor, *, membership: Membership, name: str, lifetime_days: int | None = 90
+) -> str:
     """Issue a bearer token; the plain text is returned once and never stored."""
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
@@ -116,13 +141,22 @@ def token_create(actor: Actor, *, membership: Membership, name: str,
     )
     with transaction.atomic():
         token = ApiToken.objects.create(
-            membership=membership, name=name, prefix=prefix, secret_sha256=_sha256(secret),
+            membership=membership,
+            name=name,
+            prefix=prefix,
+            secret_sha256=_sha256(secret),
             expires_at=expires_at,
         )
         audit.record(
-            actor, "auth.token_created", clinic_id=membership.clinic_id, target=token,
-            data={"for_user": membership.user.email, "name": name,
-                  "expires_at": expires_at.isoformat() if expires_at else None},
+            actor,
+            "auth.token_created",
+            clinic_id=membership.clinic_id,
+            target=token,
+            data={
+                "for_user": membership.user.email,
+                "name": name,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
         )
     return f"{TOKEN_PREFIX}{prefix}_{secret}"
 
@@ -131,7 +165,7 @@ def token_authenticate(raw: str) -> Membership | None:
     """The active membership a bearer token speaks for, or None."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    prefix, sep, secret = raw[len(TOKEN_PREFIX):].partition("_")
+    prefix, sep, secret = raw[len(TOKEN_PREFIX) :].partition("_")
     if not sep:
         return None
     token = (
@@ -153,6 +187,7 @@ def token_authenticate(raw: str) -> Membership | None:
 
 
 # --- TOTP second factor -----------------------------------------------------------------------
+
 
 def totp_begin(user: User) -> TotpDevice:
     """The user's device, created unconfirmed with a new secret on first enrolment."""
@@ -205,11 +240,13 @@ def totp_verify(actor: Actor, user: User, code: str) -> bool:
         if ok:
             assert device is not None
             device.save(update_fields=["last_step"])
-        audit.record(actor, "auth.mfa_verified" if ok else "auth.mfa_failed",
-                     outcome="success" if ok else "failure")
+        audit.record(
+            actor,
+            "auth.mfa_verified" if ok else "auth.mfa_failed",
+            outcome="success" if ok else "failure",
+        )
     return ok
 
 
 def has_confirmed_totp(user: User) -> bool:
     return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
-

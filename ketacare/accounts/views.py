@@ -36,8 +36,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         actor = actor_from_request(request)
         outcome = services.login_check(
-            form.cleaned_data["email"], form.cleaned_data["password"],
-            ip=actor.ip, request_id=actor.request_id,
+            form.cleaned_data["email"],
+            form.cleaned_data["password"],
+            ip=actor.ip,
+            request_id=actor.request_id,
         )
         if outcome.user is not None:
             user = outcome.user
@@ -45,20 +47,31 @@ def login_view(request: HttpRequest) -> HttpResponse:
             has_totp = services.has_confirmed_totp(user)
             session.start(request, mfa_ok=not has_totp)
             with transaction.atomic():
-                audit.record(actor_from_request(request), "auth.login",
-                             data={"second_factor": "pending" if has_totp else "none"})
+                audit.record(
+                    actor_from_request(request),
+                    "auth.login",
+                    data={"second_factor": "pending" if has_totp else "none"},
+                )
             return redirect(_next_url(request))
         error = (
             "Too many failed attempts. Wait 15 minutes and try again."
-            if outcome.throttled else "The email or password is not right."
+            if outcome.throttled
+            else "The email or password is not right."
         )
     status = 200 if not error else 400
     if request.method == "POST" and not form.is_valid():
         status = 400
-    return render(request, "accounts/login.html", {
-        "form": form, "error": error, "next": _next_url(request),
-        "expired": request.GET.get("expired") == "1",
-    }, status=status)
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "form": form,
+            "error": error,
+            "next": _next_url(request),
+            "expired": request.GET.get("expired") == "1",
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -83,8 +96,9 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             session.mark_mfa_passed(request)
             return redirect("web:home")
         form.add_error("code", "That code is not right or was already used. Try the next one.")
-    return render(request, "accounts/mfa_verify.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "accounts/mfa_verify.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -100,14 +114,25 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if services.totp_confirm(actor_from_request(request), device, form.cleaned_data["code"]):
             session.mark_mfa_passed(request)
-            messages.success(request, "Second factor enrolled. You will be asked for a code at each login.")
+            messages.success(
+                request, "Second factor enrolled. You will be asked for a code at each login."
+            )
             return redirect("web:home")
-        form.add_error("code", "That code is not right. Check the time on your phone and try again.")
+        form.add_error(
+            "code", "That code is not right. Check the time on your phone and try again."
+        )
     uri = services.totp_uri(device)
     qr_data_uri = segno.make(uri, error="m").svg_data_uri(scale=4)
-    return render(request, "accounts/mfa_enrol.html", {
-        "form": form, "qr_data_uri": qr_data_uri, "secret": device.secret,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/mfa_enrol.html",
+        {
+            "form": form,
+            "qr_data_uri": qr_data_uri,
+            "secret": device.secret,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -115,15 +140,22 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
 def clinic_switch(request: HttpRequest) -> HttpResponse:
     form = ClinicSwitchForm(request.POST)
     if form.is_valid():
-        membership = Membership.objects.filter(
-            user=request.user, clinic_id=form.cleaned_data["clinic"], is_active=True
-        ).select_related("clinic").first()
+        membership = (
+            Membership.objects.filter(
+                user=request.user, clinic_id=form.cleaned_data["clinic"], is_active=True
+            )
+            .select_related("clinic")
+            .first()
+        )
         if membership is not None:
             request.session[session.CLINIC_ID] = membership.clinic_id
             request.membership = membership  # type: ignore[attr-defined]
             with transaction.atomic():
-                audit.record(actor_from_request(request), "auth.clinic_switched",
-                             clinic_id=membership.clinic_id)
+                audit.record(
+                    actor_from_request(request),
+                    "auth.clinic_switched",
+                    clinic_id=membership.clinic_id,
+                )
             return redirect("web:home")
     messages.error(request, "You are not a member of that clinic.")
     return redirect("web:home")

@@ -15,8 +15,9 @@ from ketacare.lib.errors import FieldErrors, StaleVersion
 CONTENT_TYPE = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, *, kind: str,
-            invalid: list[dict[str, str]] | None = None) -> HttpResponse:
+def problem(
+    status: int, title: str, detail: str, *, kind: str, invalid: list[dict[str, str]] | None = None
+) -> HttpResponse:
     body: dict[str, Any] = {
         "type": f"https://ketacare.org/problems/{kind}",
         "title": title,
@@ -37,8 +38,10 @@ def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        invalid = [{"name": _field_name(e.get("loc", ())), "reason": e.get("msg", "invalid")}
-                   for e in exc.errors]
+        invalid = [
+            {"name": _field_name(e.get("loc", ())), "reason": e.get("msg", "invalid")}
+            for e in exc.errors
+        ]
         detail = "; ".join(f"{i['name']}: {i['reason']}" for i in invalid)
         return problem(422, "Invalid input", detail, kind="validation", invalid=invalid)
 
@@ -49,8 +52,13 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(StaleVersion)
     def _stale(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
-        return problem(409, "Edit conflict", f"version: {exc}", kind="stale-version",
-                       invalid=[{"name": "version", "reason": str(exc)}])
+        return problem(
+            409,
+            "Edit conflict",
+            f"version: {exc}",
+            kind="stale-version",
+            invalid=[{"name": "version", "reason": str(exc)}],
+        )
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -62,8 +70,12 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        response = problem(401, "Unauthorized",
-                           "Send 'Authorization: Bearer <token>' or log in", kind="unauthorized")
+        response = problem(
+            401,
+            "Unauthorized",
+            "Send 'Authorization: Bearer <token>' or log in",
+            kind="unauthorized",
+        )
         response["WWW-Authenticate"] = "Bearer"
         return response
 

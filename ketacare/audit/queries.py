@@ -61,10 +61,15 @@ def audit_report(actor: Actor, filters: AuditFilter) -> Page[AuditEvent]:
     paginator = Paginator(events.order_by("-id"), PAGE_SIZE)
     page = paginator.get_page(filters.page)
     with transaction.atomic():
-        services.record(actor, "audit.read", data={
-            "patient": filters.patient, "user": filters.user,
-            "date_from": filters.date_from.isoformat() if filters.date_from else None,
-            "date_to": filters.date_to.isoformat() if filters.date_to else None,
-            "results": paginator.count,
-        })
+        services.record(
+            actor,
+            "audit.read",
+            data={
+                "patient": filters.patient,
+                "user": filters.user,
+                "date_from": filters.date_from.isoformat() if filters.date_from else None,
+                "date_to": filters.date_to.isoformat() if filters.date_to else None,
+                "results": paginator.count,
+            },
+        )
     return page

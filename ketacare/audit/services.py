@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import UTC
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -138,13 +138,18 @@ def verify_chain() -> tuple[int, ChainProblem | None]:
     checked = 0
     for event in _events():
         if event.id != expected_id:
-            missing = f"row {expected_id}" if event.id == expected_id + 1 else (
-                f"rows {expected_id}-{event.id - 1}"
+            missing = (
+                f"row {expected_id}"
+                if event.id == expected_id + 1
+                else (f"rows {expected_id}-{event.id - 1}")
             )
-            return checked, ChainProblem(event.id, f"{missing} missing before row {event.id} (deleted)")
+            return checked, ChainProblem(
+                event.id, f"{missing} missing before row {event.id} (deleted)"
+            )
         if event.prev_hash != prev_hash:
             return checked, ChainProblem(
-                event.id, f"row {event.id} does not follow row {event.id - 1} (inserted out of band)"
+                event.id,
+                f"row {event.id} does not follow row {event.id - 1} (inserted out of band)",
             )
         if not hmac.compare_digest(event.row_hash, _hash(event)):
             return checked, ChainProblem(

@@ -36,13 +36,22 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if not form.is_bound or form.is_valid():
         data = form.cleaned_data if form.is_bound else {}
         try:
-            page = audit_report(actor, AuditFilter(
-                patient=data.get("patient") or "", user=data.get("user") or "",
-                date_from=data.get("date_from"), date_to=data.get("date_to"),
-                page=data.get("page") or 1,
-            ))
+            page = audit_report(
+                actor,
+                AuditFilter(
+                    patient=data.get("patient") or "",
+                    user=data.get("user") or "",
+                    date_from=data.get("date_from"),
+                    date_to=data.get("date_to"),
+                    page=data.get("page") or 1,
+                ),
+            )
         except FieldErrors as exc:
             for name, message in exc.errors.items():
                 form.add_error(name, message)
-    return render(request, "audit/log.html", {"form": form, "page": page, "actions": ACTIONS},
-                  status=200 if page is not None else 400)
+    return render(
+        request,
+        "audit/log.html",
+        {"form": form, "page": page, "actions": ACTIONS},
+        status=200 if page is not None else 400,
+    )

@@ -17,8 +17,12 @@ class FieldErrors(Exception):
     @classmethod
     def from_django(cls, exc: ValidationError) -> FieldErrors:
         if hasattr(exc, "error_dict"):
-            return cls({field: " ".join(m for e in errs for m in e.messages)
-                        for field, errs in exc.error_dict.items()})
+            return cls(
+                {
+                    field: " ".join(m for e in errs for m in e.messages)
+                    for field, errs in exc.error_dict.items()
+                }
+            )
         return cls({"__all__": " ".join(exc.messages)})
 
 

@@ -30,8 +30,9 @@ class SearchQuery(Schema):
 
 def _chart_out(chart: queries.Chart) -> dict[str, Any]:
     patient = chart.patient
-    body: dict[str, Any] = {name: getattr(patient, name) for name in PatientOut.model_fields
-                            if hasattr(patient, name)}
+    body: dict[str, Any] = {
+        name: getattr(patient, name) for name in PatientOut.model_fields if hasattr(patient, name)
+    }
     for key in PARTS:
         section = chart.section(key)
         body[key] = section.rows if section is not None else None
@@ -40,10 +41,14 @@ def _chart_out(chart: queries.Chart) -> dict[str, Any]:
 
 @router.get("", response=PatientPage, summary="List or search patients")
 def list_patients(request: HttpRequest, filters: Query[SearchQuery]) -> dict[str, Any]:
-    page = queries.search_patients(actor_from_request(request), queries.SearchParams(**filters.dict()))
+    page = queries.search_patients(
+        actor_from_request(request), queries.SearchParams(**filters.dict())
+    )
     return {
-        "count": page.paginator.count, "page": page.number,
-        "page_size": page.paginator.per_page, "pages": page.paginator.num_pages,
+        "count": page.paginator.count,
+        "page": page.number,
+        "page_size": page.paginator.per_page,
+        "pages": page.paginator.num_pages,
         "results": list(page.object_list),
     }
 
@@ -60,8 +65,11 @@ def read_patient(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
     return _chart_out(queries.open_chart(actor_from_request(request), patient_id))
 
 
-@router.patch("/{patient_id}", response=PatientOut,
-              summary="Edit a patient's details (409 if `version` is stale)")
+@router.patch(
+    "/{patient_id}",
+    response=PatientOut,
+    summary="Edit a patient's details (409 if `version` is stale)",
+)
 def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch) -> dict[str, Any]:
     actor = actor_from_request(request)
     data = payload.model_dump(exclude_unset=True)
@@ -75,23 +83,39 @@ def _add_part_routes(key: str) -> None:
     part_in, part_patch, part_out = PART_IN[key], PART_PATCH[key], PART_OUT[key]
 
     def create(request: HttpRequest, patient_id: UUID, payload: part_in) -> tuple[int, Any]:  # type: ignore[valid-type]
-        saved = services.part_create(actor_from_request(request), patient_id, key,
-                                     data=payload.model_dump())  # type: ignore[attr-defined]
+        saved = services.part_create(
+            actor_from_request(request), patient_id, key, data=payload.model_dump()
+        )  # type: ignore[attr-defined]
         return 201, saved.obj
 
     def update(request: HttpRequest, patient_id: UUID, part_id: int, payload: part_patch) -> Any:  # type: ignore[valid-type]
         data = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         version, reason = data.pop("version"), data.pop("reason", "")
-        return services.part_update(actor_from_request(request), patient_id, key, part_id,
-                                    data=data, expected_version=version, reason=reason).obj
+        return services.part_update(
+            actor_from_request(request),
+            patient_id,
+            key,
+            part_id,
+            data=data,
+            expected_version=version,
+            reason=reason,
+        ).obj
 
     router.add_api_operation(
-        f"/{{patient_id}}/{key}", ["POST"], create, response={201: part_out},
-        summary=f"Add a {spec.singular}", operation_id=f"create_{key}",
+        f"/{{patient_id}}/{key}",
+        ["POST"],
+        create,
+        response={201: part_out},
+        summary=f"Add a {spec.singular}",
+        operation_id=f"create_{key}",
     )
     router.add_api_operation(
-        f"/{{patient_id}}/{key}/{{part_id}}", ["PATCH"], update, response=part_out,
-        summary=f"Edit a {spec.singular} (409 if `version` is stale)", operation_id=f"update_{key}",
+        f"/{{patient_id}}/{key}/{{part_id}}",
+        ["PATCH"],
+        update,
+        response=part_out,
+        summary=f"Edit a {spec.singular} (409 if `version` is stale)",
+        operation_id=f"update_{key}",
     )
 
 

@@ -48,7 +48,9 @@ def part_form_class(key: str) -> type[forms.Form]:
 class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
-        required=False, max_length=500, label="Reason for the change (optional)",
+        required=False,
+        max_length=500,
+        label="Reason for the change (optional)",
     )
 
 

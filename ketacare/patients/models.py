@@ -16,10 +16,21 @@ from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
 
-
 # Letters that carry no combining mark to strip, so NFKD alone leaves them as they are.
-_FOLD = str.maketrans({"đ": "d", "ð": "d", "ø": "o", "ł": "l", "þ": "th", "æ": "ae", "œ": "oe",
-                       "ı": "i", "ħ": "h", "ŧ": "t"})
+_FOLD = str.maketrans(
+    {
+        "đ": "d",
+        "ð": "d",
+        "ø": "o",
+        "ł": "l",
+        "þ": "th",
+        "æ": "ae",
+        "œ": "oe",
+        "ı": "i",
+        "ħ": "h",
+        "ŧ": "t",
+    }
+)
 
 
 def search_key(*parts: str) -> str:
@@ -116,6 +127,9 @@ class PatientPart(Versioned):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk} of patient {self.patient_id}"
+
 
 class RelatedPerson(PatientPart):
     class Relationship(models.TextChoices):
@@ -171,7 +185,9 @@ class Condition(PatientPart):
 
     icd10_code = models.CharField("ICD-10-CM code", max_length=10)
     snomed_code = models.CharField("SNOMED CT code", max_length=20, blank=True)
-    display = models.CharField(max_length=300, blank=True, help_text="Filled from the code list when left blank")
+    display = models.CharField(
+        max_length=300, blank=True, help_text="Filled from the code list when left blank"
+    )
     onset_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
 

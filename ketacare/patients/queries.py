@@ -12,7 +12,13 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.permissions import Perm, get_patient_for_user, has_perm, require_perm, visible_patients
+from ketacare.accounts.permissions import (
+    Perm,
+    get_patient_for_user,
+    has_perm,
+    require_perm,
+    visible_patients,
+)
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
 
@@ -99,10 +105,16 @@ def search_patients(actor: Actor, params: SearchParams) -> Page[Patient]:
     page = paginator.page(params.page)
     with transaction.atomic():
         audit.record(
-            actor, "patient.search",
-            data={"q": params.q, "sort": params.sort, "status": params.status,
-                  "page": params.page, "results": paginator.count,
-                  "shown": [str(p.pk) for p in page.object_list]},
+            actor,
+            "patient.search",
+            data={
+                "q": params.q,
+                "sort": params.sort,
+                "status": params.status,
+                "page": params.page,
+                "results": paginator.count,
+                "shown": [str(p.pk) for p in page.object_list],
+            },
         )
     return page
 
@@ -137,8 +149,13 @@ def open_chart(actor: Actor, patient_id: object) -> Chart:
     measurements = next((s.rows for s in sections if s.spec.key == "measurements"), [])
     latest = measurements[0] if measurements else None
     with transaction.atomic():
-        audit.record(actor, "patient.read", patient_id=patient.pk, target=patient,
-                     data={"sections": [s.spec.key for s in sections]})
+        audit.record(
+            actor,
+            "patient.read",
+            patient_id=patient.pk,
+            target=patient,
+            data={"sections": [s.spec.key for s in sections]},
+        )
     return Chart(patient, sections, latest, has_perm(actor.membership, Perm.PATIENT_EDIT))
 
 
@@ -154,8 +171,9 @@ def read_part(actor: Actor, patient_id: object, key: str, part_id: object) -> tu
     except (spec.model.DoesNotExist, ValueError, ValidationError):  # type: ignore[attr-defined]
         raise Http404(f"No such {spec.singular}") from None
     with transaction.atomic():
-        audit.record(actor, "patient.read", patient_id=patient.pk, target=part,
-                     data={"sections": [key]})
+        audit.record(
+            actor, "patient.read", patient_id=patient.pk, target=part, data={"sections": [key]}
+        )
     return patient, part
 
 
@@ -163,8 +181,13 @@ def patient_for_edit(actor: Actor, patient_id: object, perm: Perm) -> Patient:
     """A patient for an edit form; loading the form is a read of the record and is audited."""
     patient = get_patient_for_user(actor.membership, patient_id, perm=perm)
     with transaction.atomic():
-        audit.record(actor, "patient.read", patient_id=patient.pk, target=patient,
-                     data={"sections": ["details"]})
+        audit.record(
+            actor,
+            "patient.read",
+            patient_id=patient.pk,
+            target=patient,
+            data={"sections": ["details"]},
+        )
     return patient
 
 

@@ -78,22 +78,27 @@ class PatientSummary(Schema):
 def _part_out(key: str) -> Any:
     spec = PARTS[key]
     return create_schema(
-        spec.model, name=f"{spec.model.__name__}Out",
+        spec.model,
+        name=f"{spec.model.__name__}Out",
         fields=["id", *spec.fields, "version", "created_at", "updated_at"],
     )
 
 
 def _part_in(key: str) -> Any:
     spec = PARTS[key]
-    return create_schema(spec.model, name=f"{spec.model.__name__}In", fields=list(spec.fields),
-                         base_class=Strict)
+    return create_schema(
+        spec.model, name=f"{spec.model.__name__}In", fields=list(spec.fields), base_class=Strict
+    )
 
 
 def _part_patch(key: str) -> Any:
     spec = PARTS[key]
     return create_schema(
-        spec.model, name=f"{spec.model.__name__}Patch", fields=list(spec.fields),
-        optional_fields="__all__", base_class=Strict,  # type: ignore[arg-type]
+        spec.model,
+        name=f"{spec.model.__name__}Patch",
+        fields=list(spec.fields),
+        optional_fields="__all__",
+        base_class=Strict,  # type: ignore[arg-type]
         custom_fields=[("version", int, Field(ge=1)), ("reason", str, Field("", max_length=500))],
     )
 

@@ -22,9 +22,22 @@ from .models import Patient
 from .parts import PARTS, PartSpec
 
 PATIENT_FIELDS = (
-    "mrn", "given_name", "middle_name", "family_name", "preferred_name", "date_of_birth",
-    "sex_at_birth", "gender_identity", "pronouns", "email", "phone", "address_line", "city",
-    "region", "postal_code", "preferred_language",
+    "mrn",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex_at_birth",
+    "gender_identity",
+    "pronouns",
+    "email",
+    "phone",
+    "address_line",
+    "city",
+    "region",
+    "postal_code",
+    "preferred_language",
 )
 _MRN_ATTEMPTS = 5
 
@@ -49,7 +62,7 @@ def _only_known(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, 
     """Refuse names that are not fields of the record instead of ignoring them."""
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise FieldErrors({name: "is not a field of this record" for name in unknown})
+        raise FieldErrors(dict.fromkeys(unknown, "is not a field of this record"))
     return dict(data)
 
 
@@ -81,7 +94,9 @@ def _lock_patient(actor: Actor, patient_id: object, perm: Perm) -> Patient:
 
 
 def _check_mrn_free(patient: Patient, findings: validation.Findings) -> None:
-    taken = Patient.objects.filter(clinic_id=patient.clinic_id, mrn=patient.mrn).exclude(pk=patient.pk)
+    taken = Patient.objects.filter(clinic_id=patient.clinic_id, mrn=patient.mrn).exclude(
+        pk=patient.pk
+    )
     if patient.mrn and taken.exists():
         findings.refuse("mrn", f"{patient.mrn} already belongs to another patient of this clinic")
 
@@ -107,7 +122,11 @@ def patient_create(actor: Actor, *, data: Mapping[str, Any]) -> Saved:
     _apply(patient, values)
     patient.refresh_search_key()
     assign_mrn = not patient.mrn
-    _full_clean(patient, findings, exclude=["clinic", "name_search", "name_sort", *(["mrn"] if assign_mrn else [])])
+    _full_clean(
+        patient,
+        findings,
+        exclude=["clinic", "name_search", "name_sort", *(["mrn"] if assign_mrn else [])],
+    )
     if not assign_mrn:
         _check_mrn_free(patient, findings)
         if findings.errors:
@@ -119,7 +138,10 @@ def patient_create(actor: Actor, *, data: Mapping[str, Any]) -> Saved:
             with transaction.atomic():
                 patient.save(force_insert=True)
                 audit.record(
-                    actor, "patient.create", patient_id=patient.pk, target=patient,
+                    actor,
+                    "patient.create",
+                    patient_id=patient.pk,
+                    target=patient,
                     changes={name: [None, getattr(patient, name)] for name in PATIENT_FIELDS},
                     data={"flags": findings.flags},
                 )
@@ -132,7 +154,11 @@ def patient_create(actor: Actor, *, data: Mapping[str, Any]) -> Saved:
 
 
 def patient_update(
-    actor: Actor, patient_id: object, *, data: Mapping[str, Any], expected_version: int,
+    actor: Actor,
+    patient_id: object,
+    *,
+    data: Mapping[str, Any],
+    expected_version: int,
     reason: str = "",
 ) -> Saved:
     """Change a patient's details if nobody else changed them since ``expected_version``."""
@@ -155,8 +181,13 @@ def patient_update(
         patient.updated_at = timezone.now()
         patient.save()
         audit.record(
-            actor, "patient.update", patient_id=patient.pk, target=patient, changes=changes,
-            data={"flags": findings.flags, "version": patient.version}, reason=reason,
+            actor,
+            "patient.update",
+            patient_id=patient.pk,
+            target=patient,
+            changes=changes,
+            data={"flags": findings.flags, "version": patient.version},
+            reason=reason,
         )
         return Saved(patient, findings.flags)
 
@@ -192,7 +223,10 @@ def part_create(actor: Actor, patient_id: object, key: str, *, data: Mapping[str
         _full_clean(part, findings, exclude=["patient"])
         part.save(force_insert=True)
         audit.record(
-            actor, "record.create", patient_id=patient.pk, target=part,
+            actor,
+            "record.create",
+            patient_id=patient.pk,
+            target=part,
             changes={name: [None, getattr(part, name)] for name in spec.fields},
             data={"section": key, "flags": findings.flags},
         )
@@ -200,8 +234,14 @@ def part_create(actor: Actor, patient_id: object, key: str, *, data: Mapping[str
 
 
 def part_update(
-    actor: Actor, patient_id: object, key: str, part_id: object, *, data: Mapping[str, Any],
-    expected_version: int, reason: str = "",
+    actor: Actor,
+    patient_id: object,
+    key: str,
+    part_id: object,
+    *,
+    data: Mapping[str, Any],
+    expected_version: int,
+    reason: str = "",
 ) -> Saved:
     """Edit one row of a chart section if nobody changed it since ``expected_version``."""
     spec = PARTS[key]
@@ -225,7 +265,11 @@ def part_update(
         part.updated_at = timezone.now()
         part.save()
         audit.record(
-            actor, "record.update", patient_id=patient.pk, target=part, changes=changes,
+            actor,
+            "record.update",
+            patient_id=patient.pk,
+            target=part,
+            changes=changes,
             data={"section": key, "flags": findings.flags, "version": part.version},
             reason=reason,
         )
@@ -236,14 +280,24 @@ def patient_link_portal_user(actor: Actor, patient_id: object, *, user: User | N
     """Give the patient (or take away) the portal login that lets them see their own record."""
     with transaction.atomic():
         patient = _lock_patient(actor, patient_id, Perm.PATIENT_EDIT)
-        if user is not None and Patient.objects.filter(portal_user=user).exclude(pk=patient.pk).exists():
-            raise FieldErrors({"portal_user": f"{user.email} already opens another patient's record"})
+        if (
+            user is not None
+            and Patient.objects.filter(portal_user=user).exclude(pk=patient.pk).exists()
+        ):
+            raise FieldErrors(
+                {"portal_user": f"{user.email} already opens another patient's record"}
+            )
         old = patient.portal_user.email if patient.portal_user else None
         patient.portal_user = user
         patient.version += 1
         patient.updated_at = timezone.now()
         patient.save(update_fields=["portal_user", "version", "updated_at"])
-        audit.record(actor, "patient.update", patient_id=patient.pk, target=patient,
-                     changes={"portal_user": [old, user.email if user else None]},
-                     data={"version": patient.version})
+        audit.record(
+            actor,
+            "patient.update",
+            patient_id=patient.pk,
+            target=patient,
+            changes={"portal_user": [old, user.email if user else None]},
+            data={"version": patient.version},
+        )
         return patient

@@ -41,8 +41,12 @@ def _decimal(findings: Findings, name: str, value: object) -> Decimal | None:
 
 
 def check_range(
-    findings: Findings, name: str, value: object, allowed: rules.Range,
-    usual: rules.Range | None = None, label: str = "",
+    findings: Findings,
+    name: str,
+    value: object,
+    allowed: rules.Range,
+    usual: rules.Range | None = None,
+    label: str = "",
 ) -> None:
     number = _decimal(findings, name, value)
     if number is None:
@@ -96,7 +100,9 @@ def check_patient(values: Mapping[str, Any], today: date) -> Findings:
             findings.flag(f"The patient is {age}: under {rules.ADULT_AGE_YEARS}, check consent")
     mrn = values.get("mrn")
     if mrn and not rules.MRN_PATTERN.match(mrn):
-        findings.refuse("mrn", "must be 1–32 letters, digits or hyphens, starting with a letter or digit")
+        findings.refuse(
+            "mrn", "must be 1–32 letters, digits or hyphens, starting with a letter or digit"
+        )
     for name in ("given_name", "family_name"):
         if name in values and not str(values.get(name) or "").strip():
             findings.refuse(name, "is required")
@@ -108,10 +114,22 @@ def check_patient(values: Mapping[str, Any], today: date) -> Findings:
 def check_measurement(values: Mapping[str, Any], today: date) -> Findings:
     findings = Findings()
     check_not_future(findings, "measured_on", values.get("measured_on"), today)
-    check_range(findings, "weight_kg", values.get("weight_kg"), rules.WEIGHT_ALLOWED,
-                rules.WEIGHT_USUAL, "Weight")
-    check_range(findings, "height_cm", values.get("height_cm"), rules.HEIGHT_ALLOWED,
-                rules.HEIGHT_USUAL, "Height")
+    check_range(
+        findings,
+        "weight_kg",
+        values.get("weight_kg"),
+        rules.WEIGHT_ALLOWED,
+        rules.WEIGHT_USUAL,
+        "Weight",
+    )
+    check_range(
+        findings,
+        "height_cm",
+        values.get("height_cm"),
+        rules.HEIGHT_ALLOWED,
+        rules.HEIGHT_USUAL,
+        "Height",
+    )
     return findings
 
 
@@ -140,11 +158,21 @@ def check_trial(values: Mapping[str, Any], today: date) -> Findings:
     if drug_class is not None and drug_class not in DRUG_CLASSES:
         allowed = ", ".join(sorted(DRUG_CLASSES))
         findings.refuse("drug_class", f"must be one of: {allowed}")
-    check_range(findings, "dose_mg_per_day", values.get("dose_mg_per_day"), rules.DAILY_DOSE_ALLOWED)
-    check_range(findings, "weeks_at_adequate_dose", values.get("weeks_at_adequate_dose"),
-                rules.ADEQUATE_WEEKS_ALLOWED)
-    check_range(findings, "improvement_percent", values.get("improvement_percent"),
-                rules.IMPROVEMENT_ALLOWED)
+    check_range(
+        findings, "dose_mg_per_day", values.get("dose_mg_per_day"), rules.DAILY_DOSE_ALLOWED
+    )
+    check_range(
+        findings,
+        "weeks_at_adequate_dose",
+        values.get("weeks_at_adequate_dose"),
+        rules.ADEQUATE_WEEKS_ALLOWED,
+    )
+    check_range(
+        findings,
+        "improvement_percent",
+        values.get("improvement_percent"),
+        rules.IMPROVEMENT_ALLOWED,
+    )
     check_not_future(findings, "start_date", values.get("start_date"), today)
     check_not_future(findings, "end_date", values.get("end_date"), today)
     check_order(findings, "start_date", "end_date", values)

@@ -26,7 +26,9 @@ from .parts import PARTS
 from .services import PATIENT_FIELDS
 
 
-def _attempt(form: forms.Form, action: Callable[[], services.Saved]) -> tuple[services.Saved | None, int]:
+def _attempt(
+    form: forms.Form, action: Callable[[], services.Saved]
+) -> tuple[services.Saved | None, int]:
     """Run a service; put its refusals on the form. Returns the result and the HTTP status."""
     try:
         return action(), 200
@@ -58,17 +60,27 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     else:
         data = form.cleaned_data if form.is_bound else {}
         params = queries.SearchParams(
-            q=data.get("q") or "", sort=data.get("sort") or "name",
-            status=data.get("status") or "active", page=data.get("page") or 1,
+            q=data.get("q") or "",
+            sort=data.get("sort") or "name",
+            status=data.get("status") or "active",
+            page=data.get("page") or 1,
         )
         try:
             page = queries.search_patients(actor, params)
         except FieldErrors as exc:
             error = str(exc)
-    return render(request, "patients/list.html", {
-        "form": form, "page": page, "params": params, "error": error,
-        "sorts": queries.SORTS,
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "patients/list.html",
+        {
+            "form": form,
+            "page": page,
+            "params": params,
+            "error": error,
+            "sorts": queries.SORTS,
+        },
+        status=400 if error else 200,
+    )
 
 
 @login_required
@@ -81,13 +93,21 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            saved, status = _attempt(form, lambda: services.patient_create(actor, data=form.cleaned_data))
+            saved, status = _attempt(
+                form, lambda: services.patient_create(actor, data=form.cleaned_data)
+            )
             if saved is not None:
                 _flash(request, saved, f"Registered {saved.obj.display_name} ({saved.obj.mrn}).")
                 return redirect("patients:detail", pk=saved.obj.pk)
-    return render(request, "patients/form.html", {
-        "form": form, "title": "Register a patient",
-    }, status=status)
+    return render(
+        request,
+        "patients/form.html",
+        {
+            "form": form,
+            "title": "Register a patient",
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -110,17 +130,30 @@ def patient_edit(request: HttpRequest, pk: str) -> HttpResponse:
         status = 400
         if form.is_valid() and meta.is_valid():
             changed = {n: form.cleaned_data[n] for n in form.changed_data}
-            saved, status = _attempt(form, lambda: services.patient_update(
-                actor, pk, data=changed, expected_version=meta.cleaned_data["version"],
-                reason=meta.cleaned_data["reason"],
-            ))
+            saved, status = _attempt(
+                form,
+                lambda: services.patient_update(
+                    actor,
+                    pk,
+                    data=changed,
+                    expected_version=meta.cleaned_data["version"],
+                    reason=meta.cleaned_data["reason"],
+                ),
+            )
             if saved is not None:
                 _flash(request, saved, "Saved.")
                 return redirect("patients:detail", pk=pk)
-    return render(request, "patients/form.html", {
-        "form": form, "meta": meta, "patient": patient,
-        "title": f"Edit {patient.display_name}",
-    }, status=status)
+    return render(
+        request,
+        "patients/form.html",
+        {
+            "form": form,
+            "meta": meta,
+            "patient": patient,
+            "title": f"Edit {patient.display_name}",
+        },
+        status=status,
+    )
 
 
 def _spec(key: str) -> Any:
@@ -141,14 +174,22 @@ def part_add(request: HttpRequest, pk: str, key: str) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            saved, status = _attempt(form, lambda: services.part_create(
-                actor, pk, key, data=form.cleaned_data))
+            saved, status = _attempt(
+                form, lambda: services.part_create(actor, pk, key, data=form.cleaned_data)
+            )
             if saved is not None:
                 _flash(request, saved, f"Added the {spec.singular}.")
                 return redirect(f"{patient.get_absolute_url()}#{key}")
-    return render(request, "patients/form.html", {
-        "form": form, "patient": patient, "title": f"Add a {spec.singular}",
-    }, status=status)
+    return render(
+        request,
+        "patients/form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "title": f"Add a {spec.singular}",
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -165,13 +206,29 @@ def part_edit(request: HttpRequest, pk: str, key: str, part_id: int) -> HttpResp
         status = 400
         if form.is_valid() and meta.is_valid():
             changed = {n: form.cleaned_data[n] for n in form.changed_data}
-            saved, status = _attempt(form, lambda: services.part_update(
-                actor, pk, key, part_id, data=changed,
-                expected_version=meta.cleaned_data["version"], reason=meta.cleaned_data["reason"],
-            ))
+            saved, status = _attempt(
+                form,
+                lambda: services.part_update(
+                    actor,
+                    pk,
+                    key,
+                    part_id,
+                    data=changed,
+                    expected_version=meta.cleaned_data["version"],
+                    reason=meta.cleaned_data["reason"],
+                ),
+            )
             if saved is not None:
                 _flash(request, saved, f"Saved the {spec.singular}.")
                 return redirect(f"{patient.get_absolute_url()}#{key}")
-    return render(request, "patients/form.html", {
-        "form": form, "meta": meta, "patient": patient, "title": f"Edit {spec.singular}",
-    }, status=status)
+    return render(
+        request,
+        "patients/form.html",
+        {
+            "form": form,
+            "meta": meta,
+            "patient": patient,
+            "title": f"Edit {spec.singular}",
+        },
+        status=status,
+    )

@@ -28,7 +28,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return render(request, "web/no_clinic.html", status=403)
     if membership.role == Role.PATIENT:
-        own = Patient.objects.filter(clinic_id=membership.clinic_id, portal_user=request.user).first()
+        own = Patient.objects.filter(
+            clinic_id=membership.clinic_id, portal_user=request.user
+        ).first()
         if own is None:
             return render(request, "web/no_clinic.html", status=403)
         return redirect(own.get_absolute_url())

@@ -29,8 +29,10 @@ def test_it_prints_a_token_that_opens_the_api(cast: Cast, client, capsys) -> Non
     ("argv", "message"),
     [
         (["--user", "nobody@example.com"], "--user: no active user 'nobody@example.com'"),
-        (["--user", "nina@example.com", "--clinic", "lakeside"],
-         "--user: no active user 'nina@example.com' in clinic 'lakeside'"),
+        (
+            ["--user", "nina@example.com", "--clinic", "lakeside"],
+            "--user: no active user 'nina@example.com' in clinic 'lakeside'",
+        ),
         (["--user", "nina@example.com", "--days", "0"], "--days must be between 1 and 365, got 0"),
     ],
 )

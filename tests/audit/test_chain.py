@@ -37,17 +37,23 @@ def test_ids_are_gapless_and_each_row_points_at_the_previous(cast: Cast) -> None
 
 
 def test_database_refuses_update(cast: Cast) -> None:
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditevent SET actor_label = 'x' WHERE id = 1")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET actor_label = 'x' WHERE id = 1")
     assert AuditEvent.objects.get(id=1).actor_label == "Carol Desk <carol@example.com> (front_desk)"
 
 
 def test_database_refuses_delete(cast: Cast) -> None:
     count = AuditEvent.objects.count()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM audit_auditevent WHERE id = 2")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = 2")
     assert AuditEvent.objects.count() == count
 
 
@@ -114,9 +120,11 @@ def test_row_inserted_in_the_middle_is_named(cast: Cast) -> None:
 
 
 def test_unregistered_action_is_refused(cast: Cast) -> None:
-    with pytest.raises(ValueError, match="unregistered audit action 'patient.reed'"):
-        with transaction.atomic():
-            record(cast.actor(cast.owner), "patient.reed")
+    with (
+        pytest.raises(ValueError, match="unregistered audit action 'patient.reed'"),
+        transaction.atomic(),
+    ):
+        record(cast.actor(cast.owner), "patient.reed")
 
 
 def test_record_outside_a_transaction_is_refused(cast: Cast) -> None:
@@ -134,7 +142,10 @@ def test_cli_verify_exit_codes(cast: Cast, capsys: pytest.CaptureFixture[str]) -
     count = AuditEvent.objects.count()
     assert main(["audit", "verify", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
-        "ok": True, "checked": count, "first_bad_row": None, "message": None,
+        "ok": True,
+        "checked": count,
+        "first_bad_row": None,
+        "message": None,
     }
     _without_triggers()
     with connection.cursor() as cursor:

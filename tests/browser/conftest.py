@@ -25,12 +25,19 @@ import pytest
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 needs_browser = pytest.mark.skipif(
-    CHROMIUM is None and not IN_CI, reason="Debian chromium is not installed (apt-get install chromium)"
+    CHROMIUM is None and not IN_CI,
+    reason="Debian chromium is not installed (apt-get install chromium)",
 )
 
 
@@ -57,7 +64,10 @@ def _scratch_database(tmp: Path) -> tuple[dict[str, str], object]:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    return {"KETACARE_VAR_DIR": str(tmp), "DATABASE_URL": urlunparse(parts._replace(path=f"/{name}"))}, drop
+    return {
+        "KETACARE_VAR_DIR": str(tmp),
+        "DATABASE_URL": urlunparse(parts._replace(path=f"/{name}")),
+    }, drop
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +80,12 @@ def clinic_server() -> Iterator[str]:
         subprocess.run([*cli, *step], env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
     log = (tmp / "server.log").open("w")
-    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "1"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -95,7 +109,9 @@ def clinic_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if CHROMIUM is None:
-        pytest.fail("CI=true but Debian chromium is not installed: a browser test must not skip in CI")
+        pytest.fail(
+            "CI=true but Debian chromium is not installed: a browser test must not skip in CI"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

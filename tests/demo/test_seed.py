@@ -30,8 +30,11 @@ def test_it_builds_the_demo_clinic_once() -> None:
     assert first.created is True
     assert first.patient_count == 40
     assert [email for email, _ in first.logins] == [
-        "owner@demo.ketacare.org", "prescriber@demo.ketacare.org", "nurse@demo.ketacare.org",
-        "frontdesk@demo.ketacare.org", *[f"patient{n}@demo.ketacare.org" for n in range(1, 7)],
+        "owner@demo.ketacare.org",
+        "prescriber@demo.ketacare.org",
+        "nurse@demo.ketacare.org",
+        "frontdesk@demo.ketacare.org",
+        *[f"patient{n}@demo.ketacare.org" for n in range(1, 7)],
     ]
     events = AuditEvent.objects.count()
     second = seed_demo()
@@ -44,8 +47,11 @@ def test_it_builds_the_demo_clinic_once() -> None:
 def test_it_is_deterministic_for_a_given_day() -> None:
     with time_machine.travel(dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC), tick=False):
         seed_demo()
-    first = list(Patient.objects.filter(clinic__slug="demo").order_by("mrn")[:3]
-                 .values_list("mrn", "given_name", "family_name", "date_of_birth"))
+    first = list(
+        Patient.objects.filter(clinic__slug="demo")
+        .order_by("mrn")[:3]
+        .values_list("mrn", "given_name", "family_name", "date_of_birth")
+    )
     assert first == FIRST_THREE
     assert MedicationTrial.objects.count() == TRIAL_COUNT
     assert Condition.objects.filter(patient__clinic__slug="demo").count() == CONDITION_COUNT
@@ -57,8 +63,9 @@ def test_every_demo_login_works_with_the_published_password() -> None:
     for user in User.objects.filter(email__endswith="@demo.ketacare.org"):
         assert user.check_password(DEMO_PASSWORD), user.email
     client = Client()
-    response = client.post("/accounts/login/", {"email": "patient1@demo.ketacare.org",
-                                                "password": DEMO_PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"email": "patient1@demo.ketacare.org", "password": DEMO_PASSWORD}
+    )
     assert response.status_code == 302
     own = Patient.objects.get(portal_user__email="patient1@demo.ketacare.org")
     assert client.get("/")["Location"] == f"/patients/{own.pk}/"
@@ -67,8 +74,11 @@ def test_every_demo_login_works_with_the_published_password() -> None:
 @pytest.mark.django_db
 def test_the_owner_runs_two_clinics() -> None:
     seed_demo()
-    roles = sorted(Membership.objects.filter(user__email="owner@demo.ketacare.org")
-                   .values_list("clinic__slug", "role"))
+    roles = sorted(
+        Membership.objects.filter(user__email="owner@demo.ketacare.org").values_list(
+            "clinic__slug", "role"
+        )
+    )
     assert roles == [("demo", Role.OWNER), ("demo-lakeside", Role.OWNER)]
 
 

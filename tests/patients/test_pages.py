@@ -22,7 +22,8 @@ def test_the_list_is_sorted_by_name_and_searchable(cast: Cast, as_role) -> None:
     assert _names(client.get("/patients/?q=h-1001").content.decode()) == ["Dawson, Dan"]
     assert _names(client.get("/patients/?q=04/02/1980").content.decode()) == ["Dawson, Dan"]
     assert _names(client.get("/patients/?sort=-name").content.decode()) == [
-        "Ðorđević, Zoë", "Dawson, Dan",
+        "Ðorđević, Zoë",
+        "Dawson, Dan",
     ]
 
 
@@ -35,10 +36,17 @@ def test_a_sort_outside_the_allow_list_is_refused(cast: Cast, as_role) -> None: 
 def test_registering_shows_errors_per_field_and_keeps_the_input(cast: Cast, as_role) -> None:  # type: ignore[no-untyped-def]
     client = as_role("front_desk")
     count = Patient.objects.count()
-    response = client.post("/patients/new/", {
-        "given_name": "Ana", "family_name": "Silva", "date_of_birth": "2099-01-01",
-        "sex_at_birth": "female", "email": "ana@example.com", "mrn": "",
-    })
+    response = client.post(
+        "/patients/new/",
+        {
+            "given_name": "Ana",
+            "family_name": "Silva",
+            "date_of_birth": "2099-01-01",
+            "sex_at_birth": "female",
+            "email": "ana@example.com",
+            "mrn": "",
+        },
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "cannot be in the future" in html
@@ -47,10 +55,16 @@ def test_registering_shows_errors_per_field_and_keeps_the_input(cast: Cast, as_r
 
 
 def test_registering_goes_to_the_new_chart(cast: Cast, as_role) -> None:  # type: ignore[no-untyped-def]
-    response = as_role("front_desk").post("/patients/new/", {
-        "given_name": "Ana", "family_name": "Silva", "date_of_birth": "1990-01-01",
-        "sex_at_birth": "female", "mrn": "",
-    })
+    response = as_role("front_desk").post(
+        "/patients/new/",
+        {
+            "given_name": "Ana",
+            "family_name": "Silva",
+            "date_of_birth": "1990-01-01",
+            "sex_at_birth": "female",
+            "mrn": "",
+        },
+    )
     patient = Patient.objects.get(given_name="Ana")
     assert response.status_code == 302
     assert response["Location"] == f"/patients/{patient.pk}/"
@@ -60,10 +74,19 @@ def test_registering_goes_to_the_new_chart(cast: Cast, as_role) -> None:  # type
 def test_editing_from_a_stale_page_is_a_409_and_changes_nothing(cast: Cast, as_role) -> None:  # type: ignore[no-untyped-def]
     nurse, desk = as_role("nurse"), as_role("front_desk")
     version = cast.dan.version
-    form = {"given_name": "Dan", "family_name": "Dawson", "date_of_birth": "1980-04-02",
-            "sex_at_birth": "male", "mrn": "H-1001", "phone": "+1 617 555 0101",
-            "version": version}
-    assert nurse.post(f"/patients/{cast.dan.pk}/edit/", {**form, "pronouns": "he/him"}).status_code == 302
+    form = {
+        "given_name": "Dan",
+        "family_name": "Dawson",
+        "date_of_birth": "1980-04-02",
+        "sex_at_birth": "male",
+        "mrn": "H-1001",
+        "phone": "+1 617 555 0101",
+        "version": version,
+    }
+    assert (
+        nurse.post(f"/patients/{cast.dan.pk}/edit/", {**form, "pronouns": "he/him"}).status_code
+        == 302
+    )
     response = desk.post(f"/patients/{cast.dan.pk}/edit/", {**form, "pronouns": "they/them"})
     assert response.status_code == 409
     assert "reload it and apply your change again" in response.content.decode()
@@ -95,7 +118,9 @@ def test_a_patient_reads_their_own_record_without_edit_links(cast: Cast, as_role
     assert client.get("/patients/").status_code == 403
 
 
-def test_the_chart_page_runs_a_fixed_number_of_queries(cast: Cast, as_role, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_chart_page_runs_a_fixed_number_of_queries(
+    cast: Cast, as_role, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
     client = as_role("nurse")
     client.get(f"/patients/{cast.dan.pk}/")
     # session, user, membership, patient, 7 sections, audit savepoint + chain head + insert +

@@ -17,8 +17,12 @@ from ketacare.patients import services
 from ketacare.patients.models import BodyMeasurement, Condition, MedicationTrial, Patient
 from tests.conftest import Cast
 
-NEW = {"given_name": "Ana", "family_name": "Silva", "date_of_birth": dt.date(1990, 5, 5),
-       "sex_at_birth": "female"}
+NEW = {
+    "given_name": "Ana",
+    "family_name": "Silva",
+    "date_of_birth": dt.date(1990, 5, 5),
+    "sex_at_birth": "female",
+}
 
 
 def _writes() -> int:
@@ -48,7 +52,11 @@ def test_create_assigns_the_next_mrn_and_audits_every_field(cast: Cast) -> None:
         ("date_of_birth", dt.date(1890, 1, 1), "gives an age of 136; at most 120 is allowed"),
         ("email", "not-an-email", "must be an email address such as name@example.com"),
         ("phone", "call me", "must be a phone number of 7–24 digits, spaces, +, -, ( or )"),
-        ("mrn", "H 1001!", "must be 1–32 letters, digits or hyphens, starting with a letter or digit"),
+        (
+            "mrn",
+            "H 1001!",
+            "must be 1–32 letters, digits or hyphens, starting with a letter or digit",
+        ),
         ("sex_at_birth", "robot", "Value 'robot' is not a valid choice."),
     ],
 )
@@ -56,9 +64,11 @@ def test_create_refuses_bad_values_and_writes_nothing(
     cast: Cast, field: str, value: object, message: str
 ) -> None:
     before = (Patient.objects.count(), _writes())
-    with time_machine.travel(dt.datetime(2026, 11, 22, 15, 0, tzinfo=dt.UTC)):
-        with pytest.raises(FieldErrors) as caught:
-            services.patient_create(cast.actor(cast.nurse), data={**NEW, field: value})
+    with (
+        time_machine.travel(dt.datetime(2026, 11, 22, 15, 0, tzinfo=dt.UTC)),
+        pytest.raises(FieldErrors) as caught,
+    ):
+        services.patient_create(cast.actor(cast.nurse), data={**NEW, field: value})
     assert caught.value.errors == {field: message}
     assert (Patient.objects.count(), _writes()) == before
 
@@ -67,7 +77,9 @@ def test_create_refuses_an_mrn_already_in_the_clinic(cast: Cast) -> None:
     before = Patient.objects.count()
     with pytest.raises(FieldErrors) as caught:
         services.patient_create(cast.actor(cast.nurse), data={**NEW, "mrn": "H-1001"})
-    assert caught.value.errors == {"mrn": "H-1001 already belongs to another patient of this clinic"}
+    assert caught.value.errors == {
+        "mrn": "H-1001 already belongs to another patient of this clinic"
+    }
     assert Patient.objects.count() == before
 
 
@@ -108,8 +120,11 @@ def test_future_means_future_in_the_clinics_time_zone(cast: Cast) -> None:
 
 def test_update_bumps_the_version_and_audits_old_and_new(cast: Cast) -> None:
     saved = services.patient_update(
-        cast.actor(cast.front_desk), cast.dan.pk, data={"phone": "+1 617 555 0199"},
-        expected_version=cast.dan.version, reason="patient called with a new number",
+        cast.actor(cast.front_desk),
+        cast.dan.pk,
+        data={"phone": "+1 617 555 0199"},
+        expected_version=cast.dan.version,
+        reason="patient called with a new number",
     )
     dan = Patient.objects.get(pk=cast.dan.pk)
     assert dan.version == cast.dan.version + 1 == saved.obj.version
@@ -120,12 +135,20 @@ def test_update_bumps_the_version_and_audits_old_and_new(cast: Cast) -> None:
 
 
 def test_a_stale_version_is_refused_and_nothing_changes(cast: Cast) -> None:
-    services.patient_update(cast.actor(cast.nurse), cast.dan.pk, data={"pronouns": "he/him"},
-                            expected_version=cast.dan.version)
+    services.patient_update(
+        cast.actor(cast.nurse),
+        cast.dan.pk,
+        data={"pronouns": "he/him"},
+        expected_version=cast.dan.version,
+    )
     writes = _writes()
     with pytest.raises(StaleVersion) as caught:
-        services.patient_update(cast.actor(cast.front_desk), cast.dan.pk,
-                                data={"pronouns": "they/them"}, expected_version=cast.dan.version)
+        services.patient_update(
+            cast.actor(cast.front_desk),
+            cast.dan.pk,
+            data={"pronouns": "they/them"},
+            expected_version=cast.dan.version,
+        )
     assert str(caught.value) == (
         f"this record is at version {cast.dan.version + 1}, your edit was based on version "
         f"{cast.dan.version}; reload it and apply your change again"
@@ -136,31 +159,50 @@ def test_a_stale_version_is_refused_and_nothing_changes(cast: Cast) -> None:
 
 def test_an_update_that_changes_nothing_keeps_the_version(cast: Cast) -> None:
     writes = _writes()
-    services.patient_update(cast.actor(cast.nurse), cast.dan.pk, data={"given_name": "Dan"},
-                            expected_version=cast.dan.version)
+    services.patient_update(
+        cast.actor(cast.nurse),
+        cast.dan.pk,
+        data={"given_name": "Dan"},
+        expected_version=cast.dan.version,
+    )
     assert Patient.objects.get(pk=cast.dan.pk).version == cast.dan.version
     assert _writes() == writes
 
 
 @pytest.mark.parametrize(
     ("weight", "message"),
-    [("0", "must be between 10 and 650 kg; got 0"), ("700", "must be between 10 and 650 kg; got 700")],
+    [
+        ("0", "must be between 10 and 650 kg; got 0"),
+        ("700", "must be between 10 and 650 kg; got 700"),
+    ],
 )
 def test_impossible_weights_are_refused(cast: Cast, weight: str, message: str) -> None:
     before = BodyMeasurement.objects.count()
     with pytest.raises(FieldErrors) as caught:
-        services.part_create(cast.actor(cast.nurse), cast.dan.pk, "measurements", data={
-            "measured_on": dt.date(2026, 2, 1), "weight_kg": Decimal(weight),
-        })
+        services.part_create(
+            cast.actor(cast.nurse),
+            cast.dan.pk,
+            "measurements",
+            data={
+                "measured_on": dt.date(2026, 2, 1),
+                "weight_kg": Decimal(weight),
+            },
+        )
     assert caught.value.errors == {"weight_kg": message}
     assert BodyMeasurement.objects.count() == before
 
 
 def test_an_unusual_weight_is_accepted_and_flagged(cast: Cast) -> None:
-    saved = services.part_create(cast.actor(cast.nurse), cast.dan.pk, "measurements", data={
-        "measured_on": dt.date(2026, 2, 1), "weight_kg": Decimal("38.0"),
-        "height_cm": Decimal("150"),
-    })
+    saved = services.part_create(
+        cast.actor(cast.nurse),
+        cast.dan.pk,
+        "measurements",
+        data={
+            "measured_on": dt.date(2026, 2, 1),
+            "weight_kg": Decimal("38.0"),
+            "height_cm": Decimal("150"),
+        },
+    )
     assert saved.flags == [
         "Weight 38.0 kg is outside the usual 40–200 kg range: please double-check"
     ]
@@ -168,9 +210,15 @@ def test_an_unusual_weight_is_accepted_and_flagged(cast: Cast) -> None:
 
 
 def test_a_condition_gets_its_display_and_snomed_code_from_the_code_list(cast: Cast) -> None:
-    saved = services.part_create(cast.actor(cast.prescriber), cast.zoe.pk, "conditions", data={
-        "icd10_code": "f43.10", "status": "active",
-    })
+    saved = services.part_create(
+        cast.actor(cast.prescriber),
+        cast.zoe.pk,
+        "conditions",
+        data={
+            "icd10_code": "f43.10",
+            "status": "active",
+        },
+    )
     condition = Condition.objects.get(pk=saved.obj.pk)
     assert condition.icd10_code == "F43.10"
     assert condition.snomed_code == "47505003"
@@ -187,19 +235,31 @@ def test_a_condition_gets_its_display_and_snomed_code_from_the_code_list(cast: C
 def test_unknown_icd10_codes_are_refused(cast: Cast, code: str, message: str) -> None:
     before = Condition.objects.count()
     with pytest.raises(FieldErrors) as caught:
-        services.part_create(cast.actor(cast.prescriber), cast.zoe.pk, "conditions",
-                             data={"icd10_code": code, "status": "active"})
+        services.part_create(
+            cast.actor(cast.prescriber),
+            cast.zoe.pk,
+            "conditions",
+            data={"icd10_code": code, "status": "active"},
+        )
     assert caught.value.errors == {"icd10_code": message}
     assert Condition.objects.count() == before
 
 
 def test_a_medication_trial_is_checked(cast: Cast) -> None:
     with pytest.raises(FieldErrors) as caught:
-        services.part_create(cast.actor(cast.prescriber), cast.dan.pk, "trials", data={
-            "drug": "sertraline", "drug_class": "ssri", "start_date": dt.date(2025, 5, 1),
-            "end_date": dt.date(2025, 3, 1), "improvement_percent": 150,
-            "weeks_at_adequate_dose": Decimal("8"),
-        })
+        services.part_create(
+            cast.actor(cast.prescriber),
+            cast.dan.pk,
+            "trials",
+            data={
+                "drug": "sertraline",
+                "drug_class": "ssri",
+                "start_date": dt.date(2025, 5, 1),
+                "end_date": dt.date(2025, 3, 1),
+                "improvement_percent": 150,
+                "weeks_at_adequate_dose": Decimal("8"),
+            },
+        )
     assert caught.value.errors == {
         "improvement_percent": "must be between -100 and 100 %; got 150",
         "end_date": "must be on or after start date (2025-05-01)",
@@ -209,13 +269,21 @@ def test_a_medication_trial_is_checked(cast: Cast) -> None:
 
 def test_front_desk_cannot_write_clinical_sections(cast: Cast) -> None:
     with pytest.raises(PermissionDenied):
-        services.part_create(cast.actor(cast.front_desk), cast.dan.pk, "conditions",
-                             data={"icd10_code": "F33.2", "status": "active"})
+        services.part_create(
+            cast.actor(cast.front_desk),
+            cast.dan.pk,
+            "conditions",
+            data={"icd10_code": "F33.2", "status": "active"},
+        )
     assert Condition.objects.filter(patient=cast.dan).count() == 1
 
 
 def test_staff_of_another_clinic_cannot_see_the_patient(cast: Cast) -> None:
     with pytest.raises(Http404):
-        services.patient_update(cast.actor(cast.outsider), cast.dan.pk, data={"phone": "+1 555 000 0000"},
-                                expected_version=cast.dan.version)
+        services.patient_update(
+            cast.actor(cast.outsider),
+            cast.dan.pk,
+            data={"phone": "+1 555 000 0000"},
+            expected_version=cast.dan.version,
+        )
     assert Patient.objects.get(pk=cast.dan.pk).phone == "+1 617 555 0101"

@@ -39,8 +39,15 @@ def test_unsafe_methods_need_a_csrf_token(cast: Cast) -> None:
 
     client = logged_in(cast.front_desk.user)
     client.handler.enforce_csrf_checks = True
-    response = client.post("/patients/new/", {"given_name": "X", "family_name": "Y",
-                                              "date_of_birth": "1990-01-01", "sex_at_birth": "male"})
+    response = client.post(
+        "/patients/new/",
+        {
+            "given_name": "X",
+            "family_name": "Y",
+            "date_of_birth": "1990-01-01",
+            "sex_at_birth": "male",
+        },
+    )
     assert response.status_code == 403
 
 
@@ -53,17 +60,30 @@ def test_production_settings_pass_the_deploy_check() -> None:
     }
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 def test_production_settings_refuse_the_development_key() -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ketacare.config.settings.production",
-           "DJANGO_ALLOWED_HOSTS": "clinic.example.com"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ketacare.config.settings.production",
+        "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
+    }
     env.pop("DJANGO_SECRET_KEY", None)
-    result = subprocess.run([sys.executable, "-m", "django", "check"], env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set" in result.stderr
