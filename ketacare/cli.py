@@ -14,7 +14,9 @@ from collections.abc import Sequence
 
 #: Modules with a ``register(subparsers)`` function. Registration must stay cheap: heavy
 #: imports (numpy, Django) happen inside the command handlers.
-COMMAND_MODULES: tuple[str, ...] = ("ketacare.server_cli",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "ketacare.server_cli",  # serve, migrate, seed, audit, token, manage
+)
 
 
 class CommandError(Exception):
