@@ -30,7 +30,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ketacare tests bench
 	$(BIN)/ruff format --check ketacare tests bench
-	$(BIN)/mypy ketacare/clinical ketacare/pk
+	$(BIN)/mypy ketacare
 	$(BIN)/ketacare manage makemigrations --check --dry-run
 
 openapi-snapshot: $(STAMP)

@@ -7,12 +7,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .models import User
 from .permissions import Perm, has_perm
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from .models import Membership, User
+    from .models import Membership
 
 
 def new_request_id() -> str:
@@ -63,12 +64,12 @@ def system_actor(label: str) -> Actor:
 
 
 def actor_from_request(request: HttpRequest) -> Actor:
-    user = request.user if request.user.is_authenticated else None
+    user = request.user if isinstance(request.user, User) else None
     membership = getattr(request, "membership", None)
     return Actor(
-        user=user,  # type: ignore[arg-type]
+        user=user,
         membership=membership,
-        label=actor_label(user, membership),  # type: ignore[arg-type]
+        label=actor_label(user, membership),
         ip=client_ip(request),
         request_id=getattr(request, "request_id", None) or new_request_id(),
     )
@@ -79,9 +80,10 @@ def client_ip(request: HttpRequest) -> str | None:
     from django.conf import settings
 
     proxies = settings.KETACARE_TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if len(hops) >= proxies:
             return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR")
+    return str(remote) if remote else None

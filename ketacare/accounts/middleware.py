@@ -103,7 +103,7 @@ class MfaMiddleware:
             if not request.session.get(session.MFA_OK, False):
                 # The password was right but the enrolled second factor is still to come.
                 target = "accounts:mfa_verify"
-            elif _must_enrol(request) and not has_confirmed_totp(request.user):  # type: ignore[arg-type]
+            elif _must_enrol(request) and not has_confirmed_totp(request.user):
                 target = "accounts:mfa_enrol"
             if target is not None:
                 if _wants_json(request):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -76,7 +77,7 @@ def visible_patients(membership: Membership | None) -> QuerySet[Patient]:
 
 
 def get_patient_for_user(
-    membership: Membership | None, pk: object, *, perm: Perm = Perm.PATIENT_READ
+    membership: Membership | None, pk: UUID | str, *, perm: Perm = Perm.PATIENT_READ
 ) -> Patient:
     """Fetch a patient for this membership: 404 when not visible, 403 when ``perm`` is missing."""
     from ketacare.patients.models import Patient

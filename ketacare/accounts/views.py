@@ -139,10 +139,13 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
 @require_POST
 def clinic_switch(request: HttpRequest) -> HttpResponse:
     form = ClinicSwitchForm(request.POST)
+    assert isinstance(request.user, User)
     if form.is_valid():
         membership = (
             Membership.objects.filter(
-                user=request.user, clinic_id=form.cleaned_data["clinic"], is_active=True
+                user=request.user,
+                clinic_id=form.cleaned_data["clinic"],
+                is_active=True,
             )
             .select_related("clinic")
             .first()

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -76,7 +77,7 @@ def record(
     actor: Actor,
     action: str,
     *,
-    patient_id: object | None = None,
+    patient_id: UUID | str | None = None,
     clinic_id: int | None = None,
     target: object | None = None,
     changes: Mapping[str, Any] | None = None,

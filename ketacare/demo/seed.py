@@ -20,7 +20,7 @@ from ketacare.accounts import services as accounts
 from ketacare.accounts.actor import Actor, actor_for
 from ketacare.accounts.models import Clinic, Membership, Role, User
 from ketacare.patients import services as patients
-from ketacare.patients.models import Patient
+from ketacare.patients.models import Patient, PatientId
 
 DEMO_PASSWORD = "ketacare-demo"  # noqa: S105 - published demo credential
 DEMO_DOMAIN = "demo.ketacare.org"
@@ -245,7 +245,7 @@ def _history(
     front_desk: Actor,
     nurse: Actor,
     prescriber: Actor,
-    patient_id: object,
+    patient_id: PatientId,
     today: date,
 ) -> None:
     add = patients.part_create

@@ -83,9 +83,8 @@ def _add_part_routes(key: str) -> None:
     part_in, part_patch, part_out = PART_IN[key], PART_PATCH[key], PART_OUT[key]
 
     def create(request: HttpRequest, patient_id: UUID, payload: part_in) -> tuple[int, Any]:  # type: ignore[valid-type]
-        saved = services.part_create(
-            actor_from_request(request), patient_id, key, data=payload.model_dump()
-        )  # type: ignore[attr-defined]
+        data = payload.model_dump()  # type: ignore[attr-defined]
+        saved = services.part_create(actor_from_request(request), patient_id, key, data=data)
         return 201, saved.obj
 
     def update(request: HttpRequest, patient_id: UUID, part_id: int, payload: part_patch) -> Any:  # type: ignore[valid-type]

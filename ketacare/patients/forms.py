@@ -33,7 +33,7 @@ def _is_date(model: type, name: str) -> bool:
 @cache
 def patient_form_class() -> type[forms.Form]:
     form_class = _form_class(Patient, PATIENT_FIELDS, "PatientForm")
-    mrn = form_class.base_fields["mrn"]  # type: ignore[attr-defined]
+    mrn = form_class.base_fields["mrn"]
     mrn.required = False
     mrn.help_text = "Leave blank to assign the next free number."
     return form_class

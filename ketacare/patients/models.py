@@ -40,6 +40,10 @@ def search_key(*parts: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+#: How callers name a patient: the UUID itself or its string form from a URL.
+PatientId = uuid.UUID | str
+
+
 class SexAtBirth(models.TextChoices):
     FEMALE = "female", "Female"
     MALE = "male", "Male"

@@ -22,7 +22,7 @@ from ketacare.accounts.permissions import (
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
 
-from .models import BodyMeasurement, Patient, search_key
+from .models import BodyMeasurement, Patient, PatientId, search_key
 from .parts import PARTS, PartSpec
 
 # Sort keys a caller may ask for; anything else is refused, never passed to the database.
@@ -137,7 +137,7 @@ class Chart:
         return next((s for s in self.sections if s.spec.key == key), None)
 
 
-def open_chart(actor: Actor, patient_id: object) -> Chart:
+def open_chart(actor: Actor, patient_id: PatientId) -> Chart:
     """The patient's chart with every section the actor may read; the read is audited."""
     patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.PATIENT_READ)
     sections = []
@@ -159,7 +159,9 @@ def open_chart(actor: Actor, patient_id: object) -> Chart:
     return Chart(patient, sections, latest, has_perm(actor.membership, Perm.PATIENT_EDIT))
 
 
-def read_part(actor: Actor, patient_id: object, key: str, part_id: object) -> tuple[Patient, Any]:
+def read_part(
+    actor: Actor, patient_id: PatientId, key: str, part_id: int | str
+) -> tuple[Patient, Any]:
     """One row of a chart section, for its edit form (audited as a chart read)."""
     from django.core.exceptions import ValidationError
     from django.http import Http404
@@ -177,7 +179,7 @@ def read_part(actor: Actor, patient_id: object, key: str, part_id: object) -> tu
     return patient, part
 
 
-def patient_for_edit(actor: Actor, patient_id: object, perm: Perm) -> Patient:
+def patient_for_edit(actor: Actor, patient_id: PatientId, perm: Perm) -> Patient:
     """A patient for an edit form; loading the form is a read of the record and is audited."""
     patient = get_patient_for_user(actor.membership, patient_id, perm=perm)
     with transaction.atomic():

@@ -97,8 +97,8 @@ def _part_patch(key: str) -> Any:
         spec.model,
         name=f"{spec.model.__name__}Patch",
         fields=list(spec.fields),
-        optional_fields="__all__",
-        base_class=Strict,  # type: ignore[arg-type]
+        optional_fields="__all__",  # type: ignore[arg-type]
+        base_class=Strict,
         custom_fields=[("version", int, Field(ge=1)), ("reason", str, Field("", max_length=500))],
     )
 

@@ -18,7 +18,7 @@ from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors, StaleVersion
 
 from . import validation
-from .models import Patient
+from .models import Patient, PatientId
 from .parts import PARTS, PartSpec
 
 PATIENT_FIELDS = (
@@ -87,7 +87,7 @@ def _full_clean(obj: models.Model, findings: validation.Findings, exclude: list[
         raise FieldErrors(findings.errors)
 
 
-def _lock_patient(actor: Actor, patient_id: object, perm: Perm) -> Patient:
+def _lock_patient(actor: Actor, patient_id: PatientId, perm: Perm) -> Patient:
     patient = get_patient_for_user(actor.membership, patient_id, perm=perm)
     # Re-read under a row lock so the version check and the write are one step.
     return Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
@@ -155,7 +155,7 @@ def patient_create(actor: Actor, *, data: Mapping[str, Any]) -> Saved:
 
 def patient_update(
     actor: Actor,
-    patient_id: object,
+    patient_id: PatientId,
     *,
     data: Mapping[str, Any],
     expected_version: int,
@@ -211,7 +211,7 @@ def _complete(spec: PartSpec, values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def part_create(actor: Actor, patient_id: object, key: str, *, data: Mapping[str, Any]) -> Saved:
+def part_create(actor: Actor, patient_id: PatientId, key: str, *, data: Mapping[str, Any]) -> Saved:
     """Add a row to one section of the chart (a condition, a weight, a medication trial...)."""
     spec = PARTS[key]
     values = _complete(spec, _only_known(data, spec.fields))
@@ -235,9 +235,9 @@ def part_create(actor: Actor, patient_id: object, key: str, *, data: Mapping[str
 
 def part_update(
     actor: Actor,
-    patient_id: object,
+    patient_id: PatientId,
     key: str,
-    part_id: object,
+    part_id: int | str,
     *,
     data: Mapping[str, Any],
     expected_version: int,
@@ -276,7 +276,7 @@ def part_update(
         return Saved(part, findings.flags)
 
 
-def patient_link_portal_user(actor: Actor, patient_id: object, *, user: User | None) -> Patient:
+def patient_link_portal_user(actor: Actor, patient_id: PatientId, *, user: User | None) -> Patient:
     """Give the patient (or take away) the portal login that lets them see their own record."""
     with transaction.atomic():
         patient = _lock_patient(actor, patient_id, Perm.PATIENT_EDIT)

@@ -56,7 +56,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     page, error = None, ""
     params = queries.SearchParams()
     if form.is_bound and not form.is_valid():
-        error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        error = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
     else:
         data = form.cleaned_data if form.is_bound else {}
         params = queries.SearchParams(

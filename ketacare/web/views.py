@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "web/no_clinic.html", status=403)
     if membership.role == Role.PATIENT:
         own = Patient.objects.filter(
-            clinic_id=membership.clinic_id, portal_user=request.user
+            clinic_id=membership.clinic_id, portal_user_id=request.user.pk
         ).first()
         if own is None:
             return render(request, "web/no_clinic.html", status=403)
