@@ -39,10 +39,20 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ClinicalDataError(display_path(path), "(file)", str(exc)) from exc
 
 
-def error_key(loc: tuple[int | str, ...]) -> str:
-    """Render a pydantic error location as a dotted key (``dose.mg_per_kg``, ``items[3].text``)."""
+def error_key(loc: tuple[int | str, ...], tagged: tuple[str, ...] = ()) -> str:
+    """Render a pydantic error location as a dotted key (``dose.mg_per_kg``, ``items[3].text``).
+
+    ``tagged`` names discriminated-union fields: pydantic puts the union tag after them in the
+    location, which is noise in a file key, so it is dropped.
+    """
     key = ""
+    skip_next = False
     for part in loc:
+        if skip_next:
+            skip_next = False
+            continue
+        if isinstance(part, str) and part in tagged:
+            skip_next = True
         if isinstance(part, int):
             key += f"[{part}]"
         else:
@@ -55,14 +65,18 @@ def data_error(key: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("data_error", "{message}", {"key": key, "message": message})
 
 
-def validate_file(model: type[ModelT], data: dict[str, Any], path: Path) -> ModelT:
+def validate_file(
+    model: type[ModelT], data: dict[str, Any], path: Path, tagged: tuple[str, ...] = ()
+) -> ModelT:
     """Validate parsed data against ``model``; the first error names file and key."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt key also makes the real key "missing"; the spelling is the useful part.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         message = first["msg"].removeprefix("Value error, ")
-        key = error_key(tuple(first["loc"]))
+        key = error_key(tuple(first["loc"]), tagged)
         ctx = first.get("ctx") or {}
         if first["type"] == "data_error":
             prefix = f"{key}." if key != "(top level)" else ""

@@ -10,40 +10,23 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
+from ketacare.clinical.cited import Cited, Strict
 from ketacare.clinical.datafiles import data_error
 from ketacare.clinical.settings import ClinicSettings
-from ketacare.clinical.sources import all_sources
 
 LOINC = r"^[0-9]{1,7}-[0-9]$"
 LOINC_ANSWER = r"^LA[0-9]{1,6}-[0-9]$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Cited(_Strict):
-    sources: tuple[str, ...] = Field(min_length=1)
-
-    @field_validator("sources")
-    @classmethod
-    def _known_sources(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
-        known = all_sources()
-        for key in keys:
-            if key not in known:
-                raise ValueError(f"unknown source key {key!r} (add it to data/sources.toml)")
-        return keys
-
-
-class AnswerOption(_Strict):
+class AnswerOption(Strict):
     value: int
     label: str = Field(min_length=1)
     loinc: str | None = Field(default=None, pattern=LOINC_ANSWER)
 
 
-class OptionSet(_Strict):
+class OptionSet(Strict):
     """Either an explicit list of options, or a numeric range with optional anchor labels."""
 
     id: str
@@ -77,7 +60,7 @@ class OptionSet(_Strict):
         return tuple(option.value for option in self.options)
 
 
-class Item(_Strict):
+class Item(Strict):
     id: str = Field(pattern=r"^[0-9]+[a-z]?$")
     label: str = Field(min_length=2, description="short name, always shown")
     text: str | None = Field(default=None, description="full wording where the licence allows")
@@ -86,7 +69,7 @@ class Item(_Strict):
     scored: bool = True
 
 
-class Domain(_Strict):
+class Domain(Strict):
     """Items combined into one term of the total (QIDS-SR16 takes the highest of a group)."""
 
     name: str
@@ -94,20 +77,20 @@ class Domain(_Strict):
     combine: Literal["sum", "max"] = "max"
 
 
-class Subscale(_Strict):
+class Subscale(Strict):
     id: str
     label: str
     items: tuple[str, ...] = Field(min_length=1)
 
 
-class Band(_Cited):
+class Band(Cited):
     min: int
     max: int
     severity: str = Field(pattern=r"^[a-z_]+$")
     label: str
 
 
-class Threshold(_Strict):
+class Threshold(Strict):
     """A fixed number or the name of a clinic setting that holds it."""
 
     value: int | None = None
@@ -128,7 +111,7 @@ class Threshold(_Strict):
         return int(getattr(settings, self.setting))
 
 
-class FlagRule(_Cited):
+class FlagRule(Cited):
     code: str = Field(pattern=r"^[a-z_]+$")
     when: Literal["item_at_least", "total_at_least", "total_at_most"]
     item: str | None = None
@@ -141,13 +124,13 @@ class FlagRule(_Cited):
         return self
 
 
-class ChangeRules(_Cited):
+class ChangeRules(Cited):
     response_percent: Threshold | None = None
     remission_max: Threshold | None = None
     meaningful_change_points: Threshold | None = None
 
 
-class ConditionalItems(_Strict):
+class ConditionalItems(Strict):
     """Items asked only when another item is at least a value (C-SSRS skip logic)."""
 
     items: tuple[str, ...] = Field(min_length=1)
@@ -155,13 +138,13 @@ class ConditionalItems(_Strict):
     at_least: int
 
 
-class MissingPolicy(_Strict):
+class MissingPolicy(Strict):
     policy: str = Field(min_length=20, description="the written policy shown to users")
     at_least_one_of: tuple[tuple[str, ...], ...] = ()
     required_if: tuple[ConditionalItems, ...] = ()
 
 
-class InstrumentDefinition(_Cited):
+class InstrumentDefinition(Cited):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     version: int = Field(ge=1)
     name: str

@@ -1,0 +1,27 @@
+"""Small shared vocabularies (drugs, routes, discharge criteria) used across the core."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Drug = Literal["ketamine", "esketamine"]
+Route = Literal["iv", "im", "intranasal", "sublingual"]
+CareSetting = Literal["clinic", "home"]
+WeightBasis = Literal["actual", "ideal"]
+
+#: Discharge checks a protocol may require; ``safety.discharge`` implements each one.
+DischargeCriterion = Literal[
+    "observation_time",
+    "sedation_resolved",
+    "bp_near_baseline",
+    "heart_rate_acceptable",
+    "spo2_acceptable",
+    "dissociation_resolved",
+    "ambulating",
+    "escort_present",
+    "clinician_assessed_ready",
+    "no_unresolved_stop",
+    "bp_at_40_min",
+    "pulse_oximetry_recorded",
+]
+DISCHARGE_CRITERIA: tuple[str, ...] = get_args(DischargeCriterion)
