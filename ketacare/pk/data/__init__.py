@@ -1,0 +1,1 @@
+"""Data files of the PK engine: models, defaults, concentration bands."""

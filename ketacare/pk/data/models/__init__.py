@@ -1,0 +1,1 @@
+"""Model data files (TOML), one per published model."""
