@@ -302,6 +302,15 @@ class ClinicSettings(BaseModel):
         description="Discharge BP is near baseline when diastolic is at most baseline plus "
         "this (or not above predose_review_diastolic_mmhg).",
     )
+    discharge_vitals_max_age_min: int = _setting(
+        30,
+        unit="min",
+        ge=5,
+        le=120,
+        source=("spravato-rems", "ketacare-placeholder"),
+        description="Discharge vitals must include readings taken at most this long before "
+        "discharge (the REMS form asks for BP before session completion).",
+    )
     discharge_requires_escort: bool = _setting(
         True,
         unit="flag",

@@ -9,9 +9,10 @@ deliberately wide: refusing a real reading would be worse than flagging it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -80,6 +81,15 @@ class UnusualValue:
         return f"{self.field} {_fmt(self.value)} is unusual (typical {typical}); confirm it"
 
 
+def _ranges(field: FieldInfo) -> list[Range]:
+    """Range metadata of a field, including inside ``Annotated[...] | None``."""
+    found = [item for item in field.metadata if isinstance(item, Range)]
+    for arg in get_args(field.annotation):
+        if get_origin(arg) is Annotated:
+            found.extend(item for item in arg.__metadata__ if isinstance(item, Range))
+    return found
+
+
 def find_unusual(model: BaseModel, prefix: str = "") -> list[UnusualValue]:
     """Every field of ``model`` (recursively) whose value lies outside its typical band."""
     found: list[UnusualValue] = []
@@ -96,8 +106,8 @@ def find_unusual(model: BaseModel, prefix: str = "") -> list[UnusualValue]:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
-        for item in field.metadata:
-            if isinstance(item, Range) and item.is_unusual(value):
+        for item in _ranges(field):
+            if item.is_unusual(value):
                 found.append(UnusualValue(path, value, item))
     return found
 

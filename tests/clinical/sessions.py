@@ -1,0 +1,77 @@
+"""Builders for session timelines and facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketacare.clinical.safety import SafetyAssessment, evaluate_session
+from ketacare.clinical.settings import ClinicSettings
+
+BASELINE: dict[str, Any] = {
+    "t_min": -5,
+    "systolic_mmhg": 120,
+    "diastolic_mmhg": 80,
+    "heart_rate_bpm": 70,
+    "spo2_percent": 98,
+}
+READY: dict[str, Any] = {
+    "escort_present": True,
+    "dissociation_resolved": True,
+    "ambulating": True,
+    "clinician_assessed_ready": True,
+}
+
+
+def reading(t: float, bp: tuple[int, int] | None = None, **values: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"t_min": t, **values}
+    if bp is not None:
+        data["systolic_mmhg"], data["diastolic_mmhg"] = bp
+    return data
+
+
+def recovered(t: float) -> dict[str, Any]:
+    """A normal full set of post-dose observations at ``t``."""
+    return reading(t, (124, 80), heart_rate_bpm=72, spo2_percent=98, moaas=5)
+
+
+def racemic(
+    timeline: list[dict[str, Any]],
+    settings: ClinicSettings | None = None,
+    now: float = 110,
+    **facts: Any,
+) -> SafetyAssessment:
+    """An IV depression infusion (40 min) evaluated at ``now``, all confirmations given."""
+    merged = {
+        "drug": "ketamine",
+        "protocol_id": "depression-iv-induction",
+        "now_t_min": now,
+        "dose_end_t_min": 40,
+        **READY,
+        **facts,
+    }
+    return evaluate_session(timeline, merged, settings)
+
+
+def spravato(
+    timeline: list[dict[str, Any]],
+    settings: ClinicSettings | None = None,
+    now: float = 125,
+    **facts: Any,
+) -> SafetyAssessment:
+    merged = {
+        "drug": "esketamine",
+        "protocol_id": "esketamine-trd-induction",
+        "now_t_min": now,
+        "dose_end_t_min": 10,
+        **READY,
+        **facts,
+    }
+    return evaluate_session(timeline, merged, settings)
+
+
+def codes(result: SafetyAssessment) -> list[tuple[str, float]]:
+    return [(alert.code, alert.t_min) for alert in result.alerts]
+
+
+def check(result: SafetyAssessment, code: str) -> bool:
+    return next(c.met for c in result.discharge_checks if c.code == code)
