@@ -16,6 +16,7 @@ from collections.abc import Sequence
 #: imports (numpy, Django) happen inside the command handlers.
 COMMAND_MODULES: tuple[str, ...] = (
     "ketacare.server_cli",  # serve, migrate, seed, audit, token, manage
+    "ketacare.pk.cli",  # pk models, simulate, population, tci
 )
 
 

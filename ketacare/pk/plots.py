@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ketacare.pk._types import FloatArray
     from ketacare.pk.population import PopulationResult
     from ketacare.pk.simulate import Result
+    from ketacare.pk.tci import TciResult
 
 _BAND_COLOURS = {"analgesia": "#4c9f70", "dissociation": "#e0a526", "anaesthesia": "#c0392b"}
 
@@ -64,6 +65,19 @@ def plot_population(result: PopulationResult, path: str | Path, title: str | Non
         float(p.max()),
         title or f"{result.model_id}: {result.n:,} virtual patients",
     )
+    return _save(fig, path)
+
+
+def plot_tci(result: TciResult, path: str | Path, title: str | None = None) -> Path:
+    """Plot the predicted plasma curve of a TCI with its target and rate schedule."""
+    fig, ax = _figure()
+    ax.plot(result.t_min, result.conc_ng_per_ml, color="#1f4e79", lw=2, label="plasma (TCI)")
+    ax.axhline(result.target_ng_per_ml, color="#333333", ls=":", lw=1, label="target")
+    rates = ax.twinx()
+    rates.step(result.start_min, result.rate_mg_per_h, where="post", color="#999999", lw=1)
+    rates.set_ylabel("rate (mg/h)")
+    top = max(float(result.conc_ng_per_ml.max()), result.target_ng_per_ml)
+    _finish(ax, result.t_min, top, title or f"{result.model_id}: plasma TCI")
     return _save(fig, path)
 
 
