@@ -17,6 +17,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "ketacare.server_cli",  # serve, migrate, seed, audit, token, manage
     "ketacare.pk.cli",  # pk models, simulate, population, tci
+    "ketacare.clinical.cli",  # score, screen, protocols, dose
 )
 
 

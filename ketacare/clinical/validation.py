@@ -42,7 +42,7 @@ class Range:
             raise PydanticCustomError(
                 "out_of_range",
                 "{value} is outside the allowed range {allowed}",
-                {"value": value, "allowed": self.describe()},
+                {"value": _fmt(value), "allowed": self.describe()},
             )
         return value
 
