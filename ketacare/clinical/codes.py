@@ -56,6 +56,7 @@ class Code:
     psychotic_features: bool
     system: str = ICD10_SYSTEM
     source: str = "icd10cm"
+    snomed_source: str = "snomed-ct"
 
 
 class _CodeRow(BaseModel):

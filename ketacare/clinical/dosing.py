@@ -321,8 +321,19 @@ def calculate_dose(
         weight_basis=basis,
         dose_weight_kg=dose_weight,
         warnings=tuple(warnings),
-        sources=tuple(cite(key) for key in rule.sources),
+        sources=tuple(
+            cite(key) for key in _source_keys(rule.sources, basis, concentration_mg_per_ml)
+        ),
     )
+
+
+def _source_keys(
+    rule_sources: tuple[str, ...], basis: WeightBasis | None, concentration: float | None
+) -> tuple[str, ...]:
+    """The dose rule's sources plus those of the weight formula and vial bound when used."""
+    extra: tuple[str, ...] = ("devine-1974",) if basis == "ideal" else ()
+    extra += ("ketalar-pi",) if concentration is not None else ()
+    return (*rule_sources, *extra)
 
 
 def _device_dose(

@@ -15,6 +15,7 @@ from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.protocols import Protocol, load_protocol_file, load_protocols
 from ketacare.clinical.protocols.loader import PROTOCOLS_DIR
 from ketacare.clinical.protocols.model import DeviceDose, FixedDose, MgPerKgDose, MgPerKgPerHourDose
+from ketacare.clinical.sources import cite
 
 
 def refused(protocol: str | Protocol, **kwargs: object) -> ClinicalInputError:
@@ -192,6 +193,14 @@ def test_ideal_weight_basis_for_a_tall_heavy_man() -> None:
         "depression-iv-induction", weight_kg=120, height_cm=175, sex="male", weight_basis="ideal"
     )
     assert (result.weight_basis, result.dose_weight_kg, result.dose_mg) == ("ideal", 70.5, 35.3)
+    assert result.sources[-1] == cite("devine-1974")
+
+
+def test_dose_cites_the_protocol_sources() -> None:
+    plain = calculate_dose("depression-iv-induction", weight_kg=70)
+    assert plain.sources == (cite("sanacora-2017"), cite("andrade-2017"), cite("elektd-2023"))
+    with_vial = calculate_dose("depression-iv-induction", weight_kg=70, concentration_mg_per_ml=10)
+    assert with_vial.sources[-1] == cite("ketalar-pi")
 
 
 def test_devine_formula() -> None:
