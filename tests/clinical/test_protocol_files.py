@@ -187,6 +187,9 @@ def _break(library: Path, old: str, new: str) -> ClinicalDataError:
         ('"observation_time",', '"looks_fine",', "discharge.criteria[0]"),
         ('id = "depression-iv-induction"', 'id = "depression-iv"', "id"),
         ('route = "iv"', 'route = "oral"', "route"),
+        ('screening_option = "ketamine_iv"', 'screening_option = "ketamine_im"',
+         "screening_option"),
+        ('drug = "ketamine"', 'drug = "esketamine"', "dose.rule"),
     ],
 )  # fmt: skip
 def test_broken_protocol_names_file_and_key(library: Path, old: str, new: str, key: str) -> None:

@@ -20,8 +20,7 @@ from ketacare.clinical.settings import DEFAULT_SETTINGS, ClinicSettings
 def _total(definition: InstrumentDefinition, values: dict[str, int | None]) -> int:
     total = 0
     for domain in definition.effective_domains:
-        answered = [values[item] for item in domain.items if values[item] is not None]
-        numbers = [value for value in answered if value is not None]
+        numbers = [value for item in domain.items if (value := values[item]) is not None]
         if numbers:
             total += max(numbers) if domain.combine == "max" else sum(numbers)
     return total

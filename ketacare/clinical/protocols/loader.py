@@ -21,6 +21,15 @@ from ketacare.clinical.protocols.services import load_services
 
 PROTOCOLS_DIR = DATA_DIR / "protocols"
 
+#: The screening option that covers each drug and route.
+OPTION_FOR_ROUTE: dict[tuple[str, str], str] = {
+    ("ketamine", "iv"): "ketamine_iv",
+    ("ketamine", "im"): "ketamine_im",
+    ("ketamine", "intranasal"): "ketamine_intranasal",
+    ("ketamine", "sublingual"): "ketamine_sublingual_home",
+    ("esketamine", "intranasal"): "esketamine_nasal",
+}
+
 
 def load_protocol_file(path: Path) -> Protocol:
     """Parse, validate and cross-check one protocol file."""
@@ -31,6 +40,15 @@ def load_protocol_file(path: Path) -> Protocol:
     service = load_services().get(protocol.service)
     if service is None or service.kind != "drug":
         raise ClinicalDataError(where, "service", f"{protocol.service!r} is not a drug service")
+    expected_option = OPTION_FOR_ROUTE.get((protocol.drug, protocol.route))
+    if expected_option is None:
+        raise ClinicalDataError(where, "route", f"{protocol.drug} is not given {protocol.route}")
+    if protocol.screening_option != expected_option:
+        raise ClinicalDataError(
+            where,
+            "screening_option",
+            f"{protocol.drug} {protocol.route} is screened as {expected_option!r}",
+        )
     codes = all_icd10_codes()
     for index, prefix in enumerate(protocol.indication_codes):
         if not any(code.startswith(prefix) for code in codes):

@@ -1,0 +1,1 @@
+"""Packaged clinical data files (a package so that wheels include them)."""
