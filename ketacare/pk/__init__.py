@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ketacare.pk.catalog import get_model, models, resolve_model
+    from ketacare.pk.curve import Result, simulate
     from ketacare.pk.errors import PkInputError
     from ketacare.pk.grid import uniform_grid
     from ketacare.pk.info import ModelInfo, list_models
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
         simulate_population,
     )
     from ketacare.pk.regimen import Dose, Regimen
-    from ketacare.pk.simulate import Result, simulate
     from ketacare.pk.spec import ModelSpec
     from ketacare.pk.tci import StepDownScheme, TciResult, step_down_scheme, tci_plasma
 
@@ -66,8 +66,8 @@ _WHERE: dict[str, str] = {
     "simulate_population": "population",
     "Dose": "regimen",
     "Regimen": "regimen",
-    "Result": "simulate",
-    "simulate": "simulate",
+    "Result": "curve",
+    "simulate": "curve",
     "ModelSpec": "spec",
     "StepDownScheme": "tci",
     "TciResult": "tci",

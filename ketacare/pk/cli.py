@@ -241,8 +241,8 @@ def _regimen(args: argparse.Namespace, weight_kg: float) -> tuple[Regimen, str]:
 def _simulate(args: argparse.Namespace) -> int:
     try:
         from ketacare.pk.catalog import resolve_model
+        from ketacare.pk.curve import simulate
         from ketacare.pk.grid import uniform_grid
-        from ketacare.pk.simulate import simulate
 
         patient = _patient(args)
         regimen, route = _regimen(args, patient.weight_kg)

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from ketacare.pk._types import FloatArray
+    from ketacare.pk.curve import Result
     from ketacare.pk.population import PopulationResult
-    from ketacare.pk.simulate import Result
     from ketacare.pk.tci import TciResult
 
 _BAND_COLOURS = {"analgesia": "#4c9f70", "dissociation": "#e0a526", "anaesthesia": "#c0392b"}

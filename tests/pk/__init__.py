@@ -1,0 +1,1 @@
+"""Tests of the pharmacokinetic engine (no database)."""
