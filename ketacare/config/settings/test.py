@@ -11,4 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TIME_ZONE = "America/New_York"
 KETACARE_REQUIRE_MFA = False
 KETACARE_ENVIRONMENT = "test"
-TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "!!missing:%s!!"
+_template_options = TEMPLATES[0]["OPTIONS"]
+assert isinstance(_template_options, dict)
+# A missing variable shows up loudly in a test's HTML instead of rendering as nothing.
+_template_options["string_if_invalid"] = "!!missing:%s!!"
