@@ -27,6 +27,10 @@ Protocols and dosing
     -> DoseResult`` (``dose_mg``, ``duration_min``, ``rate_mg_per_h``, ``volume_ml``,
     ``rate_ml_per_h``, ``devices``, ``weight_basis``, ``dose_weight_kg``).
 
+Prior authorisation
+    ``prior_auth_checklist(PriorAuthFacts, settings=None) -> PriorAuthChecklist``: the Spravato
+    payer criteria, each met / missing / not_met with what the chart shows.
+
 Session safety
     ``evaluate_session(vitals_timeline, facts, settings=None) -> SafetyAssessment``: pre-dose
     decision (proceed / prescriber_review / hold), alerts and stops over the timeline, and the
@@ -64,6 +68,11 @@ if TYPE_CHECKING:
         score,
     )
     from ketacare.clinical.intake import Intake, intake_json_schema, parse_intake
+    from ketacare.clinical.prior_auth import (
+        PriorAuthChecklist,
+        PriorAuthFacts,
+        prior_auth_checklist,
+    )
     from ketacare.clinical.protocols import (
         Protocol,
         ServiceType,
@@ -102,6 +111,9 @@ _EXPORTS: dict[str, str] = {
     "Intake": "intake",
     "intake_json_schema": "intake",
     "parse_intake": "intake",
+    "PriorAuthChecklist": "prior_auth",
+    "PriorAuthFacts": "prior_auth",
+    "prior_auth_checklist": "prior_auth",
     "Protocol": "protocols",
     "ServiceType": "protocols",
     "get_protocol": "protocols",
