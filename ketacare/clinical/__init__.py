@@ -144,6 +144,8 @@ __all__ = [
     "DrugClass",
     "INSTRUMENT_IDS",
     "Intake",
+    "PriorAuthChecklist",
+    "PriorAuthFacts",
     "Protocol",
     "SafetyAssessment",
     "Score",
@@ -168,6 +170,7 @@ __all__ = [
     "load_protocols",
     "load_services",
     "parse_intake",
+    "prior_auth_checklist",
     "score",
     "screen",
 ]
