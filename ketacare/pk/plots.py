@@ -100,7 +100,7 @@ def _finish(ax: Axes, t_min: FloatArray, top_ng_per_ml: float, title: str) -> No
                 min(band.high_ng_per_ml, y_top),
                 color=_BAND_COLOURS.get(band.name, "#999999"),
                 alpha=0.12,
-                label=f"{band.name} {band.low_ng_per_ml:g}-{band.high_ng_per_ml:g} ng/mL",
+                label=f"{band.name} {band.low_ng_per_ml:g}-{band.high_ng_per_ml:g} ng/mL (racemic)",
             )
     ax.set_xlim(float(t_min[0]), float(t_min[-1]))
     ax.set_ylim(0.0, y_top)
