@@ -1,0 +1,84 @@
+"""The OpenAPI document is part of the interface: a change to it must be seen and committed.
+
+``tests/api/openapi.snapshot.json`` is written by ``make openapi-snapshot`` (django-ninja's
+``export_openapi_schema --indent 2 --sorted``), as wagtail does for its ninja API.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+from django.test import Client
+
+from ketacare.config.api import api
+
+SNAPSHOT = Path(__file__).with_name("openapi.snapshot.json")
+REGENERATE = (
+    "The API's OpenAPI document differs from tests/api/openapi.snapshot.json. If the change is "
+    "intended, run `make openapi-snapshot` and commit the file with the change."
+)
+
+
+def committed() -> dict[str, Any]:
+    return json.loads(SNAPSHOT.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def current() -> dict[str, Any]:
+    """The live document, through JSON as the export writes it."""
+    return json.loads(json.dumps(api.get_openapi_schema()))  # type: ignore[no-any-return]
+
+
+def _text(document: dict[str, Any]) -> list[str]:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+
+
+def test_it_matches_the_committed_snapshot() -> None:
+    want, got = committed(), current()
+    if got != want:
+        diff = difflib.unified_diff(_text(want), _text(got), "snapshot", "current", lineterm="")
+        shown = "\n".join(list(diff)[:80])
+        raise AssertionError(f"{REGENERATE}\n{shown}")
+
+
+def test_it_keeps_the_snapshot_as_make_writes_it() -> None:
+    """Sorted keys and two-space indents, so a regenerated file diffs line by line."""
+    text = SNAPSHOT.read_text(encoding="utf-8")
+    assert text == json.dumps(committed(), indent=2, sort_keys=True, ensure_ascii=False) + "\n", (
+        REGENERATE
+    )
+
+
+def test_it_is_openapi_3_1_0() -> None:
+    assert current()["openapi"] == "3.1.0"
+    assert committed()["openapi"] == "3.1.0"
+    info = committed()["info"]
+    assert (info["title"], info["version"]) == ("ketacare API", "1")
+
+
+def test_it_serves_the_snapshot_at_openapi_json() -> None:
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.json() == committed(), REGENERATE
+
+
+def test_it_asks_every_operation_for_a_token_or_a_session() -> None:
+    """No operation is open by accident: each names both ways to authenticate."""
+    schemes = committed()["components"]["securitySchemes"]
+    assert schemes == {
+        "BearerToken": {"scheme": "bearer", "type": "http"},
+        "BrowserSession": {"in": "cookie", "name": "sessionid", "type": "apiKey"},
+    }
+    operations = {
+        f"{method.upper()} {path}": operation.get("security")
+        for path, item in current()["paths"].items()
+        for method, operation in item.items()
+    }
+    assert len(operations) == 18
+    assert {
+        op: sec
+        for op, sec in operations.items()
+        if sec != [{"BearerToken": []}, {"BrowserSession": []}]
+    } == {}
