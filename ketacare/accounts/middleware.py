@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.audit import services as audit
+from ketacare.lib.problems import problem
 
 from . import session
 from .actor import actor_from_request
@@ -52,7 +53,12 @@ class SessionTimeoutMiddleware:
                 )
                 logout(request)
                 if _wants_json(request):
-                    return JsonResponse({"detail": "session expired"}, status=401)
+                    return problem(
+                        401,
+                        "Unauthorized",
+                        "the session expired: log in again",
+                        kind="session-expired",
+                    )
                 return redirect(f"{reverse('accounts:login')}?expired=1")
             # Write the session at most once a minute, not on every request.
             if now - seen_at > 60:
@@ -107,7 +113,12 @@ class MfaMiddleware:
                 target = "accounts:mfa_enrol"
             if target is not None:
                 if _wants_json(request):
-                    return JsonResponse({"detail": "second factor required"}, status=401)
+                    return problem(
+                        401,
+                        "Unauthorized",
+                        "enter the second factor first",
+                        kind="second-factor-required",
+                    )
                 return redirect(target)
         return self.get_response(request)
 

@@ -31,6 +31,13 @@ class Perm(StrEnum):
     CLINICAL_READ = "clinical.read"
     CLINICAL_EDIT = "clinical.edit"
     AUDIT_READ = "audit.read"
+    INTAKE_RECORD = "intake.record"
+    SCREENING_READ = "screening.read"
+    PLAN_READ = "plan.read"
+    PLAN_WRITE = "plan.write"
+    PLAN_SIGN = "plan.sign"
+    ALERT_READ = "alert.read"
+    ALERT_ACKNOWLEDGE = "alert.acknowledge"
 
 
 _STAFF_COMMON = {
@@ -40,11 +47,19 @@ _STAFF_COMMON = {
     Perm.PATIENT_EDIT,
 }
 _CLINICAL = {Perm.CLINICAL_READ, Perm.CLINICAL_EDIT}
+# What the whole care team sees of candidacy and treatment.
+_CARE_TEAM = {Perm.SCREENING_READ, Perm.PLAN_READ, Perm.ALERT_READ}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.OWNER: frozenset(_STAFF_COMMON | _CLINICAL | {Perm.AUDIT_READ}),
-    Role.PRESCRIBER: frozenset(_STAFF_COMMON | _CLINICAL),
-    Role.NURSE: frozenset(_STAFF_COMMON | _CLINICAL),
+    Role.OWNER: frozenset(_STAFF_COMMON | _CLINICAL | _CARE_TEAM | {Perm.AUDIT_READ}),
+    # Only a prescriber chooses a protocol and signs the plan (the software advises).
+    Role.PRESCRIBER: frozenset(
+        _STAFF_COMMON | _CLINICAL | _CARE_TEAM
+        | {Perm.INTAKE_RECORD, Perm.PLAN_WRITE, Perm.PLAN_SIGN, Perm.ALERT_ACKNOWLEDGE}
+    ),
+    Role.NURSE: frozenset(
+        _STAFF_COMMON | _CLINICAL | _CARE_TEAM | {Perm.INTAKE_RECORD, Perm.ALERT_ACKNOWLEDGE}
+    ),
     # Front desk registers patients, contacts, insurance and consents, not clinical history.
     Role.FRONT_DESK: frozenset(_STAFF_COMMON),
     # A patient reads their own record through the access helper, never a list.

@@ -21,7 +21,16 @@ class BearerToken(HttpBearer):
 
 
 class BrowserSession(SessionAuth):
-    """The logged-in page user, with the clinic the session selected (CSRF checked)."""
+    """The logged-in page user, with the clinic the session selected (CSRF checked).
+
+    Without a logged-in session there is nothing to protect from cross-site requests, so a
+    program without a valid token gets 401, not a CSRF 403.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if request.user.is_authenticated and getattr(request, "membership", None) is not None:

@@ -5,28 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from ketacare.lib.errors import FieldErrors, StaleVersion
-
-CONTENT_TYPE = "application/problem+json"
-
-
-def problem(
-    status: int, title: str, detail: str, *, kind: str, invalid: list[dict[str, str]] | None = None
-) -> HttpResponse:
-    body: dict[str, Any] = {
-        "type": f"https://ketacare.org/problems/{kind}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if invalid is not None:
-        body["invalid_params"] = invalid
-    return JsonResponse(body, status=status, content_type=CONTENT_TYPE)
+from ketacare.lib.errors import Conflict, FieldErrors, StaleVersion
+from ketacare.lib.problems import problem
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
@@ -35,11 +20,16 @@ def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _reason(message: str) -> str:
+    # pydantic prefixes messages from our own validators with "Value error, ".
+    return message.removeprefix("Value error, ")
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         invalid = [
-            {"name": _field_name(e.get("loc", ())), "reason": e.get("msg", "invalid")}
+            {"name": _field_name(e.get("loc", ())), "reason": _reason(e.get("msg", "invalid"))}
             for e in exc.errors
         ]
         detail = "; ".join(f"{i['name']}: {i['reason']}" for i in invalid)
@@ -50,14 +40,16 @@ def install(api: NinjaAPI) -> None:
         invalid = [{"name": k, "reason": v} for k, v in exc.errors.items()]
         return problem(422, "Invalid input", str(exc), kind="validation", invalid=invalid)
 
-    @api.exception_handler(StaleVersion)
-    def _stale(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
+    @api.exception_handler(Conflict)
+    def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        # The title stays "Edit conflict" for stale versions (a published response).
+        stale = isinstance(exc, StaleVersion)
         return problem(
             409,
-            "Edit conflict",
-            f"version: {exc}",
-            kind="stale-version",
-            invalid=[{"name": "version", "reason": str(exc)}],
+            "Edit conflict" if stale else "Conflict",
+            f"{exc.field}: {exc.message}",
+            kind="stale-version" if stale else "conflict",
+            invalid=[{"name": exc.field, "reason": exc.message}],
         )
 
     @api.exception_handler(Http404)

@@ -22,6 +22,17 @@ ACTIONS: dict[str, str] = {
     "patient.update": "edited the patient's details",
     "record.create": "added to the chart",
     "record.update": "edited the chart",
+    # Candidacy and treatment
+    "questionnaire.record": "recorded a questionnaire",
+    "intake.record": "recorded an intake and its screening",
+    "screening.read": "read the screening",
+    "alert.raise": "raised an alert",
+    "alert.acknowledge": "acknowledged an alert",
+    "alert.read": "read the alerts",
+    "plan.create": "drafted a treatment plan",
+    "plan.update": "changed a draft treatment plan",
+    "plan.sign": "signed a treatment plan",
+    "plan.read": "read a treatment plan",
     # Oversight
     "audit.read": "read the audit log",
     "access.denied": "was refused access",

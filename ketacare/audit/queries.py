@@ -60,6 +60,8 @@ def audit_report(actor: Actor, filters: AuditFilter) -> Page[AuditEvent]:
         events = events.filter(occurred_at__gte=start, occurred_at__lt=end)
     paginator = Paginator(events.order_by("-id"), PAGE_SIZE)
     page = paginator.get_page(filters.page)
+    # Fetch the rows now: a lazy page would run after the audit.read below and show it.
+    page.object_list = list(page.object_list)
     with transaction.atomic():
         services.record(
             actor,

@@ -26,13 +26,23 @@ class FieldErrors(Exception):
         return cls({"__all__": " ".join(exc.messages)})
 
 
-class StaleVersion(Exception):
+class Conflict(Exception):
+    """The request clashes with the record's state (HTTP 409): signed twice, edited when locked."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(message)
+
+
+class StaleVersion(Conflict):
     """The record changed since the editor loaded it (HTTP 409)."""
 
     def __init__(self, *, expected: int, current: int) -> None:
         self.expected = expected
         self.current = current
         super().__init__(
+            "version",
             f"this record is at version {current}, your edit was based on version {expected}; "
-            "reload it and apply your change again"
+            "reload it and apply your change again",
         )

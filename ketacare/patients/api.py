@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
@@ -54,10 +54,10 @@ def list_patients(request: HttpRequest, filters: Query[SearchQuery]) -> dict[str
 
 
 @router.post("", response={201: PatientOut}, summary="Register a patient")
-def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, dict[str, Any]]:
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str, Any]]:
     actor = actor_from_request(request)
     saved = services.patient_create(actor, data=payload.model_dump())
-    return 201, _chart_out(queries.open_chart(actor, saved.obj.pk))
+    return Status(201, _chart_out(queries.open_chart(actor, saved.obj.pk)))
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="Read a patient's record")
@@ -82,10 +82,10 @@ def _add_part_routes(key: str) -> None:
     spec = PARTS[key]
     part_in, part_patch, part_out = PART_IN[key], PART_PATCH[key], PART_OUT[key]
 
-    def create(request: HttpRequest, patient_id: UUID, payload: part_in) -> tuple[int, Any]:  # type: ignore[valid-type]
+    def create(request: HttpRequest, patient_id: UUID, payload: part_in) -> Status[Any]:  # type: ignore[valid-type]
         data = payload.model_dump()  # type: ignore[attr-defined]
         saved = services.part_create(actor_from_request(request), patient_id, key, data=data)
-        return 201, saved.obj
+        return Status(201, saved.obj)
 
     def update(request: HttpRequest, patient_id: UUID, part_id: int, payload: part_patch) -> Any:  # type: ignore[valid-type]
         data = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]

@@ -217,6 +217,7 @@ class Consent(PatientPart):
         KETAMINE_TREATMENT = "ketamine_treatment", "Ketamine treatment"
         ESKETAMINE_TREATMENT = "esketamine_treatment", "Esketamine (Spravato) treatment"
         HOME_PROGRAM = "home_program", "At-home program"
+        SPRAVATO_REMS = "spravato_rems_enrollment", "SPRAVATO REMS patient enrolment"
         TELEHEALTH = "telehealth", "Telehealth"
         PRIVACY_NOTICE = "privacy_notice", "Privacy notice acknowledged"
         FINANCIAL = "financial", "Financial responsibility"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
+from django.db import models
 from ninja import Schema
 from ninja.orm import create_schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from .parts import PARTS
 
@@ -17,6 +18,21 @@ Sex = Literal["female", "male", "unknown"]
 
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+class Patch(Strict):
+    """An edit: a field left out is unchanged; ``null`` is refused unless the field may be empty."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError(
+                'may not be null: leave the field out to keep it, or send "" to clear text'
+            )
+        return value
 
 
 class PatientIn(Strict):
@@ -38,7 +54,7 @@ class PatientIn(Strict):
     preferred_language: str = Field("", max_length=50)
 
 
-class PatientPatch(Strict):
+class PatientPatch(Patch):
     """Only the fields sent are changed. ``version`` is the one the edit was based on."""
 
     version: int = Field(ge=1)
@@ -84,21 +100,38 @@ def _part_out(key: str) -> Any:
     )
 
 
+def _optional_text(key: str) -> list[tuple[str, Any, Any]]:
+    """Optional text fields default to "" (the column is NOT NULL), not to null."""
+    spec = PARTS[key]
+    fields = [spec.model._meta.get_field(name) for name in spec.fields]
+    return [
+        (f.name, str, Field("", max_length=f.max_length))
+        for f in fields
+        if isinstance(f, models.CharField | models.TextField) and f.blank
+    ]
+
+
 def _part_in(key: str) -> Any:
     spec = PARTS[key]
     return create_schema(
-        spec.model, name=f"{spec.model.__name__}In", fields=list(spec.fields), base_class=Strict
+        spec.model,
+        name=f"{spec.model.__name__}In",
+        fields=list(spec.fields),
+        base_class=Strict,
+        custom_fields=_optional_text(key),
     )
 
 
 def _part_patch(key: str) -> Any:
     spec = PARTS[key]
+    nullable = frozenset(n for n in spec.fields if spec.model._meta.get_field(n).null)
+    base = type(f"{spec.model.__name__}PatchBase", (Patch,), {"nullable": nullable})
     return create_schema(
         spec.model,
         name=f"{spec.model.__name__}Patch",
         fields=list(spec.fields),
         optional_fields="__all__",  # type: ignore[arg-type]
-        base_class=Strict,
+        base_class=base,
         custom_fields=[("version", int, Field(ge=1)), ("reason", str, Field("", max_length=500))],
     )
 

@@ -33,12 +33,17 @@ INSTALLED_APPS = [
     "ketacare.accounts",
     "ketacare.audit",
     "ketacare.patients",
+    "ketacare.outcomes",
+    "ketacare.alerts",
+    "ketacare.screening",
+    "ketacare.treatment",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ketacare.web.middleware.RequestIdMiddleware",
+    "ketacare.api.middleware.ApiProblemMiddleware",
     "ketacare.web.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

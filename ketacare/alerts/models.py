@@ -1,0 +1,42 @@
+"""Alerts to the care team: raised by a service the moment the cause is saved."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ketacare.accounts.models import Clinic
+from ketacare.patients.models import Patient
+
+
+class Alert(models.Model):
+    class Kind(models.TextChoices):
+        SUICIDALITY = "suicidality", "Suicidality"
+
+    class Severity(models.TextChoices):
+        URGENT = "urgent", "Urgent"
+        HIGH = "high", "High"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="alerts")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    message = models.CharField(max_length=500)
+    response = models.ForeignKey(
+        "outcomes.QuestionnaireResponse", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="alerts",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    acknowledgement_note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "acknowledged_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} alert for patient {self.patient_id}"

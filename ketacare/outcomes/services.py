@@ -1,0 +1,67 @@
+"""Recording questionnaire answers: scored by the clinical core, stored item by item, audited,
+and any suicidality answer raises an alert to the care team in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketacare.accounts.actor import Actor
+from ketacare.accounts.clinic_rules import clinic_settings
+from ketacare.accounts.permissions import Perm, require_perm
+from ketacare.alerts import services as alerts
+from ketacare.audit import services as audit
+from ketacare.clinical import score as score_answers
+from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
+from ketacare.lib.clinical_errors import as_field_errors
+from ketacare.lib.errors import FieldErrors
+from ketacare.patients.models import Patient
+
+from .models import QuestionnaireResponse
+
+
+def response_record(
+    actor: Actor,
+    patient: Patient,
+    *,
+    instrument_id: str,
+    answers: Sequence[int | None],
+    context: str,
+    administered_at: datetime | None = None,
+    intake_id: int | None = None,
+) -> QuestionnaireResponse:
+    """Score and store one questionnaire for a patient the caller has already fetched."""
+    require_perm(actor.membership, Perm.INTAKE_RECORD)
+    if context not in QuestionnaireResponse.Context.values:
+        raise FieldErrors({"context": f"must be one of {', '.join(QuestionnaireResponse.Context.values)}"})
+    try:
+        scored = score_answers(instrument_id, list(answers), clinic_settings(patient.clinic))
+    except UnknownIdError as exc:
+        raise FieldErrors({f"scales.{instrument_id}": str(exc)}) from None
+    except ClinicalInputError as exc:
+        raise as_field_errors(exc, prefix=f"scales.{instrument_id}.") from None
+    with transaction.atomic():
+        response = QuestionnaireResponse.objects.create(
+            patient=patient,
+            instrument_id=scored.instrument,
+            instrument_version=scored.version,
+            context=context,
+            answers=list(answers),
+            total=scored.total,
+            severity=scored.severity or "",
+            flags=list(scored.flags),
+            score=scored.to_json(),
+            administered_at=administered_at or timezone.now(),
+            entered_by=actor.user,
+            intake_id=intake_id,
+        )
+        audit.record(
+            actor, "questionnaire.record", patient_id=patient.pk, target=response,
+            changes={"answers": [None, list(answers)], "total": [None, scored.total]},
+            data={"instrument": scored.instrument, "context": context, "flags": list(scored.flags)},
+        )
+        alerts.raise_for_response(actor, response)
+    return response

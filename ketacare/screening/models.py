@@ -1,0 +1,52 @@
+"""Intakes (versioned: a new one never overwrites an older one) and their screening results."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ketacare.patients.models import Patient
+
+
+class Intake(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="intakes")
+    number = models.PositiveIntegerField(help_text="1 for the first intake, then 2, 3 ...")
+    # The intake document exactly as the clinical core validated it.
+    document = models.JSONField()
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    recorded_by_label = models.CharField(max_length=300)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "number"], name="intake_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"intake {self.number} of patient {self.patient_id}"
+
+
+class ScreeningResult(models.Model):
+    intake = models.OneToOneField(Intake, on_delete=models.CASCADE, related_name="screening")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="screenings")
+    # ``ketacare screen --json`` shape, plus the trials that counted toward resistance.
+    result = models.JSONField()
+    treatment_resistant = models.BooleanField()
+    adequate_trials = models.PositiveSmallIntegerField()
+    # The clinic's threshold overrides in force when this was computed.
+    settings_used = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "computed_at"])]
+
+    def __str__(self) -> str:
+        return f"screening of intake {self.intake_id}"
+
+    def option(self, option_id: str) -> dict[str, object] | None:
+        return next((o for o in self.result["options"] if o["option"] == option_id), None)

@@ -1,0 +1,58 @@
+"""Which protocols the latest screening allows for a patient, and why the others need a reason.
+
+A protocol is open when the screening decision for its option is ``eligible`` and the patient's
+age is inside the protocol's range. Anything else stays possible, but only with an override
+reason the prescriber writes (the software advises; a prescriber decides).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ketacare.clinical import load_protocols
+from ketacare.clinical.protocols import Protocol
+from ketacare.clinical.sources import cite
+from ketacare.screening.models import ScreeningResult
+
+NOT_SCREENED = "not_screened"
+
+
+@dataclass(frozen=True)
+class ProtocolChoice:
+    protocol: Protocol
+    decision: str
+    reasons: list[dict[str, Any]]
+
+    @property
+    def open(self) -> bool:
+        return self.decision == "eligible"
+
+
+def choice_for(protocol: Protocol, screening: ScreeningResult | None, age_years: int) -> ProtocolChoice:
+    if screening is None:
+        return ProtocolChoice(protocol, NOT_SCREENED, [{
+            "code": "no_screening", "message": "no intake has been screened for this patient",
+            "source": "", "decision": "needs_prescriber_review",
+        }])
+    option = screening.option(protocol.screening_option) or {"decision": NOT_SCREENED, "reasons": []}
+    decision = str(option["decision"])
+    reasons = list(option.get("reasons", []))  # type: ignore[call-overload]
+    too_young = age_years < protocol.age_min_years
+    too_old = protocol.age_max_years is not None and age_years > protocol.age_max_years
+    if too_young or too_old:
+        upper = f"-{protocol.age_max_years}" if protocol.age_max_years else "+"
+        reasons.append({
+            "code": "protocol_age_range",
+            "message": f"this protocol is for ages {protocol.age_min_years}{upper}; the patient is {age_years}",
+            "source": cite(*protocol.sources),
+            "decision": "not_eligible",
+        })
+        decision = "not_eligible"
+    return ProtocolChoice(protocol, decision, reasons)
+
+
+def protocol_choices(screening: ScreeningResult | None, age_years: int) -> list[ProtocolChoice]:
+    """Every protocol, open ones first, each with its decision and reasons."""
+    choices = [choice_for(p, screening, age_years) for p in load_protocols().values()]
+    return sorted(choices, key=lambda c: (not c.open, c.protocol.title))

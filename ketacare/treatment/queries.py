@@ -1,0 +1,83 @@
+"""Reads of plans, screenings and the prior-authorisation checklist (each audited)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+
+from ketacare.accounts.actor import Actor
+from ketacare.accounts.clinic_rules import clinic_settings
+from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm, visible_patients
+from ketacare.audit import services as audit
+from ketacare.clinical import PriorAuthChecklist, PriorAuthFacts, prior_auth_checklist
+from ketacare.clinical.intake import MedicationTrial as TrialDocument
+from ketacare.patients.models import Consent, Coverage, Patient, PatientId
+from ketacare.screening.chart import chart_facts
+from ketacare.screening.models import ScreeningResult
+
+from .models import TreatmentPlan
+from .services import latest_screening
+
+
+def read_plan(actor: Actor, plan_id: int) -> TreatmentPlan:
+    require_perm(actor.membership, Perm.PLAN_READ)
+    plan = (
+        TreatmentPlan.objects.filter(pk=plan_id, patient__in=visible_patients(actor.membership))
+        .select_related("patient__clinic", "previous", "screening")
+        .first()
+    )
+    if plan is None:
+        raise Http404("No such plan")
+    with transaction.atomic():
+        audit.record(actor, "plan.read", patient_id=plan.patient_id, target=plan)
+    return plan
+
+
+def read_screening(actor: Actor, patient_id: PatientId) -> tuple[Patient, ScreeningResult | None]:
+    """The patient's latest screening (None before the first intake); the read is audited."""
+    patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.SCREENING_READ)
+    screening = latest_screening(patient)
+    with transaction.atomic():
+        audit.record(actor, "screening.read", patient_id=patient.pk,
+                     target=screening if screening is not None else patient)
+    return patient, screening
+
+
+def active_plan(patient: Patient) -> TreatmentPlan | None:
+    """The signed plan in force, else the newest draft."""
+    plans = TreatmentPlan.objects.filter(patient=patient)
+    return (plans.filter(status=TreatmentPlan.Status.SIGNED).order_by("-signed_at").first()
+            or plans.filter(status=TreatmentPlan.Status.DRAFT).order_by("-created_at").first())
+
+
+@dataclass(frozen=True)
+class PriorAuth:
+    checklist: PriorAuthChecklist
+    as_of: date
+
+
+def prior_auth_for(patient: Patient, today: date) -> PriorAuth:
+    """The Spravato prior-authorisation checklist filled from the chart."""
+    facts = chart_facts(patient, today)
+    coverage = (
+        Coverage.objects.filter(patient=patient, is_primary=True)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .order_by("-start_date").first()
+    )
+    rems = Consent.objects.filter(patient=patient, kind=Consent.Kind.SPRAVATO_REMS,
+                                  status=Consent.Status.GIVEN).exists()
+    checklist = prior_auth_checklist(
+        PriorAuthFacts(
+            age_years=facts.age_years, diagnoses=facts.diagnoses,
+            trials=[TrialDocument.model_validate(t) for t in facts.trials],
+            rems_enrolled=rems,
+            payer_name=coverage.payer_name if coverage else None,
+            member_id=coverage.member_id if coverage else None,
+        ),
+        clinic_settings(patient.clinic),
+    )
+    return PriorAuth(checklist, today)
