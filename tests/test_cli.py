@@ -12,7 +12,7 @@ def test_a_closed_pipe_ends_quietly() -> None:
         "--over-min 40 --weight-kg 70 --until-min 240 --step-min 0.01 --csv | head -n 1"
     )
     result = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", command],
+        ["/bin/bash", "-o", "pipefail", "-c", command],
         capture_output=True,
         text=True,
         timeout=120,

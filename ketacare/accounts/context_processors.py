@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from .models import Membership
-from .permissions import ROLE_PERMISSIONS
+from .permissions import ROLE_PERMISSIONS, Perm
 
 
 def membership(request: HttpRequest) -> dict[str, Any]:
@@ -19,8 +19,16 @@ def membership(request: HttpRequest) -> dict[str, Any]:
             .select_related("clinic")
             .order_by("clinic__name")
         )
+    open_alerts = 0
+    if current is not None and Perm.ALERT_READ in perms:
+        from ketacare.alerts.models import Alert
+
+        open_alerts = Alert.objects.filter(
+            clinic_id=current.clinic_id, acknowledged_at__isnull=True
+        ).count()
     return {
         "membership": current,
+        "open_alert_count": open_alerts,
         "other_memberships": others,
         "kc_perms": {p.value.replace(".", "_") for p in perms},
     }

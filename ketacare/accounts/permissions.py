@@ -54,7 +54,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(_STAFF_COMMON | _CLINICAL | _CARE_TEAM | {Perm.AUDIT_READ}),
     # Only a prescriber chooses a protocol and signs the plan (the software advises).
     Role.PRESCRIBER: frozenset(
-        _STAFF_COMMON | _CLINICAL | _CARE_TEAM
+        _STAFF_COMMON
+        | _CLINICAL
+        | _CARE_TEAM
         | {Perm.INTAKE_RECORD, Perm.PLAN_WRITE, Perm.PLAN_SIGN, Perm.ALERT_ACKNOWLEDGE}
     ),
     Role.NURSE: frozenset(

@@ -24,13 +24,19 @@ class Alert(models.Model):
     severity = models.CharField(max_length=10, choices=Severity.choices)
     message = models.CharField(max_length=500)
     response = models.ForeignKey(
-        "outcomes.QuestionnaireResponse", on_delete=models.SET_NULL, null=True, blank=True,
+        "outcomes.QuestionnaireResponse",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="alerts",
     )
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     acknowledgement_note = models.TextField(blank=True)

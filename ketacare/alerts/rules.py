@@ -31,12 +31,18 @@ def suicidality_alert(instrument_id: str, score: dict[str, Any]) -> AlertSpec | 
     positives = [
         f"item {item['id']} ({item['label']}): {item['answer_label']}"
         for item in score.get("items", [])
-        if item.get("scored") and item.get("value")
-        and (instrument_id == "cssrs_screener" or item["id"] in _SUICIDALITY_ITEMS.get(instrument_id, ()))
+        if item.get("scored")
+        and item.get("value")
+        and (
+            instrument_id == "cssrs_screener"
+            or item["id"] in _SUICIDALITY_ITEMS.get(instrument_id, ())
+        )
     ]
     risk_text = f"; C-SSRS risk {risk}" if risk else ""
+    from ketacare.clinical import get_instrument
+
     message = (
-        f"{instrument_id.upper()} positive for suicidality{risk_text}: "
+        f"{get_instrument(instrument_id).abbreviation} positive for suicidality{risk_text}: "
         + ("; ".join(positives) if positives else ", ".join(flags))
     )
     return AlertSpec("urgent" if urgent else "high", message[:500])

@@ -27,11 +27,20 @@ def raise_for_response(actor: Actor, response: QuestionnaireResponse) -> Alert |
         return None
     patient = response.patient
     alert = Alert.objects.create(
-        clinic_id=patient.clinic_id, patient=patient, kind=Alert.Kind.SUICIDALITY,
-        severity=spec.severity, message=spec.message, response=response,
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        kind=Alert.Kind.SUICIDALITY,
+        severity=spec.severity,
+        message=spec.message,
+        response=response,
     )
-    audit.record(actor, "alert.raise", patient_id=patient.pk, target=alert,
-                 data={"kind": alert.kind, "severity": alert.severity})
+    audit.record(
+        actor,
+        "alert.raise",
+        patient_id=patient.pk,
+        target=alert,
+        data={"kind": alert.kind, "severity": alert.severity},
+    )
     return alert
 
 
@@ -55,9 +64,14 @@ def alert_acknowledge(actor: Actor, alert_id: int, *, note: str) -> Alert:
         alert.acknowledged_by = actor.user
         alert.acknowledgement_note = note.strip()
         alert.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
-        audit.record(actor, "alert.acknowledge", patient_id=alert.patient_id, target=alert,
-                     changes={"acknowledged_at": [None, alert.acknowledged_at]},
-                     reason=alert.acknowledgement_note)
+        audit.record(
+            actor,
+            "alert.acknowledge",
+            patient_id=alert.patient_id,
+            target=alert,
+            changes={"acknowledged_at": [None, alert.acknowledged_at]},
+            reason=alert.acknowledgement_note,
+        )
     return alert
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from ketacare.alerts.api import router as alerts_router
 from ketacare.api import problems
 from ketacare.api.auth import BearerToken, BrowserSession
 from ketacare.patients.api import router as patients_router
+from ketacare.screening.api import router as screening_router
+from ketacare.treatment.api import patient_plans_router, plans_router, protocols_router
 
 api = NinjaAPI(
     title="ketacare API",
@@ -21,3 +24,8 @@ api = NinjaAPI(
 )
 problems.install(api)
 api.add_router("/patients", patients_router)
+api.add_router("/patients", screening_router)
+api.add_router("/patients", patient_plans_router)
+api.add_router("/protocols", protocols_router)
+api.add_router("/plans", plans_router)
+api.add_router("/alerts", alerts_router)

@@ -8,7 +8,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("ketacare.accounts.urls")),
     path("patients/", include("ketacare.patients.urls")),
+    path("patients/", include("ketacare.screening.urls")),
     path("audit/", include("ketacare.audit.urls")),
+    path("alerts/", include("ketacare.alerts.urls")),
+    path("", include("ketacare.treatment.urls")),
     path("api/v1/", api.urls),
     path("", include("ketacare.web.urls")),
 ]

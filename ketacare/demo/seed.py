@@ -22,6 +22,8 @@ from ketacare.accounts.models import Clinic, Membership, Role, User
 from ketacare.patients import services as patients
 from ketacare.patients.models import Patient, PatientId
 
+from .care import build_care
+
 DEMO_PASSWORD = "ketacare-demo"  # noqa: S105 - published demo credential
 DEMO_DOMAIN = "demo.ketacare.org"
 CLINIC_SLUG = "demo"
@@ -188,8 +190,10 @@ def _build() -> Clinic:
     front_desk = actor_for(members["frontdesk"])
     nurse = actor_for(members["nurse"])
     prescriber = actor_for(members["prescriber"])
+    demo_patients = []
     for index, person in enumerate(PEOPLE, start=1):
         patient = _patient(rng, front_desk, index, person, today)
+        demo_patients.append(patient)
         if index <= PORTAL_PATIENTS:
             portal = _user(
                 password_hash, f"patient{index}@{DEMO_DOMAIN}", f"{person[0]} {person[1]}"
@@ -197,6 +201,7 @@ def _build() -> Clinic:
             accounts.membership_create(user=portal, clinic=clinic, role=Role.PATIENT)
             patients.patient_link_portal_user(front_desk, patient.pk, user=portal)
         _history(rng, front_desk, nurse, prescriber, patient.pk, today)
+    build_care(rng, front_desk, nurse, prescriber, demo_patients, today)
     lakeside_actor = actor_for(Membership.objects.get(clinic=lakeside, role=Role.OWNER))
     for index, person in enumerate(PEOPLE[-3:], start=1):
         _patient(rng, lakeside_actor, 100 + index, person, today)

@@ -30,11 +30,17 @@ class QuestionnaireResponse(models.Model):
     score = models.JSONField()
     administered_at = models.DateTimeField(default=timezone.now)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     intake = models.ForeignKey(
-        "screening.Intake", on_delete=models.CASCADE, null=True, blank=True,
+        "screening.Intake",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="responses",
     )
 

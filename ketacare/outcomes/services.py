@@ -3,7 +3,7 @@ and any suicidality answer raises an alert to the care team in the same transact
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -28,7 +28,7 @@ def response_record(
     patient: Patient,
     *,
     instrument_id: str,
-    answers: Sequence[int | None],
+    answers: Sequence[int | None] | Mapping[str, int | None],
     context: str,
     administered_at: datetime | None = None,
     intake_id: int | None = None,
@@ -36,9 +36,14 @@ def response_record(
     """Score and store one questionnaire for a patient the caller has already fetched."""
     require_perm(actor.membership, Perm.INTAKE_RECORD)
     if context not in QuestionnaireResponse.Context.values:
-        raise FieldErrors({"context": f"must be one of {', '.join(QuestionnaireResponse.Context.values)}"})
+        raise FieldErrors(
+            {"context": f"must be one of {', '.join(QuestionnaireResponse.Context.values)}"}
+        )
+    stored: list[int | None] | dict[str, int | None] = (
+        dict(answers) if isinstance(answers, Mapping) else list(answers)
+    )
     try:
-        scored = score_answers(instrument_id, list(answers), clinic_settings(patient.clinic))
+        scored = score_answers(instrument_id, stored, clinic_settings(patient.clinic))
     except UnknownIdError as exc:
         raise FieldErrors({f"scales.{instrument_id}": str(exc)}) from None
     except ClinicalInputError as exc:
@@ -49,7 +54,7 @@ def response_record(
             instrument_id=scored.instrument,
             instrument_version=scored.version,
             context=context,
-            answers=list(answers),
+            answers=stored,
             total=scored.total,
             severity=scored.severity or "",
             flags=list(scored.flags),
@@ -59,8 +64,11 @@ def response_record(
             intake_id=intake_id,
         )
         audit.record(
-            actor, "questionnaire.record", patient_id=patient.pk, target=response,
-            changes={"answers": [None, list(answers)], "total": [None, scored.total]},
+            actor,
+            "questionnaire.record",
+            patient_id=patient.pk,
+            target=response,
+            changes={"answers": [None, response.answers], "total": [None, scored.total]},
             data={"instrument": scored.instrument, "context": context, "flags": list(scored.flags)},
         )
         alerts.raise_for_response(actor, response)

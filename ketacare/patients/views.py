@@ -113,8 +113,24 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def patient_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    chart = queries.open_chart(actor_from_request(request), pk)
-    return render(request, "patients/detail.html", {"chart": chart, "patient": chart.patient})
+    actor = actor_from_request(request)
+    chart = queries.open_chart(actor, pk)
+    care = None
+    if actor.can(Perm.SCREENING_READ):
+        from ketacare.treatment.summary import care_summary
+
+        care = care_summary(chart.patient)
+    return render(
+        request,
+        "patients/detail.html",
+        {
+            "chart": chart,
+            "patient": chart.patient,
+            "care": care,
+            "can_intake": actor.can(Perm.INTAKE_RECORD),
+            "can_plan": actor.can(Perm.PLAN_WRITE),
+        },
+    )
 
 
 @login_required

@@ -42,7 +42,9 @@ def chart_facts(patient: Patient, today: date) -> ChartFacts:
     documents = [(trial, trial_document(trial)) for trial in trials]
     diagnoses = list(
         Condition.objects.filter(patient=patient, status__in=ACTIVE_CONDITION)
-        .order_by("icd10_code").values_list("icd10_code", flat=True).distinct()
+        .order_by("icd10_code")
+        .values_list("icd10_code", flat=True)
+        .distinct()
     )
     return ChartFacts(
         age_years=years_between(patient.date_of_birth, today),
@@ -50,9 +52,15 @@ def chart_facts(patient: Patient, today: date) -> ChartFacts:
         diagnoses=diagnoses,
         trials=[doc for _, doc in documents if doc is not None],
         incomplete_trials=[trial for trial, doc in documents if doc is None],
-        ongoing_classes=sorted({
-            t.drug_class for t in trials if t.reason_stopped == MedicationTrial.ReasonStopped.ONGOING
-        }),
-        latest=BodyMeasurement.objects.filter(patient=patient).order_by("-measured_on", "-created_at").first(),
+        ongoing_classes=sorted(
+            {
+                t.drug_class
+                for t in trials
+                if t.reason_stopped == MedicationTrial.ReasonStopped.ONGOING
+            }
+        ),
+        latest=BodyMeasurement.objects.filter(patient=patient)
+        .order_by("-measured_on", "-created_at")
+        .first(),
         all_trials=trials,
     )

@@ -16,7 +16,10 @@ class Intake(models.Model):
     document = models.JSONField()
     notes = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     recorded_by_label = models.CharField(max_length=300)

@@ -69,16 +69,19 @@ def _check_scales(scales: Mapping[str, Answers], settings: Any) -> dict[str, Any
     return scored
 
 
-def _document(patient: Patient, facts: Any, fields: Mapping[str, Any],
-              scored: Mapping[str, Any]) -> dict[str, Any]:
+def _document(
+    patient: Patient, facts: Any, fields: Mapping[str, Any], scored: Mapping[str, Any]
+) -> dict[str, Any]:
     document = dict(fields)
     chart = {"age_years": facts.age_years, "sex": facts.sex}
     for name in CHART_FIELDS:
         if name in document and document[name] != chart[name]:
             raise FieldErrors({name: f"the chart says {chart[name]!r}; correct the chart instead"})
         document[name] = chart[name]
-    document["scores"] = {**dict(document.get("scores") or {}),
-                          **{key: value.total for key, value in scored.items()}}
+    document["scores"] = {
+        **dict(document.get("scores") or {}),
+        **{key: value.total for key, value in scored.items()},
+    }
     if "cssrs_screener" in scored:
         document["cssrs_risk"] = scored["cssrs_screener"].risk
     return document
@@ -108,28 +111,43 @@ def intake_submit(
         Patient.objects.select_for_update().filter(pk=patient.pk).first()
         number = (Intake.objects.filter(patient=patient).aggregate(n=Max("number"))["n"] or 0) + 1
         intake = Intake.objects.create(
-            patient=patient, number=number, document=intake_doc.model_dump(mode="json"),
-            notes=notes, recorded_by=actor.user, recorded_by_label=actor.label,
+            patient=patient,
+            number=number,
+            document=intake_doc.model_dump(mode="json"),
+            notes=notes,
+            recorded_by=actor.user,
+            recorded_by_label=actor.label,
         )
         _record_body(actor, patient, facts, intake_doc.weight_kg, intake_doc.height_cm, today)
         responses = [
-            response_record(actor, patient, instrument_id=instrument_id,
-                            answers=_as_list(instrument_id, scales[instrument_id]),
-                            context=QuestionnaireResponse.Context.INTAKE, intake_id=intake.pk)
+            response_record(
+                actor,
+                patient,
+                instrument_id=instrument_id,
+                answers=_as_list(instrument_id, scales[instrument_id]),
+                context=QuestionnaireResponse.Context.INTAKE,
+                intake_id=intake.pk,
+            )
             for instrument_id in scored
         ]
         screening = ScreeningResult.objects.create(
-            intake=intake, patient=patient,
+            intake=intake,
+            patient=patient,
             result={**result.to_json(), "counted_trials": _counted(intake_doc, settings)},
             treatment_resistant=result.treatment_resistant,
             adequate_trials=result.adequate_trials,
             settings_used=dict(patient.clinic.clinical_settings or {}),
         )
         audit.record(
-            actor, "intake.record", patient_id=patient.pk, target=intake,
+            actor,
+            "intake.record",
+            patient_id=patient.pk,
+            target=intake,
             changes={"document": [None, intake.document]},
-            data={"number": number, "decisions": {o["option"]: o["decision"]
-                                                  for o in screening.result["options"]}},
+            data={
+                "number": number,
+                "decisions": {o["option"]: o["decision"] for o in screening.result["options"]},
+            },
         )
     return IntakeOutcome(intake, screening, responses)
 
@@ -141,16 +159,30 @@ def _as_list(instrument_id: str, answers: Answers) -> list[int | None] | dict[st
 def _counted(intake_doc: Any, settings: Any) -> list[dict[str, Any]]:
     from ketacare.clinical import assess_trd
 
-    return [trial.model_dump(mode="json") for trial in assess_trd(intake_doc.medication_trials, settings).counted]
+    return [
+        trial.model_dump(mode="json")
+        for trial in assess_trd(intake_doc.medication_trials, settings).counted
+    ]
 
 
-def _record_body(actor: Actor, patient: Patient, facts: Any, weight_kg: float,
-                 height_cm: float, today: Any) -> None:
+def _record_body(
+    actor: Actor, patient: Patient, facts: Any, weight_kg: float, height_cm: float, today: Any
+) -> None:
     """Put the intake's weight and height on the chart when they differ from the latest."""
-    weight, height = Decimal(str(weight_kg)).quantize(Decimal("0.1")), Decimal(str(height_cm)).quantize(Decimal("0.1"))
+    weight, height = (
+        Decimal(str(weight_kg)).quantize(Decimal("0.1")),
+        Decimal(str(height_cm)).quantize(Decimal("0.1")),
+    )
     latest = facts.latest
     if latest is not None and latest.weight_kg == weight and latest.height_cm == height:
         return
-    patients.part_create(actor, patient.pk, "measurements", data={
-        "measured_on": today, "weight_kg": weight, "height_cm": height,
-    })
+    patients.part_create(
+        actor,
+        patient.pk,
+        "measurements",
+        data={
+            "measured_on": today,
+            "weight_kg": weight,
+            "height_cm": height,
+        },
+    )

@@ -1,8 +1,9 @@
 """Which protocols the latest screening allows for a patient, and why the others need a reason.
 
-A protocol is open when the screening decision for its option is ``eligible`` and the patient's
-age is inside the protocol's range. Anything else stays possible, but only with an override
-reason the prescriber writes (the software advises; a prescriber decides).
+A protocol is open when the screening decision for its option is ``eligible``, a diagnosis on
+the intake is one the protocol treats, and the patient's age is inside the protocol's range.
+Anything else stays possible, but only with an override reason the prescriber writes (the
+software advises; a prescriber decides).
 """
 
 from __future__ import annotations
@@ -29,25 +30,58 @@ class ProtocolChoice:
         return self.decision == "eligible"
 
 
-def choice_for(protocol: Protocol, screening: ScreeningResult | None, age_years: int) -> ProtocolChoice:
+def choice_for(
+    protocol: Protocol, screening: ScreeningResult | None, age_years: int
+) -> ProtocolChoice:
     if screening is None:
-        return ProtocolChoice(protocol, NOT_SCREENED, [{
-            "code": "no_screening", "message": "no intake has been screened for this patient",
-            "source": "", "decision": "needs_prescriber_review",
-        }])
-    option = screening.option(protocol.screening_option) or {"decision": NOT_SCREENED, "reasons": []}
+        return ProtocolChoice(
+            protocol,
+            NOT_SCREENED,
+            [
+                {
+                    "code": "no_screening",
+                    "message": "no intake has been screened for this patient",
+                    "source": "",
+                    "decision": "needs_prescriber_review",
+                }
+            ],
+        )
+    option = screening.option(protocol.screening_option) or {
+        "decision": NOT_SCREENED,
+        "reasons": [],
+    }
     decision = str(option["decision"])
     reasons = list(option.get("reasons", []))  # type: ignore[call-overload]
+    diagnoses = list(screening.intake.document.get("diagnoses", []))
+    if not any(code.startswith(protocol.indication_codes) for code in diagnoses):
+        reasons.append(
+            {
+                "code": "protocol_indication",
+                "message": (
+                    f"no diagnosis on the intake ({', '.join(diagnoses) or 'none'}) is one this "
+                    f"protocol treats ({', '.join(protocol.indication_codes)})"
+                ),
+                "source": cite(*protocol.sources),
+                "decision": "needs_prescriber_review",
+            }
+        )
+        if decision == "eligible":
+            decision = "needs_prescriber_review"
     too_young = age_years < protocol.age_min_years
     too_old = protocol.age_max_years is not None and age_years > protocol.age_max_years
     if too_young or too_old:
         upper = f"-{protocol.age_max_years}" if protocol.age_max_years else "+"
-        reasons.append({
-            "code": "protocol_age_range",
-            "message": f"this protocol is for ages {protocol.age_min_years}{upper}; the patient is {age_years}",
-            "source": cite(*protocol.sources),
-            "decision": "not_eligible",
-        })
+        reasons.append(
+            {
+                "code": "protocol_age_range",
+                "message": (
+                    f"this protocol is for ages {protocol.age_min_years}{upper}; "
+                    f"the patient is {age_years}"
+                ),
+                "source": cite(*protocol.sources),
+                "decision": "not_eligible",
+            }
+        )
         decision = "not_eligible"
     return ProtocolChoice(protocol, decision, reasons)
 

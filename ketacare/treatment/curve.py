@@ -8,7 +8,7 @@ to 3 hours after it ends, on a 1-minute grid. Concentration bands are those of r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from ketacare.clinical.dosing import DoseResult
 from ketacare.clinical.protocols import Protocol
@@ -32,9 +32,14 @@ def predict_curve(
         over_min = float(dose.duration_min or 0)
         regimen = Regimen.single(protocol.route, dose_mg=dose.dose_mg, over_min=over_min)
         dosing_min = over_min
-    pk_sex = sex if sex in ("male", "female") else "male"
+    pk_sex: Literal["male", "female"] = "female" if sex == "female" else "male"
     patient = Patient(weight_kg=weight_kg, age_years=float(age_years), sex=pk_sex)
-    result = simulate(model.id, regimen, patient, uniform_grid(until_min=dosing_min + AFTER_DOSE_MIN, step_min=STEP_MIN))
+    result = simulate(
+        model.id,
+        regimen,
+        patient,
+        uniform_grid(until_min=dosing_min + AFTER_DOSE_MIN, step_min=STEP_MIN),
+    )
     racemic = protocol.drug == "ketamine"
     warnings = list(result.warnings)
     if sex not in ("male", "female"):
@@ -50,11 +55,19 @@ def predict_curve(
         "tmax_min": round(result.tmax_min, 1),
         "auc_ng_h_per_ml": round(result.auc_ng_h_per_ml, 1),
         "bands": [
-            {"name": b.name, "low_ng_per_ml": b.low_ng_per_ml, "high_ng_per_ml": b.high_ng_per_ml,
-             "source": b.source}
+            {
+                "name": b.name,
+                "low_ng_per_ml": b.low_ng_per_ml,
+                "high_ng_per_ml": b.high_ng_per_ml,
+                "source": b.source,
+            }
             for b in bands()
-        ] if racemic else [],
-        "bands_note": "" if racemic else (
+        ]
+        if racemic
+        else [],
+        "bands_note": ""
+        if racemic
+        else (
             "Concentration bands are published for racemic ketamine only; none is drawn for "
             "esketamine."
         ),

@@ -18,7 +18,11 @@ class TreatmentPlan(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="plans")
     previous = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_version",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_version",
         help_text="The signed plan this version changes",
     )
     plan_version = models.PositiveIntegerField(default=1)
@@ -37,7 +41,10 @@ class TreatmentPlan(models.Model):
     course_note = models.TextField(blank=True)
     integrative_items = models.JSONField(default=list)
     screening = models.ForeignKey(
-        "screening.ScreeningResult", on_delete=models.PROTECT, null=True, blank=True,
+        "screening.ScreeningResult",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="plans",
     )
     screening_decision = models.CharField(max_length=30)
@@ -48,7 +55,10 @@ class TreatmentPlan(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     signed_by_label = models.CharField(max_length=300, blank=True)

@@ -42,16 +42,22 @@ def read_screening(actor: Actor, patient_id: PatientId) -> tuple[Patient, Screen
     patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.SCREENING_READ)
     screening = latest_screening(patient)
     with transaction.atomic():
-        audit.record(actor, "screening.read", patient_id=patient.pk,
-                     target=screening if screening is not None else patient)
+        audit.record(
+            actor,
+            "screening.read",
+            patient_id=patient.pk,
+            target=screening if screening is not None else patient,
+        )
     return patient, screening
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:
     """The signed plan in force, else the newest draft."""
     plans = TreatmentPlan.objects.filter(patient=patient)
-    return (plans.filter(status=TreatmentPlan.Status.SIGNED).order_by("-signed_at").first()
-            or plans.filter(status=TreatmentPlan.Status.DRAFT).order_by("-created_at").first())
+    return (
+        plans.filter(status=TreatmentPlan.Status.SIGNED).order_by("-signed_at").first()
+        or plans.filter(status=TreatmentPlan.Status.DRAFT).order_by("-created_at").first()
+    )
 
 
 @dataclass(frozen=True)
@@ -66,13 +72,16 @@ def prior_auth_for(patient: Patient, today: date) -> PriorAuth:
     coverage = (
         Coverage.objects.filter(patient=patient, is_primary=True)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .order_by("-start_date").first()
+        .order_by("-start_date")
+        .first()
     )
-    rems = Consent.objects.filter(patient=patient, kind=Consent.Kind.SPRAVATO_REMS,
-                                  status=Consent.Status.GIVEN).exists()
+    rems = Consent.objects.filter(
+        patient=patient, kind=Consent.Kind.SPRAVATO_REMS, status=Consent.Status.GIVEN
+    ).exists()
     checklist = prior_auth_checklist(
         PriorAuthFacts(
-            age_years=facts.age_years, diagnoses=facts.diagnoses,
+            age_years=facts.age_years,
+            diagnoses=facts.diagnoses,
             trials=[TrialDocument.model_validate(t) for t in facts.trials],
             rems_enrolled=rems,
             payer_name=coverage.payer_name if coverage else None,

@@ -17,7 +17,8 @@ from django.utils import timezone
 from ketacare.accounts.actor import Actor
 from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm, visible_patients
 from ketacare.audit import services as audit
-from ketacare.clinical import calculate_dose, get_protocol
+from ketacare.clinical import get_protocol
+from ketacare.clinical.dose_mg import calculate_dose_mg
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
 from ketacare.clinical.protocols import Protocol
 from ketacare.lib.clinical_errors import as_field_errors
@@ -42,7 +43,12 @@ MAX_INTEGRATIVE_ITEMS = 20
 
 
 def latest_screening(patient: Patient) -> ScreeningResult | None:
-    return ScreeningResult.objects.filter(patient=patient).order_by("-computed_at", "-id").first()
+    return (
+        ScreeningResult.objects.filter(patient=patient)
+        .select_related("intake")
+        .order_by("-computed_at", "-id")
+        .first()
+    )
 
 
 def _protocol(protocol_id: str) -> Protocol:
@@ -59,7 +65,9 @@ def _integrative(items: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     for n, item in enumerate(items):
         kind = str(item.get("kind", ""))
         if kind not in INTEGRATIVE_KINDS:
-            raise FieldErrors({f"integrative_items[{n}].kind": f"must be one of {', '.join(INTEGRATIVE_KINDS)}"})
+            raise FieldErrors(
+                {f"integrative_items[{n}].kind": f"must be one of {', '.join(INTEGRATIVE_KINDS)}"}
+            )
         description = str(item.get("description", "")).strip()
         if not description or len(description) > 300:
             raise FieldErrors({f"integrative_items[{n}].description": "must be 1-300 characters"})
@@ -68,25 +76,39 @@ def _integrative(items: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return cleaned
 
 
-def _computed(patient: Patient, protocol: Protocol, dose_mg: float | None, today: Any) -> dict[str, Any]:
+def _computed(
+    patient: Patient, protocol: Protocol, dose_mg: float | None, today: Any
+) -> dict[str, Any]:
     """The dose (refused outside the protocol's range) and the predicted curve."""
-    latest = BodyMeasurement.objects.filter(patient=patient).order_by("-measured_on", "-created_at").first()
+    latest = (
+        BodyMeasurement.objects.filter(patient=patient)
+        .order_by("-measured_on", "-created_at")
+        .first()
+    )
     if latest is None:
-        raise FieldErrors({"weight_kg": "no weight on the chart: record the patient's weight first"})
+        raise FieldErrors(
+            {"weight_kg": "no weight on the chart: record the patient's weight first"}
+        )
     age = years_between(patient.date_of_birth, today)
     weight = float(latest.weight_kg)
     try:
-        dose = calculate_dose(
-            protocol, weight_kg=weight,
+        dose = calculate_dose_mg(
+            protocol,
+            weight_kg=weight,
             height_cm=float(latest.height_cm) if latest.height_cm is not None else None,
             age_years=age,
-            sex=patient.sex_at_birth if patient.sex_at_birth in ("male", "female") else None,
+            sex={"male": "male", "female": "female"}.get(patient.sex_at_birth),  # type: ignore[arg-type]
             dose_mg=dose_mg,
         )
     except ClinicalInputError as exc:
         raise as_field_errors(exc) from None
     curve = predict_curve(protocol, dose, weight_kg=weight, age_years=age, sex=patient.sex_at_birth)
-    return {"dose": dose, "weight_kg": latest.weight_kg, "curve": curve, "measured_on": latest.measured_on}
+    return {
+        "dose": dose,
+        "weight_kg": latest.weight_kg,
+        "curve": curve,
+        "measured_on": latest.measured_on,
+    }
 
 
 def plan_create(
@@ -108,30 +130,53 @@ def plan_create(
     reason = override_reason.strip()
     if not choice.open and not reason:
         why = "; ".join(r["message"] for r in choice.reasons) or choice.decision
-        raise FieldErrors({"override_reason": (
-            f"required: the screening says {choice.decision.replace('_', ' ')} for "
-            f"{protocol.screening_option} ({why})"
-        )})
+        raise FieldErrors(
+            {
+                "override_reason": (
+                    f"required: the screening says {choice.decision.replace('_', ' ')} for "
+                    f"{protocol.screening_option} ({why})"
+                )
+            }
+        )
     items = _integrative(integrative_items)
     computed = _computed(patient, protocol, dose_mg, today)
     dose = computed["dose"]
     with transaction.atomic():
         plan = TreatmentPlan.objects.create(
-            patient=patient, protocol_id=protocol.id, protocol_version=protocol.version,
-            drug=protocol.drug, route=protocol.route, dose_mg=Decimal(str(dose.dose_mg)),
-            dose={**dose.to_json(), "devices": dose.devices, "weight_basis": dose.weight_basis,
-                  "dose_weight_kg": dose.dose_weight_kg, "rate_ml_per_h": dose.rate_ml_per_h,
-                  "warnings": list(dose.warnings), "weight_measured_on": computed["measured_on"].isoformat()},
-            weight_kg=computed["weight_kg"], curve=computed["curve"],
+            patient=patient,
+            protocol_id=protocol.id,
+            protocol_version=protocol.version,
+            drug=protocol.drug,
+            route=protocol.route,
+            dose_mg=Decimal(str(dose.dose_mg)),
+            dose={
+                **dose.to_json(),
+                "devices": dose.devices,
+                "weight_basis": dose.weight_basis,
+                "dose_weight_kg": dose.dose_weight_kg,
+                "rate_ml_per_h": dose.rate_ml_per_h,
+                "warnings": list(dose.warnings),
+                "weight_measured_on": computed["measured_on"].isoformat(),
+            },
+            weight_kg=computed["weight_kg"],
+            curve=computed["curve"],
             course=[phase.model_dump(mode="json") for phase in protocol.schedule],
-            course_note=course_note.strip(), integrative_items=items, screening=screening,
-            screening_decision=choice.decision, override_reason=reason if not choice.open else "",
+            course_note=course_note.strip(),
+            integrative_items=items,
+            screening=screening,
+            screening_decision=choice.decision,
+            override_reason=reason if not choice.open else "",
             created_by=actor.user,
         )
-        audit.record(actor, "plan.create", patient_id=patient.pk, target=plan,
-                     changes={"protocol": [None, protocol.id], "dose_mg": [None, dose.dose_mg]},
-                     reason=plan.override_reason,
-                     data={"screening_decision": choice.decision})
+        audit.record(
+            actor,
+            "plan.create",
+            patient_id=patient.pk,
+            target=plan,
+            changes={"protocol": [None, protocol.id], "dose_mg": [None, dose.dose_mg]},
+            reason=plan.override_reason,
+            data={"screening_decision": choice.decision},
+        )
     return plan
 
 
@@ -149,14 +194,21 @@ def _lock_plan(actor: Actor, plan_id: int, perm: Perm) -> TreatmentPlan:
 
 
 def plan_update(
-    actor: Actor, plan_id: int, *, expected_version: int, dose_mg: float | None = None,
-    course_note: str | None = None, integrative_items: Sequence[Mapping[str, Any]] | None = None,
+    actor: Actor,
+    plan_id: int,
+    *,
+    expected_version: int,
+    dose_mg: float | None = None,
+    course_note: str | None = None,
+    integrative_items: Sequence[Mapping[str, Any]] | None = None,
 ) -> TreatmentPlan:
     """Adjust a draft: the dose (within the protocol's range), the course note, the items."""
     with transaction.atomic():
         plan = _lock_plan(actor, plan_id, Perm.PLAN_WRITE)
         if plan.status != TreatmentPlan.Status.DRAFT:
-            raise Conflict("status", f"this plan is {plan.status}: start a new version to change it")
+            raise Conflict(
+                "status", f"this plan is {plan.status}: start a new version to change it"
+            )
         if plan.version != expected_version:
             raise StaleVersion(expected=expected_version, current=plan.version)
         changes: dict[str, list[Any]] = {}
@@ -166,8 +218,12 @@ def plan_update(
             dose = computed["dose"]
             changes["dose_mg"] = [plan.dose_mg, dose.dose_mg]
             plan.dose_mg = Decimal(str(dose.dose_mg))
-            plan.dose = {**plan.dose, **dose.to_json(), "devices": dose.devices,
-                         "warnings": list(dose.warnings)}
+            plan.dose = {
+                **plan.dose,
+                **dose.to_json(),
+                "devices": dose.devices,
+                "warnings": list(dose.warnings),
+            }
             plan.weight_kg = computed["weight_kg"]
             plan.curve = computed["curve"]
         if course_note is not None and course_note.strip() != plan.course_note:
@@ -181,7 +237,9 @@ def plan_update(
         if changes:
             plan.version += 1
             plan.save()
-            audit.record(actor, "plan.update", patient_id=plan.patient_id, target=plan, changes=changes)
+            audit.record(
+                actor, "plan.update", patient_id=plan.patient_id, target=plan, changes=changes
+            )
     return plan
 
 
@@ -199,10 +257,17 @@ def plan_sign(actor: Actor, plan_id: int) -> TreatmentPlan:
         plan.version += 1
         plan.save()
         if plan.previous_id is not None:
-            TreatmentPlan.objects.filter(pk=plan.previous_id).update(status=TreatmentPlan.Status.SUPERSEDED)
-        audit.record(actor, "plan.sign", patient_id=plan.patient_id, target=plan,
-                     changes={"status": ["draft", "signed"]},
-                     data={"meaning": "approval of the treatment plan", "supersedes": plan.previous_id})
+            TreatmentPlan.objects.filter(pk=plan.previous_id).update(
+                status=TreatmentPlan.Status.SUPERSEDED
+            )
+        audit.record(
+            actor,
+            "plan.sign",
+            patient_id=plan.patient_id,
+            target=plan,
+            changes={"status": ["draft", "signed"]},
+            data={"meaning": "approval of the treatment plan", "supersedes": plan.previous_id},
+        )
     return plan
 
 
@@ -214,7 +279,9 @@ def plan_revise(actor: Actor, plan_id: int, *, reason: str) -> TreatmentPlan:
     with transaction.atomic():
         plan = _lock_plan(actor, plan_id, Perm.PLAN_WRITE)
         if plan.status != TreatmentPlan.Status.SIGNED:
-            raise Conflict("status", f"only a signed plan gets a new version; this one is {plan.status}")
+            raise Conflict(
+                "status", f"only a signed plan gets a new version; this one is {plan.status}"
+            )
         if TreatmentPlan.objects.filter(previous=plan).exists():
             raise Conflict("status", "a new version of this plan is already being drafted")
         draft = TreatmentPlan.objects.get(pk=plan.pk)
@@ -231,7 +298,13 @@ def plan_revise(actor: Actor, plan_id: int, *, reason: str) -> TreatmentPlan:
         draft.signed_at = None
         draft.version = 1
         draft.save(force_insert=True)
-        audit.record(actor, "plan.create", patient_id=plan.patient_id, target=draft,
-                     changes={"plan_version": [plan.plan_version, draft.plan_version]},
-                     reason=reason, data={"revises": plan.pk})
+        audit.record(
+            actor,
+            "plan.create",
+            patient_id=plan.patient_id,
+            target=draft,
+            changes={"plan_version": [plan.plan_version, draft.plan_version]},
+            reason=reason,
+            data={"revises": plan.pk},
+        )
     return draft

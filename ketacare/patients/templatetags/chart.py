@@ -28,7 +28,8 @@ def cell(row: models.Model, name: str) -> str:
 
 @register.simple_tag
 def label(model_row: Any, name: str) -> str:
-    return str(model_row._meta.get_field(name).verbose_name).capitalize()
+    text = str(model_row._meta.get_field(name).verbose_name)
+    return text[:1].upper() + text[1:]
 
 
 @register.simple_tag

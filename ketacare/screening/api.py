@@ -1,0 +1,145 @@
+"""/api/v1/patients/{id}/intakes and /screening."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import ConfigDict, Field
+
+from ketacare.accounts.actor import actor_from_request
+from ketacare.treatment.queries import read_screening
+
+from .services import intake_submit
+
+router = Router(tags=["candidacy"])
+
+
+class IntakeIn(Schema):
+    """The intake document (``ketacare screen --schema``) with the baseline scales item by item.
+
+    ``age_years`` and ``sex`` come from the chart and may be left out; ``scores`` and
+    ``cssrs_risk`` are filled from ``scales``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    age_years: int | None = None
+    sex: str | None = None
+    weight_kg: float
+    height_cm: float
+    pregnant: bool
+    breastfeeding: bool
+    diagnoses: list[str]
+    medication_trials: list[dict[str, Any]]
+    history: dict[str, bool]
+    recent_suicide_attempt_days: int | None
+    concomitant_drug_classes: list[str]
+    vitals: dict[str, int]
+    home_sitter_available: bool
+    scores: dict[str, int] = Field(default_factory=dict)
+    scales: dict[str, list[int | None] | dict[str, int | None]] = Field(
+        description="answers by instrument id (phq9, gad7 and cssrs_screener required), as a list "
+        "in item order or a mapping by item id; null is an unanswered item"
+    )
+    notes: str = Field("", max_length=4000)
+
+
+class ReasonOut(Schema):
+    code: str
+    message: str
+    source: str
+
+
+class OptionOut(Schema):
+    option: str
+    decision: str
+    reasons: list[ReasonOut]
+
+
+class ScreeningOut(Schema):
+    intake_id: int
+    intake_number: int
+    computed_at: datetime
+    treatment_resistant: bool
+    adequate_trials: int
+    counted_trials: list[dict[str, Any]]
+    options: list[OptionOut]
+
+
+class ResponseOut(Schema):
+    instrument: str
+    total: int
+    severity: str
+    flags: list[str]
+
+
+class IntakeOut(Schema):
+    id: int
+    number: int
+    recorded_at: datetime
+    recorded_by: str
+    document: dict[str, Any]
+    responses: list[ResponseOut]
+    alerts: list[str]
+    screening: ScreeningOut
+
+
+def _screening_out(screening: Any) -> dict[str, Any]:
+    return {
+        "intake_id": screening.intake_id,
+        "intake_number": screening.intake.number,
+        "computed_at": screening.computed_at,
+        "treatment_resistant": screening.treatment_resistant,
+        "adequate_trials": screening.adequate_trials,
+        "counted_trials": screening.result["counted_trials"],
+        "options": screening.result["options"],
+    }
+
+
+@router.post(
+    "/{patient_id}/intakes",
+    response={201: IntakeOut},
+    summary="Record an intake; answers with its screening",
+)
+def create_intake(
+    request: HttpRequest, patient_id: UUID, payload: IntakeIn
+) -> Status[dict[str, Any]]:
+    data = payload.model_dump(exclude_unset=True)
+    scales, notes = data.pop("scales"), data.pop("notes", "")
+    for chart_field in ("age_years", "sex"):
+        if data.get(chart_field) is None:
+            data.pop(chart_field, None)
+    outcome = intake_submit(
+        actor_from_request(request), patient_id, fields=data, scales=scales, notes=notes
+    )
+    return Status(
+        201,
+        {
+            "id": outcome.intake.pk,
+            "number": outcome.intake.number,
+            "recorded_at": outcome.intake.recorded_at,
+            "recorded_by": outcome.intake.recorded_by_label,
+            "document": outcome.intake.document,
+            "responses": [
+                {
+                    "instrument": r.instrument_id,
+                    "total": r.total,
+                    "severity": r.severity,
+                    "flags": r.flags,
+                }
+                for r in outcome.responses
+            ],
+            "alerts": [a.message for r in outcome.responses for a in r.alerts.all()],
+            "screening": _screening_out(outcome.screening),
+        },
+    )
+
+
+@router.get("/{patient_id}/screening", response=ScreeningOut, summary="The latest screening")
+def latest_screening(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
+    _, screening = read_screening(actor_from_request(request), patient_id)
+    if screening is None:
+        raise Http404("This patient has no screening yet: record an intake first")
+    return _screening_out(screening)

@@ -1,0 +1,227 @@
+"""Treatment plans: protocol choice against the screening, dose and curve, signing, versions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from ketacare.audit.models import AuditEvent
+from ketacare.lib.errors import Conflict, FieldErrors
+from ketacare.pk import Patient as PkPatient
+from ketacare.pk import Regimen, simulate, uniform_grid
+from ketacare.screening.services import intake_submit
+from ketacare.treatment import services
+from ketacare.treatment.models import TreatmentPlan
+from tests.candidacy import fields, give_trials, scales
+from tests.conftest import Cast
+from tests.screening.test_intake import DAN_AGE
+
+
+def _kamp(dose_mg: float):  # type: ignore[no-untyped-def]
+    return simulate(
+        "kamp2020",
+        Regimen.single("iv", dose_mg=dose_mg, over_min=40),
+        PkPatient(weight_kg=82.5, age_years=DAN_AGE, sex="male"),
+        uniform_grid(until_min=220, step_min=1),
+    )
+
+
+@pytest.fixture
+def screened(cast: Cast) -> Cast:
+    give_trials(cast)
+    intake_submit(cast.actor(cast.nurse), cast.dan.pk, fields=fields(), scales=scales())
+    return cast
+
+
+def test_an_eligible_protocol_gives_the_dose_and_this_patients_curve(screened: Cast) -> None:
+    cast = screened
+    plan = services.plan_create(
+        cast.actor(cast.prescriber),
+        cast.dan.pk,
+        protocol_id="depression-iv-induction",
+        integrative_items=[
+            {
+                "kind": "integration",
+                "description": "Integration session after each infusion",
+                "frequency": "weekly",
+            }
+        ],
+    )
+    plan = TreatmentPlan.objects.get(pk=plan.pk)
+    assert plan.status == "draft"
+    # 0.5 mg/kg x 82.5 kg = 41.25 mg (Sanacora 2017), given to 0.1 mg.
+    assert plan.dose_mg == Decimal("41.30")
+    assert plan.dose["duration_min"] == 40
+    assert plan.dose["rate_mg_per_h"] == 62.0
+    assert plan.screening_decision == "eligible"
+    assert plan.override_reason == ""
+    expected = _kamp(41.3)
+    assert plan.curve["model"] == "kamp2020"
+    assert len(plan.curve["t_min"]) == 221
+    assert plan.curve["cmax_ng_per_ml"] == round(expected.cmax_ng_per_ml, 1)
+    assert plan.curve["conc_ng_per_ml"][40] == round(float(expected.conc_ng_per_ml[40]), 2)
+    assert [b["name"] for b in plan.curve["bands"]] == ["analgesia", "dissociation", "anaesthesia"]
+    assert plan.course[0]["phase"] == "induction" and plan.course[0]["sessions"] == 6
+    assert plan.integrative_items == [
+        {
+            "kind": "integration",
+            "description": "Integration session after each infusion",
+            "frequency": "weekly",
+        }
+    ]
+    assert AuditEvent.objects.filter(action="plan.create", patient_id=cast.dan.pk).count() == 1
+
+
+def test_a_protocol_the_screening_does_not_open_needs_a_reason(cast: Cast) -> None:
+    # No medication trials: not treatment-resistant, so Spravato's TRD indication is not met.
+    intake_submit(
+        cast.actor(cast.nurse), cast.dan.pk, fields=fields(medication_trials=[]), scales=scales()
+    )
+    with pytest.raises(FieldErrors) as caught:
+        services.plan_create(
+            cast.actor(cast.prescriber), cast.dan.pk, protocol_id="esketamine-trd-induction"
+        )
+    assert list(caught.value.errors) == ["override_reason"]
+    assert caught.value.errors["override_reason"].startswith(
+        "required: the screening says not eligible for esketamine_nasal ("
+    )
+    assert TreatmentPlan.objects.count() == 0
+    plan = services.plan_create(
+        cast.actor(cast.prescriber),
+        cast.dan.pk,
+        protocol_id="esketamine-trd-induction",
+        override_reason="Two failed trials documented by the referring "
+        "psychiatrist; records requested",
+    )
+    assert plan.screening_decision == "not_eligible"
+    assert plan.override_reason.startswith("Two failed trials documented")
+    assert (plan.dose_mg, plan.dose["devices"]) == (Decimal("56.00"), 2)
+    assert plan.curve["model"] == "perez_ruixo2021"
+    assert plan.curve["bands"] == []
+    assert AuditEvent.objects.filter(action="plan.create").get().reason == plan.override_reason
+
+
+def test_a_protocol_for_another_age_is_refused_by_the_dose_rules(screened: Cast) -> None:
+    cast = screened
+    with pytest.raises(FieldErrors) as caught:
+        services.plan_create(
+            cast.actor(cast.prescriber),
+            cast.dan.pk,
+            protocol_id="esketamine-trd-induction-65-plus",
+            override_reason="trying the lower start",
+        )
+    assert caught.value.errors == {
+        "age_years": (
+            f"{DAN_AGE} is outside protocol esketamine-trd-induction-65-plus's ages 65+; "
+            "use esketamine-trd-induction"
+        )
+    }
+    assert TreatmentPlan.objects.count() == 0
+
+
+def test_without_a_screening_every_protocol_needs_a_reason(cast: Cast) -> None:
+    with pytest.raises(FieldErrors) as caught:
+        services.plan_create(
+            cast.actor(cast.prescriber), cast.dan.pk, protocol_id="depression-iv-induction"
+        )
+    assert "no intake has been screened" in caught.value.errors["override_reason"]
+
+
+def test_a_dose_outside_the_protocol_is_refused(screened: Cast) -> None:
+    cast = screened
+    with pytest.raises(FieldErrors) as caught:
+        services.plan_create(
+            cast.actor(cast.prescriber),
+            cast.dan.pk,
+            protocol_id="depression-iv-induction",
+            dose_mg=120,
+        )
+    assert list(caught.value.errors) == ["dose_mg"]
+    assert TreatmentPlan.objects.count() == 0
+
+
+def test_no_weight_on_the_chart_is_refused(screened: Cast) -> None:
+    cast = screened
+    with pytest.raises(FieldErrors) as caught:
+        services.plan_create(
+            cast.actor(cast.prescriber),
+            cast.zoe.pk,
+            protocol_id="depression-iv-induction",
+            override_reason="urgent",
+        )
+    assert caught.value.errors == {
+        "weight_kg": "no weight on the chart: record the patient's weight first"
+    }
+
+
+def test_an_unknown_protocol_is_named(screened: Cast) -> None:
+    with pytest.raises(FieldErrors) as caught:
+        services.plan_create(
+            screened.actor(screened.prescriber),
+            screened.dan.pk,
+            protocol_id="depression-iv-forever",
+        )
+    assert list(caught.value.errors) == ["protocol"]
+
+
+def test_adjusting_a_draft_recalculates_dose_and_curve(screened: Cast) -> None:
+    cast = screened
+    plan = services.plan_create(
+        cast.actor(cast.prescriber), cast.dan.pk, protocol_id="depression-iv-induction"
+    )
+    plan = services.plan_update(
+        cast.actor(cast.prescriber), plan.pk, expected_version=1, dose_mg=50
+    )
+    assert plan.dose_mg == Decimal("50.00")
+    assert plan.version == 2
+    assert plan.curve["cmax_ng_per_ml"] == round(_kamp(50.0).cmax_ng_per_ml, 1)
+    event = AuditEvent.objects.filter(action="plan.update").get()
+    assert event.changes == {"dose_mg": ["41.30", 50.0]}
+
+
+def test_signing_locks_the_plan(screened: Cast) -> None:
+    cast = screened
+    plan = services.plan_create(
+        cast.actor(cast.prescriber), cast.dan.pk, protocol_id="depression-iv-induction"
+    )
+    signed = services.plan_sign(cast.actor(cast.prescriber), plan.pk)
+    assert signed.status == "signed"
+    assert signed.signed_by_label == "Dr Bob Prescriber <bob@example.com> (prescriber)"
+    with pytest.raises(Conflict, match="this plan is already signed"):
+        services.plan_sign(cast.actor(cast.prescriber), plan.pk)
+    with pytest.raises(Conflict, match="start a new version to change it"):
+        services.plan_update(
+            cast.actor(cast.prescriber), plan.pk, expected_version=signed.version, dose_mg=30
+        )
+    assert TreatmentPlan.objects.get(pk=plan.pk).dose_mg == Decimal("41.30")
+    assert AuditEvent.objects.filter(action="plan.sign").count() == 1
+
+
+def test_a_nurse_cannot_sign(screened: Cast) -> None:
+    cast = screened
+    plan = services.plan_create(
+        cast.actor(cast.prescriber), cast.dan.pk, protocol_id="depression-iv-induction"
+    )
+    with pytest.raises(PermissionDenied):
+        services.plan_sign(cast.actor(cast.nurse), plan.pk)
+    assert TreatmentPlan.objects.get(pk=plan.pk).status == "draft"
+
+
+def test_a_change_to_a_signed_plan_is_a_new_version_with_its_reason(screened: Cast) -> None:
+    cast = screened
+    prescriber = cast.actor(cast.prescriber)
+    plan = services.plan_create(prescriber, cast.dan.pk, protocol_id="depression-iv-induction")
+    services.plan_sign(prescriber, plan.pk)
+    with pytest.raises(FieldErrors):
+        services.plan_revise(prescriber, plan.pk, reason="  ")
+    draft = services.plan_revise(prescriber, plan.pk, reason="Dissociation too strong at 0.5 mg/kg")
+    assert (draft.plan_version, draft.status, draft.previous_id) == (2, "draft", plan.pk)
+    with pytest.raises(Conflict, match="already being drafted"):
+        services.plan_revise(prescriber, plan.pk, reason="again")
+    services.plan_update(prescriber, draft.pk, expected_version=1, dose_mg=33)
+    services.plan_sign(prescriber, draft.pk)
+    assert TreatmentPlan.objects.get(pk=plan.pk).status == "superseded"
+    assert TreatmentPlan.objects.get(pk=draft.pk).status == "signed"
+    assert TreatmentPlan.objects.get(pk=plan.pk).dose_mg == Decimal("41.30")
