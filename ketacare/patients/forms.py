@@ -42,7 +42,16 @@ def patient_form_class() -> type[forms.Form]:
 @cache
 def part_form_class(key: str) -> type[forms.Form]:
     spec = PARTS[key]
-    return _form_class(spec.model, spec.fields, f"{spec.model.__name__}Form")
+    form_class = _form_class(spec.model, spec.fields, f"{spec.model.__name__}Form")
+    if key == "trials":
+        from ketacare.clinical.codes import DRUG_CLASSES, TRIAL_DRUG_CLASSES
+
+        # The classes a medication trial may name, as a list to pick from, not free text.
+        labels = sorted((DRUG_CLASSES[k].label, k) for k in TRIAL_DRUG_CLASSES)
+        form_class.base_fields["drug_class"] = forms.ChoiceField(
+            label="Drug class", choices=[("", "—"), *((k, label) for label, k in labels)]
+        )
+    return form_class
 
 
 class VersionForm(forms.Form):

@@ -151,12 +151,13 @@ def check_condition(values: Mapping[str, Any], today: date) -> Findings:
 
 
 def check_trial(values: Mapping[str, Any], today: date) -> Findings:
-    from ketacare.clinical.codes import DRUG_CLASSES
+    from ketacare.clinical.codes import TRIAL_DRUG_CLASSES
 
     findings = Findings()
     drug_class = values.get("drug_class")
-    if drug_class is not None and drug_class not in DRUG_CLASSES:
-        allowed = ", ".join(sorted(DRUG_CLASSES))
+    # Antidepressants and augmentation strategies: what treatment resistance counts.
+    if drug_class is not None and drug_class not in TRIAL_DRUG_CLASSES:
+        allowed = ", ".join(sorted(TRIAL_DRUG_CLASSES))
         findings.refuse("drug_class", f"must be one of: {allowed}")
     check_range(
         findings, "dose_mg_per_day", values.get("dose_mg_per_day"), rules.DAILY_DOSE_ALLOWED

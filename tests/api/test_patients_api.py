@@ -24,7 +24,7 @@ from ketacare.accounts.actor import actor_for
 from ketacare.accounts.models import ApiToken, User
 from ketacare.audit.models import AuditEvent
 from ketacare.cli import main
-from ketacare.clinical.codes import DRUG_CLASSES
+from ketacare.clinical.codes import TRIAL_DRUG_CLASSES
 from ketacare.patients import services as patients
 from ketacare.patients.models import (
     Allergy,
@@ -728,7 +728,7 @@ def test_it_records_a_medication_trial(cast: Cast, nurse: Client) -> None:
     [
         (
             {"drug_class": "antidepressant"},
-            {"drug_class": f"must be one of: {', '.join(sorted(DRUG_CLASSES))}"},
+            {"drug_class": f"must be one of: {', '.join(sorted(TRIAL_DRUG_CLASSES))}"},
         ),
         ({"end_date": "2023-12-31"}, {"end_date": "must be on or after start date (2024-01-01)"}),
         (
