@@ -17,25 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ketacare.cli import CommandError
+from ketacare.clinical.instrument_ids import INSTRUMENT_IDS
 
 if TYPE_CHECKING:
     from ketacare.clinical.settings import ClinicSettings
-
-#: For help text only (importing the registry would slow registration); a test keeps it equal
-#: to ``instruments.INSTRUMENT_IDS``.
-INSTRUMENT_CHOICES = (
-    "phq9",
-    "phq2",
-    "gad7",
-    "pcl5",
-    "madrs",
-    "qids_sr16",
-    "cssrs_screener",
-    "cadss",
-    "moaas",
-    "ybocs",
-    "pain_nrs",
-)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -117,7 +102,7 @@ def _register_score(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
         "baseline and a current total (change, response, remission).",
     )
     parser.add_argument(
-        "instrument", nargs="?", metavar="INSTRUMENT", help=", ".join(INSTRUMENT_CHOICES)
+        "instrument", nargs="?", metavar="INSTRUMENT", help=", ".join(INSTRUMENT_IDS)
     )
     parser.add_argument(
         "--answers",

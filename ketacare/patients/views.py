@@ -133,14 +133,24 @@ def patient_detail(request: HttpRequest, pk: str) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def patient_edit(request: HttpRequest, pk: str) -> HttpResponse:
-    actor = actor_from_request(request)
-    patient = queries.patient_for_edit(actor, pk, Perm.PATIENT_EDIT)
-    initial = {name: getattr(patient, name) for name in PATIENT_FIELDS}
-    form = patient_form_class()(request.POST or None, initial=initial)
-    meta = VersionForm(request.POST or None, initial={"version": patient.version})
+Update = Callable[[dict[str, Any], int, str], services.Saved]
+
+
+def _versioned_edit(
+    request: HttpRequest,
+    *,
+    obj: Any,
+    names: tuple[str, ...],
+    form_class: type[forms.Form],
+    update: Update,
+    done: str,
+    success_url: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The edit form of a versioned record: only changed fields are sent, with the version the
+    page was loaded at, so a stale page answers 409 instead of overwriting."""
+    form = form_class(request.POST or None, initial={n: getattr(obj, n) for n in names})
+    meta = VersionForm(request.POST or None, initial={"version": obj.version})
     status = 200
     if request.method == "POST":
         status = 400
@@ -148,27 +158,32 @@ def patient_edit(request: HttpRequest, pk: str) -> HttpResponse:
             changed = {n: form.cleaned_data[n] for n in form.changed_data}
             saved, status = _attempt(
                 form,
-                lambda: services.patient_update(
-                    actor,
-                    pk,
-                    data=changed,
-                    expected_version=meta.cleaned_data["version"],
-                    reason=meta.cleaned_data["reason"],
-                ),
+                lambda: update(changed, meta.cleaned_data["version"], meta.cleaned_data["reason"]),
             )
             if saved is not None:
-                _flash(request, saved, "Saved.")
-                return redirect("patients:detail", pk=pk)
+                _flash(request, saved, done)
+                return redirect(success_url)
     return render(
+        request, "patients/form.html", {"form": form, "meta": meta, **context}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, pk: str) -> HttpResponse:
+    actor = actor_from_request(request)
+    patient = queries.patient_for_edit(actor, pk, Perm.PATIENT_EDIT)
+    return _versioned_edit(
         request,
-        "patients/form.html",
-        {
-            "form": form,
-            "meta": meta,
-            "patient": patient,
-            "title": f"Edit {patient.display_name}",
-        },
-        status=status,
+        obj=patient,
+        names=PATIENT_FIELDS,
+        form_class=patient_form_class(),
+        update=lambda data, version, reason: services.patient_update(
+            actor, pk, data=data, expected_version=version, reason=reason
+        ),
+        done="Saved.",
+        success_url=patient.get_absolute_url(),
+        context={"patient": patient, "title": f"Edit {patient.display_name}"},
     )
 
 
@@ -214,37 +229,15 @@ def part_edit(request: HttpRequest, pk: str, key: str, part_id: int) -> HttpResp
     spec = _spec(key)
     actor = actor_from_request(request)
     patient, part = queries.read_part(actor, pk, key, part_id)
-    initial = {name: getattr(part, name) for name in spec.fields}
-    form = part_form_class(key)(request.POST or None, initial=initial)
-    meta = VersionForm(request.POST or None, initial={"version": part.version})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid() and meta.is_valid():
-            changed = {n: form.cleaned_data[n] for n in form.changed_data}
-            saved, status = _attempt(
-                form,
-                lambda: services.part_update(
-                    actor,
-                    pk,
-                    key,
-                    part_id,
-                    data=changed,
-                    expected_version=meta.cleaned_data["version"],
-                    reason=meta.cleaned_data["reason"],
-                ),
-            )
-            if saved is not None:
-                _flash(request, saved, f"Saved the {spec.singular}.")
-                return redirect(f"{patient.get_absolute_url()}#{key}")
-    return render(
+    return _versioned_edit(
         request,
-        "patients/form.html",
-        {
-            "form": form,
-            "meta": meta,
-            "patient": patient,
-            "title": f"Edit {spec.singular}",
-        },
-        status=status,
+        obj=part,
+        names=spec.fields,
+        form_class=part_form_class(key),
+        update=lambda data, version, reason: services.part_update(
+            actor, pk, key, part_id, data=data, expected_version=version, reason=reason
+        ),
+        done=f"Saved the {spec.singular}.",
+        success_url=f"{patient.get_absolute_url()}#{key}",
+        context={"patient": patient, "title": f"Edit {spec.singular}"},
     )

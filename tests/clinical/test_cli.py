@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from ketacare.cli import main
-from ketacare.clinical.cli import INSTRUMENT_CHOICES
 from ketacare.clinical.instruments import INSTRUMENT_IDS
 from ketacare.clinical.intake import intake_json_schema
 from ketacare.clinical.protocols import load_protocols
@@ -136,7 +135,6 @@ def test_compare_pain_nrs_uses_30_percent(capsys: pytest.CaptureFixture[str]) ->
 def test_instrument_list(capsys: pytest.CaptureFixture[str]) -> None:
     data = run_json(capsys, "score", "--list")
     assert [row["id"] for row in data] == list(INSTRUMENT_IDS)
-    assert INSTRUMENT_CHOICES == INSTRUMENT_IDS
 
 
 # --- screen -----------------------------------------------------------------------------

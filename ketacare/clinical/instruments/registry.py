@@ -9,24 +9,10 @@ from types import MappingProxyType
 
 from ketacare.clinical.datafiles import DATA_DIR, display_path, read_toml, validate_file
 from ketacare.clinical.errors import ClinicalDataError, UnknownIdError
+from ketacare.clinical.instrument_ids import INSTRUMENT_IDS as INSTRUMENT_IDS
 from ketacare.clinical.instruments.model import InstrumentDefinition
 
 INSTRUMENTS_DIR = DATA_DIR / "instruments"
-
-#: The stable instrument ids, in the order the CLI and the docs list them.
-INSTRUMENT_IDS: tuple[str, ...] = (
-    "phq9",
-    "phq2",
-    "gad7",
-    "pcl5",
-    "madrs",
-    "qids_sr16",
-    "cssrs_screener",
-    "cadss",
-    "moaas",
-    "ybocs",
-    "pain_nrs",
-)
 
 
 def load_instrument_file(path: Path) -> InstrumentDefinition:
