@@ -4,21 +4,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .models import Membership
 from .permissions import ROLE_PERMISSIONS, Perm
 
 
 def membership(request: HttpRequest) -> dict[str, Any]:
     current = getattr(request, "membership", None)
     perms = ROLE_PERMISSIONS.get(current.role, frozenset()) if current is not None else frozenset()
-    others = []
-    if current is not None:
-        others = list(
-            Membership.objects.filter(user_id=current.user_id, is_active=True)
-            .exclude(pk=current.pk)
-            .select_related("clinic")
-            .order_by("clinic__name")
-        )
+    others = sorted(
+        (m for m in getattr(request, "memberships", []) if current is None or m.pk != current.pk),
+        key=lambda m: m.clinic.name,
+    )
     open_alerts = 0
     if current is not None and Perm.ALERT_READ in perms:
         from ketacare.alerts.models import Alert

@@ -74,17 +74,20 @@ class ClinicMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = None  # type: ignore[attr-defined]
+        request.memberships = []  # type: ignore[attr-defined]
         if request.user.is_authenticated and not _is_open(request.path):
-            memberships = Membership.objects.select_related("clinic", "user").filter(
-                user=request.user, is_active=True
+            # One query for all the user's clinics: the header's clinic switcher needs them too.
+            memberships = list(
+                Membership.objects.select_related("clinic", "user")
+                .filter(user=request.user, is_active=True)
+                .order_by("created_at", "id")
             )
             chosen = request.session.get(session.CLINIC_ID)
-            membership = None
-            if chosen is not None:
-                membership = memberships.filter(clinic_id=chosen).first()
-            if membership is None:
-                membership = memberships.order_by("created_at", "id").first()
+            membership = next((m for m in memberships if m.clinic_id == chosen), None)
+            if membership is None and memberships:
+                membership = memberships[0]
             request.membership = membership  # type: ignore[attr-defined]
+            request.memberships = memberships  # type: ignore[attr-defined]
             if membership is not None:
                 timezone.activate(membership.clinic.tz)
         try:

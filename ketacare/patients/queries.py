@@ -22,6 +22,7 @@ from ketacare.accounts.permissions import (
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
 
+from . import display
 from .models import BodyMeasurement, Patient, PatientId, search_key
 from .parts import PARTS, PartSpec
 
@@ -124,6 +125,10 @@ class Section:
     spec: PartSpec
     rows: list[Any]
     can_edit: bool
+
+    @property
+    def table(self) -> tuple[list[str], list[tuple[Any, list[str]]]]:
+        return display.table(self.spec.model, self.spec.fields, self.rows)
 
 
 @dataclass(frozen=True)

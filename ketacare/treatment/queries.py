@@ -52,12 +52,14 @@ def read_screening(actor: Actor, patient_id: PatientId) -> tuple[Patient, Screen
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:
-    """The signed plan in force, else the newest draft."""
-    plans = TreatmentPlan.objects.filter(patient=patient)
-    return (
-        plans.filter(status=TreatmentPlan.Status.SIGNED).order_by("-signed_at").first()
-        or plans.filter(status=TreatmentPlan.Status.DRAFT).order_by("-created_at").first()
+    """The signed plan in force, else the newest draft (one query)."""
+    plans = list(
+        TreatmentPlan.objects.filter(patient=patient)
+        .exclude(status=TreatmentPlan.Status.SUPERSEDED)
+        .order_by("-created_at", "-id")
     )
+    signed = [p for p in plans if p.status == TreatmentPlan.Status.SIGNED]
+    return signed[0] if signed else (plans[0] if plans else None)
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def test_the_chart_page_runs_a_fixed_number_of_queries(
     client = as_role("nurse")
     client.get(f"/patients/{cast.dan.pk}/")
     # session, user, membership, patient, 7 sections, audit savepoint + chain head + insert +
-    # release, the care summary (screening, signed plan, draft plan, scores, open alerts), the
-    # header's open-alert count and other memberships: 22, and no query per row.
-    with django_assert_num_queries(22):
+    # release, the care summary (screening, plans, scores, open alerts), the header's
+    # open-alert count: 20, and no query per row (memberships come with the clinic's lookup).
+    with django_assert_num_queries(20):
         assert client.get(f"/patients/{cast.dan.pk}/").status_code == 200
