@@ -18,6 +18,7 @@ from ketacare.accounts.actor import Actor
 from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm, visible_patients
 from ketacare.audit import services as audit
 from ketacare.clinical import get_protocol
+from ketacare.clinical.course import course
 from ketacare.clinical.dose_mg import calculate_dose_mg
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
 from ketacare.clinical.protocols import Protocol
@@ -160,7 +161,7 @@ def plan_create(
             },
             weight_kg=computed["weight_kg"],
             curve=computed["curve"],
-            course=[phase.model_dump(mode="json") for phase in protocol.schedule],
+            course=course(protocol, years_between(patient.date_of_birth, today)),
             course_note=course_note.strip(),
             integrative_items=items,
             screening=screening,

@@ -63,7 +63,11 @@ def test_an_eligible_protocol_gives_the_dose_and_this_patients_curve(screened: C
     assert plan.curve["cmax_ng_per_ml"] == round(expected.cmax_ng_per_ml, 1)
     assert plan.curve["conc_ng_per_ml"][40] == round(float(expected.conc_ng_per_ml[40]), 2)
     assert [b["name"] for b in plan.curve["bands"]] == ["analgesia", "dissociation", "anaesthesia"]
-    assert plan.course[0]["phase"] == "induction" and plan.course[0]["sessions"] == 6
+    assert [(p["protocol"], p["phase"]) for p in plan.course] == [
+        ("depression-iv-induction", "induction"),
+        ("depression-iv-maintenance", "maintenance"),
+    ]
+    assert plan.course[0]["sessions"] == 6
     assert plan.integrative_items == [
         {
             "kind": "integration",
