@@ -12,7 +12,8 @@ from django.db import models
 
 
 def header(model: type[models.Model], name: str) -> str:
-    text = str(model._meta.get_field(name).verbose_name)
+    field = model._meta.get_field(name)
+    text = str(getattr(field, "verbose_name", name))
     return text[:1].upper() + text[1:]
 
 
