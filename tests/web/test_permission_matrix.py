@@ -10,8 +10,14 @@ entry in ``MATRIX`` (or ``PUBLIC``) fails ``test_it_has_an_entry_for_every_route
 - ``front_desk``, ``nurse``, ``prescriber``, ``owner``: staff of Dan's clinic; front desk has no
   clinical permission, and only the owner reads the audit log
 
-A refused write must leave every patient row, every chart row and the audit log's write events
-exactly as they were; a refused read must not be logged as a chart read.
+Candidacy and treatment (intake, screening, plans, alerts): nurses and prescribers record
+intakes and acknowledge alerts; only a prescriber drafts, changes and signs a plan; the owner
+reads screenings, plans and alerts. A plan or an alert belongs to one patient, so its routes
+have the patient columns: ``patient_own`` is Dan's plan or alert, ``patient_other`` Zoë's.
+
+A refused write must leave every patient row, every chart row, every intake, screening,
+questionnaire response, plan and alert, and the audit log's write events exactly as they were;
+a refused read must not be logged as a read.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -34,17 +40,40 @@ from ketacare.accounts import services as accounts
 from ketacare.accounts import session
 from ketacare.accounts.actor import actor_for
 from ketacare.accounts.models import Membership, TotpDevice, User
+from ketacare.alerts.models import Alert
 from ketacare.audit.models import AuditEvent
 from ketacare.config.api import api
+from ketacare.outcomes.models import QuestionnaireResponse
 from ketacare.patients import services as patients
 from ketacare.patients.models import Patient
 from ketacare.patients.parts import PARTS
+from ketacare.screening.models import Intake, ScreeningResult
+from ketacare.screening.services import intake_submit
+from ketacare.treatment import services as plans
+from ketacare.treatment.models import TreatmentPlan
+from tests.api.test_candidacy_api import PROTOCOL_IDS, intake_form
+from tests.candidacy import PHQ9_NO_SI, fields, scales
 from tests.conftest import PASSWORD, Cast, logged_in
 
 PATIENT_SECTIONS = ("contacts", "coverage", "consents")
 CLINICAL_SECTIONS = ("measurements", "conditions", "allergies", "trials")
 SECTIONS = PATIENT_SECTIONS + CLINICAL_SECTIONS
-WRITE_ACTIONS = ("patient.create", "patient.update", "record.create", "record.update")
+WRITE_ACTIONS = (
+    "patient.create",
+    "patient.update",
+    "record.create",
+    "record.update",
+    "intake.record",
+    "questionnaire.record",
+    "alert.raise",
+    "alert.acknowledge",
+    "plan.create",
+    "plan.update",
+    "plan.sign",
+)
+READ_ACTIONS = ("patient.read", "screening.read", "plan.read", "alert.read")
+# Rows an intake, a plan or an alert acknowledgement adds or changes.
+CARE_MODELS = (Intake, ScreeningResult, QuestionnaireResponse, TreatmentPlan, Alert)
 
 RECORD_COLUMNS = (
     "anonymous",
@@ -60,7 +89,8 @@ CLINIC_COLUMNS = ("anonymous", "patient", "outsider", "front_desk", "nurse", "pr
 
 
 def R(*statuses: int) -> dict[str, int]:  # noqa: N802 - reads as a table row
-    """Expected statuses of a route that names a patient, in ``RECORD_COLUMNS`` order."""
+    """Expected statuses of a route that names a patient (or a patient's plan or alert), in
+    ``RECORD_COLUMNS`` order."""
     return dict(zip(RECORD_COLUMNS, statuses, strict=True))
 
 
@@ -118,6 +148,118 @@ def _section_entries() -> Iterator[Entry]:
 
 
 ONE_PATIENT = "api/v1/patients/<patient_id>"
+PLAN = "plans/<int:pk>/"
+API_PLAN = "api/v1/plans/<plan_id>"
+
+
+def names_record(route: str) -> bool:
+    """Whether a route names one patient: directly, or through one of the patient's plans or
+    alerts."""
+    return any(
+        part in route for part in ("<uuid:pk>", "<patient_id>", "<plan_id>", "<alert_id>")
+    ) or route.startswith(("plans/<int:pk>", "alerts/<int:pk>"))
+
+
+def care_key(route: str) -> str | None:
+    """Which of the patient's rows a plan or alert route acts on: its open alert, its signed
+    plan (to revise) or its draft plan (everything else)."""
+    if route.startswith(("alerts/<int:pk>", "api/v1/alerts/<alert_id>")):
+        return "alert"
+    if route.startswith((PLAN, API_PLAN)):
+        return "signed" if route.endswith(("revise/", "revisions")) else "draft"
+    return None
+
+
+def _care_entries() -> list[Entry]:
+    """Intake, screening, plans and alerts (the nurse may not plan or sign, the owner only
+    reads, front desk and patients see none of it)."""
+    return [
+        # Columns: anonymous, patient (own, other), outsider, front desk, nurse, prescriber,
+        # owner.
+        Entry(
+            "GET",
+            "patients/<uuid:pk>/intake/new/",
+            "intake_new",
+            R(302, 403, 404, 404, 403, 200, 200, 403),
+        ),
+        Entry(
+            "POST",
+            "patients/<uuid:pk>/intake/new/",
+            "intake_new",
+            R(302, 403, 404, 404, 403, 302, 302, 403),
+        ),
+        Entry(
+            "GET",
+            "patients/<uuid:pk>/screening/",
+            "screening",
+            R(302, 403, 404, 404, 403, 200, 200, 200),
+        ),
+        Entry(
+            "GET",
+            "patients/<uuid:pk>/plans/new/",
+            "plan_new",
+            R(302, 403, 404, 404, 403, 403, 200, 403),
+        ),
+        Entry(
+            "POST",
+            "patients/<uuid:pk>/plans/new/",
+            "plan_new",
+            R(302, 403, 404, 404, 403, 403, 302, 403),
+        ),
+        Entry("GET", PLAN, "plan", R(302, 403, 404, 404, 403, 200, 200, 200)),
+        Entry("POST", f"{PLAN}adjust/", "plan_adjust", R(302, 403, 404, 404, 403, 403, 302, 403)),
+        Entry("POST", f"{PLAN}sign/", "plan_sign", R(302, 403, 404, 404, 403, 403, 302, 403)),
+        Entry("POST", f"{PLAN}revise/", "plan_revise", R(302, 403, 404, 404, 403, 403, 302, 403)),
+        Entry("GET", "alerts/", "alerts", C(302, 403, 200, 403, 200, 200, 200)),
+        Entry(
+            "POST",
+            "alerts/<int:pk>/acknowledge/",
+            "alert_ack",
+            R(302, 403, 404, 404, 403, 302, 302, 403),
+        ),
+        Entry(
+            "POST",
+            f"{ONE_PATIENT}/intakes",
+            "api_intake",
+            R(401, 403, 404, 404, 403, 201, 201, 403),
+        ),
+        Entry(
+            "GET",
+            f"{ONE_PATIENT}/screening",
+            "api_screening",
+            R(401, 403, 404, 404, 403, 200, 200, 200),
+        ),
+        Entry(
+            "POST",
+            f"{ONE_PATIENT}/plans",
+            "api_plan_create",
+            R(401, 403, 404, 404, 403, 403, 201, 403),
+        ),
+        # The protocol library is reference data, not a patient's: any login reads it.
+        Entry("GET", "api/v1/protocols", "api_protocols", C(401, 200, 200, 200, 200, 200, 200)),
+        Entry("GET", API_PLAN, "api_plan", R(401, 403, 404, 404, 403, 200, 200, 200)),
+        Entry("PATCH", API_PLAN, "api_plan_update", R(401, 403, 404, 404, 403, 403, 200, 403)),
+        Entry(
+            "POST",
+            f"{API_PLAN}/sign",
+            "api_plan_sign",
+            R(401, 403, 404, 404, 403, 403, 200, 403),
+        ),
+        Entry(
+            "POST",
+            f"{API_PLAN}/revisions",
+            "api_plan_revise",
+            R(401, 403, 404, 404, 403, 403, 201, 403),
+        ),
+        Entry("GET", "api/v1/alerts", "api_alerts", C(401, 403, 200, 403, 200, 200, 200)),
+        Entry(
+            "POST",
+            "api/v1/alerts/<alert_id>/acknowledge",
+            "api_alert_ack",
+            R(401, 403, 404, 404, 403, 200, 200, 403),
+        ),
+    ]
+
 
 MATRIX: list[Entry] = [
     # Columns: anonymous, patient (own, other), outsider, front desk, nurse, prescriber, owner.
@@ -143,7 +285,9 @@ MATRIX: list[Entry] = [
     Entry("GET", "accounts/mfa/enrol/", "mfa_enrol", C(302, 200, 200, 200, 200, 200, 200)),
     Entry("POST", "accounts/mfa/enrol/", "mfa_enrol", C(302, 302, 302, 302, 302, 302, 302)),
     Entry("POST", "accounts/clinic/", "clinic", C(302, 302, 302, 302, 302, 302, 302)),
+    *_care_entries(),
 ]
+CARE_KINDS = {e.kind for e in _care_entries()}
 
 
 @dataclass(frozen=True)
@@ -298,7 +442,32 @@ PERM_NAMED = {
     "api_list": "patient.list",
     "api_create": "patient.create",
     "api_update": "patient.edit",
+    "api_intake": "intake.record",
+    "api_screening": "screening.read",
+    "api_plan_create": "plan.write",
+    "api_plan": "plan.read",
+    "api_plan_update": "plan.write",
+    "api_plan_sign": "plan.sign",
+    "api_plan_revise": "plan.write",
+    "api_alerts": "alert.read",
+    "api_alert_ack": "alert.acknowledge",
 }
+
+
+def _not_found_named(entry: Entry) -> str:
+    """The 404 problem detail: the row the URL names that the caller cannot see."""
+    key = care_key(entry.route)
+    if key == "alert":
+        return "No such alert"
+    return "No such plan" if key is not None else "No such patient"
+
+
+# What a permitted user sends to change a draft plan, revise a signed one, acknowledge an alert.
+NEW_DOSE_MG = Decimal("50.00")
+REVISE_REASON = "Dissociation too strong at 0.5 mg/kg"
+ACK_NOTE = "Called the patient; safety plan reviewed"
+# PHQ-9 item 9 (suicidal thoughts) "Several days": every intake of the world raises an alert.
+PHQ9_SI = [*PHQ9_NO_SI[:8], 1, PHQ9_NO_SI[9]]
 
 
 def _perm_named(entry: Entry) -> str:
@@ -311,6 +480,36 @@ def _perm_named(entry: Entry) -> str:
 class World:
     cast: Cast
     rows: dict[tuple[str, str], Any]
+    # (patient name, "draft" | "signed" | "alert") -> row; filled by ``add_care``.
+    care: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def add_care(self) -> None:
+        """Dan, Zoë and Erin each screened with a positive PHQ-9 item 9 (so each has an open
+        alert), with a draft plan and a signed plan, all through the real services."""
+        if self.care:
+            return
+        c = self.cast
+        for name, clinician, prescriber in (
+            ("dan", c.nurse, c.prescriber),
+            ("zoe", c.nurse, c.prescriber),
+            ("erin", c.outsider, c.outsider),
+        ):
+            patient = getattr(c, name)
+            outcome = intake_submit(
+                actor_for(clinician), patient.pk, fields=fields(), scales=scales(phq9=PHQ9_SI)
+            )
+            self.care[(name, "alert")] = Alert.objects.get(response__intake=outcome.intake)
+            self.care[(name, "draft")] = plans.plan_create(
+                actor_for(prescriber), patient.pk, protocol_id="depression-iv-induction"
+            )
+            signed = plans.plan_create(
+                actor_for(prescriber), patient.pk, protocol_id="depression-iv-induction"
+            )
+            self.care[(name, "signed")] = plans.plan_sign(actor_for(prescriber), signed.pk)
+
+    def care_row(self, name: str, key: str) -> Any:
+        row = self.care[(name, key)]
+        return type(row).objects.get(pk=row.pk)
 
     def membership(self, column: str) -> Membership | None:
         c = self.cast
@@ -354,6 +553,16 @@ class World:
             if "part_id>" in url:
                 part = str(self.row(column, entry.section).pk)
                 url = url.replace("<int:part_id>", part).replace("<part_id>", part)
+        return self.care_url(url, entry.route, self.target_name(column))
+
+    def care_url(self, url: str, route: str, name: str) -> str:
+        """``url`` with the plan or alert of patient ``name`` that ``route`` acts on."""
+        key = care_key(route)
+        if key is None:
+            return url
+        row = str(self.care[(name, key)].pk)
+        for placeholder in ("<int:pk>", "<plan_id>", "<alert_id>"):
+            url = url.replace(placeholder, row)
         return url
 
 
@@ -431,6 +640,26 @@ def _body(world: World, entry: Entry, column: str) -> dict[str, Any]:
         return {"code": pyotp.TOTP(accounts.totp_begin(user).secret).now()}
     if kind == "clinic":
         return {"clinic": world.cast.clinic.pk}
+    return _care_body(world, entry, world.target_name(column))
+
+
+def _care_body(world: World, entry: Entry, name: str) -> dict[str, Any]:
+    """A valid request for every candidacy and treatment route (a refusal must come from the
+    permission, not from bad input)."""
+    kind = entry.kind
+    if kind == "intake_new":
+        return intake_form()
+    if kind == "api_intake":
+        return {**fields(), "scales": scales()}
+    if kind in ("plan_new", "api_plan_create"):
+        return {"protocol": "depression-iv-induction"}
+    if kind in ("plan_adjust", "api_plan_update"):
+        version = world.care_row(name, "draft").version
+        return {"version": version, "dose_mg": str(NEW_DOSE_MG) if kind == "plan_adjust" else 50}
+    if kind in ("plan_revise", "api_plan_revise"):
+        return {"reason": REVISE_REASON}
+    if kind in ("alert_ack", "api_alert_ack"):
+        return {"note": ACK_NOTE}
     return {}
 
 
@@ -452,6 +681,8 @@ def state() -> dict[str, list[Any]]:
     tables: dict[str, list[Any]] = {"Patient": list(Patient.objects.order_by("pk").values())}
     for spec in PARTS.values():
         tables[spec.model.__name__] = list(spec.model.objects.order_by("pk").values())
+    for model in CARE_MODELS:
+        tables[model.__name__] = list(model.objects.order_by("pk").values())
     tables["write events"] = list(
         AuditEvent.objects.filter(action__in=WRITE_ACTIONS)
         .order_by("id")
@@ -470,7 +701,7 @@ def _new_writes(before: Mapping[str, list[Any]]) -> list[str]:
 
 
 def _reads_since(last_id: int) -> int:
-    return AuditEvent.objects.filter(action="patient.read", id__gt=last_id).count()
+    return AuditEvent.objects.filter(action__in=READ_ACTIONS, id__gt=last_id).count()
 
 
 def _last_event_id() -> int:
@@ -511,6 +742,7 @@ def _check_allowed(
     response: HttpResponse,
     before: Mapping[str, list[Any]],
     counts: Mapping[str, int],
+    last_id: int,
 ) -> None:
     """What a permitted user must get: the right record, and the change made and audited."""
     kind, key = entry.kind, entry.section
@@ -576,6 +808,133 @@ def _check_allowed(
         else:
             assert response.json()["version"] == row.version
         assert _new_writes(before) == ["record.update"]
+    elif kind in CARE_KINDS:
+        _check_care_allowed(world, entry, column, response, before, last_id)
+    else:  # pragma: no cover - every kind is handled above
+        raise AssertionError(f"no check for {kind}")
+
+
+def _added(model: Any, before: Mapping[str, list[Any]]) -> Any:
+    """The one row of ``model`` the request added."""
+    old = [row["id"] for row in before[model.__name__]]
+    return model.objects.exclude(pk__in=old).get()
+
+
+def _reads_of(last_id: int) -> list[tuple[str, str | None]]:
+    return [
+        (action, str(patient) if patient else None)
+        for action, patient in AuditEvent.objects.filter(action__in=READ_ACTIONS, id__gt=last_id)
+        .order_by("id")
+        .values_list("action", "patient_id")
+    ]
+
+
+INTAKE_WRITES = ["questionnaire.record"] * 3 + ["intake.record"]
+
+
+def _check_care_allowed(
+    world: World,
+    entry: Entry,
+    column: str,
+    response: HttpResponse,
+    before: Mapping[str, list[Any]],
+    last_id: int,
+) -> None:
+    """Intake, screening, plans and alerts: the right rows, changed and audited as they must."""
+    kind = entry.kind
+    target = world.target(column)
+    name = world.target_name(column)
+    membership = world.membership(column)
+    assert membership is not None
+    page = not entry.is_api
+    if kind == "intake_new" and entry.method == "GET":
+        assert response.context["patient"].pk == target.pk
+        assert _reads_of(last_id) == [("patient.read", str(target.pk))]
+    elif kind in ("intake_new", "api_intake"):
+        intake = _added(Intake, before)
+        assert (intake.patient_id, intake.number) == (target.pk, 2)
+        assert ScreeningResult.objects.get(intake=intake).patient_id == target.pk
+        if page:
+            assert response["Location"] == f"/patients/{target.pk}/screening/"
+        else:
+            assert response.json()["id"] == intake.pk
+        assert _new_writes(before) == INTAKE_WRITES
+    elif kind in ("screening", "api_screening"):
+        latest = ScreeningResult.objects.get(patient=target)
+        shown = response.context["screening"].pk if page else response.json()["intake_id"]
+        assert shown == (latest.pk if page else latest.intake_id)
+        assert _reads_of(last_id) == [("screening.read", str(target.pk))]
+    elif kind == "plan_new" and entry.method == "GET":
+        assert response.context["patient"].pk == target.pk
+        assert response.context["choices"][0].open is True
+    elif kind in ("plan_new", "api_plan_create"):
+        plan = _added(TreatmentPlan, before)
+        assert (plan.patient_id, plan.status, plan.protocol_id) == (
+            target.pk,
+            "draft",
+            "depression-iv-induction",
+        )
+        assert plan.created_by_id == membership.user_id
+        if page:
+            assert response["Location"] == f"/plans/{plan.pk}/"
+        else:
+            assert response.json()["id"] == plan.pk
+        assert _new_writes(before) == ["plan.create"]
+    elif kind in ("plan", "api_plan"):
+        draft = world.care[(name, "draft")]
+        assert (response.context["plan"].pk if page else response.json()["id"]) == draft.pk
+        assert _reads_of(last_id) == [("plan.read", str(target.pk))]
+    elif kind in ("plan_adjust", "api_plan_update"):
+        draft = world.care_row(name, "draft")
+        assert (draft.version, draft.dose_mg) == (2, NEW_DOSE_MG)
+        if page:
+            assert response["Location"] == f"/plans/{draft.pk}/"
+        else:
+            assert response.json()["version"] == 2
+        assert _new_writes(before) == ["plan.update"]
+    elif kind in ("plan_sign", "api_plan_sign"):
+        draft = world.care_row(name, "draft")
+        assert (draft.status, draft.signed_by_id) == ("signed", membership.user_id)
+        if page:
+            assert response["Location"] == f"/plans/{draft.pk}/"
+        else:
+            assert response.json()["status"] == "signed"
+        assert _new_writes(before) == ["plan.sign"]
+    elif kind in ("plan_revise", "api_plan_revise"):
+        signed = world.care_row(name, "signed")
+        revision = _added(TreatmentPlan, before)
+        assert (revision.previous_id, revision.plan_version, revision.status) == (
+            signed.pk,
+            2,
+            "draft",
+        )
+        assert signed.status == "signed"
+        if page:
+            assert response["Location"] == f"/plans/{revision.pk}/"
+        else:
+            assert response.json()["id"] == revision.pk
+        assert _new_writes(before) == ["plan.create"]
+    elif kind in ("alerts", "api_alerts"):
+        clinic = ("erin",) if column == "outsider" else ("dan", "zoe")
+        expected = sorted(world.care[(n, "alert")].pk for n in clinic)
+        shown = (
+            [a.pk for a in response.context["alerts"]]
+            if page
+            else [a["id"] for a in response.json()]
+        )
+        assert sorted(shown) == expected
+        assert _reads_of(last_id) == [("alert.read", None)]
+    elif kind in ("alert_ack", "api_alert_ack"):
+        alert = world.care_row(name, "alert")
+        assert alert.acknowledged_at is not None
+        assert alert.acknowledged_by_id == membership.user_id
+        if page:
+            assert response["Location"] == "/alerts/"
+        else:
+            assert response.json()["acknowledgement_note"] == ACK_NOTE
+        assert _new_writes(before) == ["alert.acknowledge"]
+    elif kind == "api_protocols":
+        assert [p["id"] for p in response.json()] == PROTOCOL_IDS
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
@@ -641,6 +1000,8 @@ CASES = [
 
 @pytest.mark.parametrize(("entry", "column"), CASES)
 def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, column: str) -> None:
+    if entry.kind in CARE_KINDS:
+        world.add_care()
     client = world.client(column)
     url = world.url(entry, column)
     body = _body(world, entry, column)
@@ -682,7 +1043,7 @@ def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, col
             "type": "https://ketacare.org/problems/not-found",
             "title": "Not found",
             "status": 404,
-            "detail": "No such patient",
+            "detail": _not_found_named(entry),
         }
     elif expected == 403 and entry.is_api:
         assert _problem(response) == {
@@ -700,7 +1061,7 @@ def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, col
             _assert_nothing_changed(world, entry, column, before, target_version, row_version)
         assert _reads_since(last_id) == 0
         return
-    _check_allowed(world, entry, column, response, before, counts)
+    _check_allowed(world, entry, column, response, before, counts, last_id)
 
 
 # --- every route has an entry -----------------------------------------------------------------
@@ -759,8 +1120,7 @@ def test_it_has_an_entry_for_every_section_of_the_chart() -> None:
 
 def test_it_tests_every_column_of_every_entry() -> None:
     for entry in MATRIX:
-        names_patient = "<uuid:pk>" in entry.route or "<patient_id>" in entry.route
-        expected = RECORD_COLUMNS if names_patient else CLINIC_COLUMNS
+        expected = RECORD_COLUMNS if names_record(entry.route) else CLINIC_COLUMNS
         assert tuple(entry.expect) == expected, entry.label
     labels = [(e.label, e.kind) for e in MATRIX]
     assert len(labels) == len(set(labels)), "an entry is listed twice"
@@ -787,10 +1147,40 @@ def test_it_refuses_every_method_the_matrix_does_not_list(
     entry = Entry(method, route, "probe", {}, "measurements" if "<slug:key>" in route else None)
     if "part_id>" in route and entry.section is None:
         entry = Entry(method, route, "probe", {}, route.split("/")[4])
+    if care_key(route) is not None:
+        world.add_care()
     before = state()
     response = _send(world.client("owner"), entry, world.url(entry, "owner"), {})
     assert response.status_code == 405, f"{method} /{route} answers: add it to MATRIX"
     assert state() == before
+
+
+# --- another clinic's intakes, screenings, plans and alerts ------------------------------------
+
+
+@pytest.mark.parametrize("column", ["front_desk", "nurse", "prescriber", "owner"])
+def test_it_hides_another_clinics_candidacy_and_plans_from_every_harbor_role(
+    world: World, column: str
+) -> None:
+    """Erin's chart, plans and alert (Lakeside) are not found for any Harbor role, whatever
+    that role may do in its own clinic: 404, never 403, and nothing changes or is logged."""
+    world.add_care()
+    client = world.client(column)
+    erin = str(world.cast.erin.pk)
+    entries = [e for e in MATRIX if e.kind in CARE_KINDS and names_record(e.route)]
+    before = state()
+    last_id = _last_event_id()
+
+    statuses = {}
+    for entry in entries:
+        url = "/" + entry.route.replace("<uuid:pk>", erin).replace("<patient_id>", erin)
+        url = world.care_url(url, entry.route, "erin")
+        response = _send(client, entry, url, _care_body(world, entry, "erin"))
+        statuses[entry.label] = response.status_code
+    assert len(statuses) == 18
+    assert {label: status for label, status in statuses.items() if status != 404} == {}
+    assert state() == before
+    assert _reads_since(last_id) == 0
 
 
 # --- public routes, static files, and ids that lead nowhere -----------------------------------
