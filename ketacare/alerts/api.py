@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
 from ketacare.accounts.actor import actor_from_request
+from ketacare.api.problems import WRITE_ERRORS, responses
 from ketacare.audit import services as audit
 
 from . import services
@@ -35,7 +36,7 @@ class AcknowledgeIn(Schema):
     note: str = Field(min_length=1, max_length=2000)
 
 
-@router.get("", response=list[AlertOut], summary="Open alerts of the clinic")
+@router.get("", response=responses(list[AlertOut], 401, 403), summary="Open alerts of the clinic")
 def list_alerts(request: HttpRequest) -> list[Alert]:
     actor = actor_from_request(request)
     alerts = list(services.open_alerts(actor))
@@ -44,6 +45,10 @@ def list_alerts(request: HttpRequest) -> list[Alert]:
     return alerts
 
 
-@router.post("/{alert_id}/acknowledge", response=AlertOut, summary="Acknowledge an alert")
+@router.post(
+    "/{alert_id}/acknowledge",
+    response=responses(AlertOut, *WRITE_ERRORS),
+    summary="Acknowledge an alert",
+)
 def acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn) -> Any:
     return services.alert_acknowledge(actor_from_request(request), alert_id, note=payload.note)

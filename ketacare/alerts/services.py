@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.permissions import Perm, require_perm
+from ketacare.accounts.permissions import Perm, require_perm, visible_patients
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
 
@@ -44,20 +44,22 @@ def raise_for_response(actor: Actor, response: QuestionnaireResponse) -> Alert |
     return alert
 
 
+@audit.records_refusals("alert.acknowledge")
 def alert_acknowledge(actor: Actor, alert_id: int, *, note: str) -> Alert:
     """A clinician has seen the alert and says what was done; the note is required."""
-    require_perm(actor.membership, Perm.ALERT_ACKNOWLEDGE)
-    assert actor.membership is not None
-    if not note.strip():
-        raise FieldErrors({"note": "say what was done (for example: safety plan reviewed)"})
     with transaction.atomic():
+        # Not visible (another clinic, another patient's alert): 404; visible but the role may
+        # not acknowledge: 403.
         alert = (
             Alert.objects.select_for_update()
-            .filter(pk=alert_id, clinic_id=actor.membership.clinic_id)
+            .filter(pk=alert_id, patient__in=visible_patients(actor.membership))
             .first()
         )
         if alert is None:
             raise Http404("No such alert")
+        require_perm(actor.membership, Perm.ALERT_ACKNOWLEDGE)
+        if not note.strip():
+            raise FieldErrors({"note": "say what was done (for example: safety plan reviewed)"})
         if alert.acknowledged_at is not None:
             raise FieldErrors({"note": "this alert was already acknowledged"})
         alert.acknowledged_at = timezone.now()

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -74,3 +74,28 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return problem(exc.status_code, "Error", str(exc), kind="http")
+
+
+class InvalidParam(Schema):
+    name: str
+    reason: str
+
+
+class Problem(Schema):
+    """An RFC 7807 problem; ``invalid_params`` names each bad field (422, 409)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    invalid_params: list[InvalidParam] | None = None
+
+
+READ_ERRORS = (401, 403, 404)
+WRITE_ERRORS = (401, 403, 404, 422)
+EDIT_ERRORS = (401, 403, 404, 409, 422)
+
+
+def responses(ok: Any, *errors: int, status: int = 200) -> dict[int, Any]:
+    """An operation's documented answers: its success and the problems it can answer with."""
+    return {status: ok, **dict.fromkeys(errors, Problem)}

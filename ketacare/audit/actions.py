@@ -36,4 +36,5 @@ ACTIONS: dict[str, str] = {
     # Oversight
     "audit.read": "read the audit log",
     "access.denied": "was refused access",
+    "write.refused": "was refused a change (nothing was written)",
 }

@@ -8,19 +8,24 @@ inserted out of band (reference/reliability.md, ONC 170.315(d)(2)).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
+
+from ketacare.lib.errors import Conflict, FieldErrors
 
 from .actions import ACTIONS
 from .models import AuditEvent
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
     from ketacare.accounts.actor import Actor
 
 GENESIS_HASH = "0" * 64
+_REFUSALS = (FieldErrors, Conflict, PermissionDenied, Http404)
 # Arbitrary constant naming the advisory lock that serialises chain writers on PostgreSQL.
 _PG_CHAIN_LOCK = 7_262_773_501
 
@@ -114,6 +120,55 @@ def record(
     event.row_hash = _hash(event)
     event.save()
     return event
+
+
+REFUSED = "refused"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def records_refusals(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Audit a refused attempt of a service (bad input, a conflict, no permission, not
+    visible) as ``write.refused`` naming the attempted ``action``, in its own transaction after
+    the service's own one rolled back: nothing was written, but the attempt is on record (ONC
+    170.315(d)(2), ASVS 16.3.2). The service's first arguments are the actor and the record's
+    id."""
+    if action not in ACTIONS:
+        raise ValueError(f"unregistered audit action {action!r}")
+
+    def decorate(service: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(service)
+        def audited(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return service(*args, **kwargs)
+            except _REFUSALS as exc:
+                actor, target = args[0], args[1] if len(args) > 1 else None
+                record_standalone(
+                    actor,  # type: ignore[arg-type]
+                    "write.refused",
+                    outcome=REFUSED,
+                    patient_id=_as_patient_id(target),
+                    data={
+                        "attempted": action,
+                        "target": str(target),
+                        "refused": type(exc).__name__,
+                        "detail": str(exc)[:1000],
+                    },
+                )
+                raise
+
+        return audited
+
+    return decorate
+
+
+def _as_patient_id(target: object) -> UUID | None:
+    if isinstance(target, UUID):
+        return target
+    try:
+        return UUID(str(target)) if isinstance(target, str) else None
+    except ValueError:
+        return None
 
 
 def record_standalone(actor: Actor, action: str, **kwargs: Any) -> AuditEvent:

@@ -42,6 +42,7 @@ def calculate_dose_mg(
     age_years: int | None = None,
     sex: Sex | None = None,
     session_number: int = 1,
+    concentration_mg_per_ml: float | None = None,
 ) -> DoseResult:
     """The protocol's standard dose when ``dose_mg`` is None, else the dose for that figure."""
     protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
@@ -51,6 +52,7 @@ def calculate_dose_mg(
         "age_years": age_years,
         "sex": sex,
         "session_number": session_number,
+        "concentration_mg_per_ml": concentration_mg_per_ml,
     }
     standard = calculate_dose(protocol, **patient)  # type: ignore[arg-type]
     if dose_mg is None:

@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
+from ketacare.api.problems import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 
 from . import queries, services
 from .parts import PARTS
@@ -39,7 +40,7 @@ def _chart_out(chart: queries.Chart) -> dict[str, Any]:
     return body
 
 
-@router.get("", response=PatientPage, summary="List or search patients")
+@router.get("", response=responses(PatientPage, 401, 403, 422), summary="List or search patients")
 def list_patients(request: HttpRequest, filters: Query[SearchQuery]) -> dict[str, Any]:
     page = queries.search_patients(
         actor_from_request(request), queries.SearchParams(**filters.dict())
@@ -53,21 +54,25 @@ def list_patients(request: HttpRequest, filters: Query[SearchQuery]) -> dict[str
     }
 
 
-@router.post("", response={201: PatientOut}, summary="Register a patient")
+@router.post(
+    "", response=responses(PatientOut, 401, 403, 422, status=201), summary="Register a patient"
+)
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str, Any]]:
     actor = actor_from_request(request)
     saved = services.patient_create(actor, data=payload.model_dump())
     return Status(201, _chart_out(queries.open_chart(actor, saved.obj.pk)))
 
 
-@router.get("/{patient_id}", response=PatientOut, summary="Read a patient's record")
+@router.get(
+    "/{patient_id}", response=responses(PatientOut, *READ_ERRORS), summary="Read a patient's record"
+)
 def read_patient(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
     return _chart_out(queries.open_chart(actor_from_request(request), patient_id))
 
 
 @router.patch(
     "/{patient_id}",
-    response=PatientOut,
+    response=responses(PatientOut, *EDIT_ERRORS),
     summary="Edit a patient's details (409 if `version` is stale)",
 )
 def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch) -> dict[str, Any]:
@@ -104,7 +109,7 @@ def _add_part_routes(key: str) -> None:
         f"/{{patient_id}}/{key}",
         ["POST"],
         create,
-        response={201: part_out},
+        response=responses(part_out, *WRITE_ERRORS, status=201),
         summary=f"Add a {spec.singular}",
         operation_id=f"create_{key}",
     )
@@ -112,7 +117,7 @@ def _add_part_routes(key: str) -> None:
         f"/{{patient_id}}/{key}/{{part_id}}",
         ["PATCH"],
         update,
-        response=part_out,
+        response=responses(part_out, *EDIT_ERRORS),
         summary=f"Edit a {spec.singular} (409 if `version` is stale)",
         operation_id=f"update_{key}",
     )

@@ -9,6 +9,7 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from ketacare.accounts.actor import actor_from_request
+from ketacare.api.problems import READ_ERRORS, WRITE_ERRORS, responses
 from ketacare.treatment.queries import read_screening
 
 from .services import intake_submit
@@ -100,7 +101,7 @@ def _screening_out(screening: Any) -> dict[str, Any]:
 
 @router.post(
     "/{patient_id}/intakes",
-    response={201: IntakeOut},
+    response=responses(IntakeOut, *WRITE_ERRORS, status=201),
     summary="Record an intake; answers with its screening",
 )
 def create_intake(
@@ -137,7 +138,11 @@ def create_intake(
     )
 
 
-@router.get("/{patient_id}/screening", response=ScreeningOut, summary="The latest screening")
+@router.get(
+    "/{patient_id}/screening",
+    response=responses(ScreeningOut, *READ_ERRORS),
+    summary="The latest screening",
+)
 def latest_screening(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
     _, screening = read_screening(actor_from_request(request), patient_id)
     if screening is None:

@@ -166,6 +166,9 @@ class IntakeForm(forms.Form):
     def _form_field(self, parts: list[str]) -> str | None:
         if parts[0] == "vitals" and len(parts) > 1 and parts[1] in self.fields:
             return parts[1]
+        if parts == ["vitals"]:
+            # The only rule over the vitals together: diastolic below systolic.
+            return "diastolic"
         if parts[0] == "history" and len(parts) > 1 and f"history__{parts[1]}" in self.fields:
             return f"history__{parts[1]}"
         return parts[0] if parts[0] in self.fields else None

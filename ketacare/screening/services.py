@@ -87,6 +87,7 @@ def _document(
     return document
 
 
+@audit.records_refusals("intake.record")
 def intake_submit(
     actor: Actor,
     patient_id: PatientId,

@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from ketacare.accounts.actor import actor_from_request
+from ketacare.api.problems import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 from ketacare.clinical import load_protocols
 from ketacare.clinical.sources import cite
 
@@ -36,7 +37,9 @@ class ProtocolOut(Schema):
     source: str
 
 
-@protocols_router.get("", response=list[ProtocolOut], summary="The protocol library")
+@protocols_router.get(
+    "", response=responses(list[ProtocolOut], 401), summary="The protocol library"
+)
 def list_protocols(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
@@ -68,6 +71,9 @@ class PlanIn(Schema):
 
     protocol: str
     dose_mg: float | None = Field(None, description="Blank: the protocol's standard dose")
+    concentration_mg_per_ml: float | None = Field(
+        None, description="Of the solution drawn up; gives volume_ml and rate_ml_per_h"
+    )
     override_reason: str = Field("", max_length=2000)
     course_note: str = Field("", max_length=2000)
     integrative_items: list[IntegrativeItem] = Field(default_factory=list, max_length=20)
@@ -78,6 +84,7 @@ class PlanPatch(Schema):
 
     version: int = Field(ge=1)
     dose_mg: float | None = None
+    concentration_mg_per_ml: float | None = None
     course_note: str | None = Field(None, max_length=2000)
     integrative_items: list[IntegrativeItem] | None = None
 
@@ -149,7 +156,7 @@ def _plan_out(plan: TreatmentPlan) -> dict[str, Any]:
 
 @patient_plans_router.post(
     "/{patient_id}/plans",
-    response={201: PlanOut},
+    response=responses(PlanOut, *WRITE_ERRORS, status=201),
     summary="Draft a treatment plan (422 outside the range or without a needed override reason)",
 )
 def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Status[dict[str, Any]]:
@@ -160,6 +167,7 @@ def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Stat
         patient_id,
         protocol_id=data["protocol"],
         dose_mg=data["dose_mg"],
+        concentration_mg_per_ml=data["concentration_mg_per_ml"],
         override_reason=data["override_reason"],
         course_note=data["course_note"],
         integrative_items=data["integrative_items"],
@@ -168,14 +176,18 @@ def create_plan(request: HttpRequest, patient_id: UUID, payload: PlanIn) -> Stat
 
 
 @plans_router.get(
-    "/{plan_id}", response=PlanOut, summary="A plan with its dose and predicted curve"
+    "/{plan_id}",
+    response=responses(PlanOut, *READ_ERRORS),
+    summary="A plan with its dose and predicted curve",
 )
 def read_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     return _plan_out(queries.read_plan(actor_from_request(request), plan_id))
 
 
 @plans_router.patch(
-    "/{plan_id}", response=PlanOut, summary="Adjust a draft plan (409 when signed or stale)"
+    "/{plan_id}",
+    response=responses(PlanOut, *EDIT_ERRORS),
+    summary="Adjust a draft plan (409 when signed or stale)",
 )
 def update_plan(request: HttpRequest, plan_id: int, payload: PlanPatch) -> dict[str, Any]:
     actor = actor_from_request(request)
@@ -186,7 +198,7 @@ def update_plan(request: HttpRequest, plan_id: int, payload: PlanPatch) -> dict[
 
 @plans_router.post(
     "/{plan_id}/sign",
-    response=PlanOut,
+    response=responses(PlanOut, 401, 403, 404, 409),
     summary="Sign a draft plan (prescribers; 409 when already signed)",
 )
 def sign_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
@@ -197,7 +209,7 @@ def sign_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
 
 @plans_router.post(
     "/{plan_id}/revisions",
-    response={201: PlanOut},
+    response=responses(PlanOut, *WRITE_ERRORS, status=201),
     summary="Start a new version of a signed plan, with the reason",
 )
 def revise_plan(request: HttpRequest, plan_id: int, payload: RevisionIn) -> Status[dict[str, Any]]:

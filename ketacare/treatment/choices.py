@@ -30,6 +30,26 @@ class ProtocolChoice:
         return self.decision == "eligible"
 
 
+# A protocol for depression with suicidal ideation (Spravato MDSI, the suicidal-ideation IV
+# protocol) treats that indication only: MDD alone does not open it (Spravato label, MDSI).
+SUICIDAL_IDEATION = "R45.851"
+
+
+def _indication_gap(protocol: Protocol, diagnoses: list[str]) -> str:
+    """Why the intake's diagnoses do not match what the protocol treats ("" when they do)."""
+    if SUICIDAL_IDEATION in protocol.indication_codes and SUICIDAL_IDEATION not in diagnoses:
+        return (
+            "this protocol is for depression with suicidal ideation (R45.851), which the "
+            f"intake's diagnoses ({', '.join(diagnoses) or 'none'}) do not include"
+        )
+    if not any(code.startswith(protocol.indication_codes) for code in diagnoses):
+        return (
+            f"no diagnosis on the intake ({', '.join(diagnoses) or 'none'}) is one this "
+            f"protocol treats ({', '.join(protocol.indication_codes)})"
+        )
+    return ""
+
+
 def choice_for(
     protocol: Protocol, screening: ScreeningResult | None, age_years: int
 ) -> ProtocolChoice:
@@ -53,14 +73,12 @@ def choice_for(
     decision = str(option["decision"])
     reasons = list(option.get("reasons", []))  # type: ignore[call-overload]
     diagnoses = list(screening.intake.document.get("diagnoses", []))
-    if not any(code.startswith(protocol.indication_codes) for code in diagnoses):
+    missing = _indication_gap(protocol, diagnoses)
+    if missing:
         reasons.append(
             {
                 "code": "protocol_indication",
-                "message": (
-                    f"no diagnosis on the intake ({', '.join(diagnoses) or 'none'}) is one this "
-                    f"protocol treats ({', '.join(protocol.indication_codes)})"
-                ),
+                "message": missing,
                 "source": cite(*protocol.sources),
                 "decision": "needs_prescriber_review",
             }

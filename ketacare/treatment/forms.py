@@ -18,6 +18,13 @@ class PlanForm(forms.Form):
         decimal_places=2,
         help_text="Leave blank for the protocol's standard dose for this patient.",
     )
+    concentration_mg_per_ml = forms.DecimalField(
+        label="Concentration (mg/mL)",
+        required=False,
+        max_digits=6,
+        decimal_places=2,
+        help_text="Of the solution drawn up: gives the volume and the pump rate in mL/h.",
+    )
     override_reason = forms.CharField(
         label="Override reason",
         required=False,
@@ -72,6 +79,9 @@ class PlanForm(forms.Form):
 class AdjustForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     dose_mg = forms.DecimalField(label="Dose (mg)", max_digits=8, decimal_places=2)
+    concentration_mg_per_ml = forms.DecimalField(
+        label="Concentration (mg/mL)", required=False, max_digits=6, decimal_places=2
+    )
 
 
 class ReviseForm(forms.Form):

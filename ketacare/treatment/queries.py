@@ -24,7 +24,7 @@ from .services import latest_screening
 
 
 def read_plan(actor: Actor, plan_id: int) -> TreatmentPlan:
-    require_perm(actor.membership, Perm.PLAN_READ)
+    """A plan of a patient the actor can see (else 404), if the role reads plans (else 403)."""
     plan = (
         TreatmentPlan.objects.filter(pk=plan_id, patient__in=visible_patients(actor.membership))
         .select_related("patient__clinic", "previous", "screening")
@@ -32,6 +32,7 @@ def read_plan(actor: Actor, plan_id: int) -> TreatmentPlan:
     )
     if plan is None:
         raise Http404("No such plan")
+    require_perm(actor.membership, Perm.PLAN_READ)
     with transaction.atomic():
         audit.record(actor, "plan.read", patient_id=plan.patient_id, target=plan)
     return plan

@@ -78,9 +78,13 @@ def _integrative(items: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
 
 
 def _computed(
-    patient: Patient, protocol: Protocol, dose_mg: float | None, today: Any
+    patient: Patient,
+    protocol: Protocol,
+    dose_mg: float | None,
+    concentration_mg_per_ml: float | None,
+    today: Any,
 ) -> dict[str, Any]:
-    """The dose (refused outside the protocol's range) and the predicted curve."""
+    """The dose (refused outside the protocol's range), its JSON and the predicted curve."""
     latest = (
         BodyMeasurement.objects.filter(patient=patient)
         .order_by("-measured_on", "-created_at")
@@ -100,29 +104,45 @@ def _computed(
             age_years=age,
             sex={"male": "male", "female": "female"}.get(patient.sex_at_birth),  # type: ignore[arg-type]
             dose_mg=dose_mg,
+            concentration_mg_per_ml=concentration_mg_per_ml,
         )
     except ClinicalInputError as exc:
         raise as_field_errors(exc) from None
     curve = predict_curve(protocol, dose, weight_kg=weight, age_years=age, sex=patient.sex_at_birth)
     return {
         "dose": dose,
+        "dose_json": {
+            **dose.to_json(),
+            "devices": dose.devices,
+            "weight_basis": dose.weight_basis,
+            "dose_weight_kg": dose.dose_weight_kg,
+            "rate_ml_per_h": dose.rate_ml_per_h,
+            "concentration_mg_per_ml": concentration_mg_per_ml,
+            "warnings": list(dose.warnings),
+            "weight_measured_on": latest.measured_on.isoformat(),
+        },
         "weight_kg": latest.weight_kg,
         "curve": curve,
-        "measured_on": latest.measured_on,
     }
 
 
+@audit.records_refusals("plan.create")
 def plan_create(
     actor: Actor,
     patient_id: PatientId,
     *,
     protocol_id: str,
     dose_mg: float | None = None,
+    concentration_mg_per_ml: float | None = None,
     override_reason: str = "",
     course_note: str = "",
     integrative_items: Sequence[Mapping[str, Any]] = (),
 ) -> TreatmentPlan:
-    """Draft a plan. A protocol the screening does not open needs an override reason."""
+    """Draft a plan. A protocol the screening does not open needs an override reason.
+
+    ``concentration_mg_per_ml`` (of the solution drawn up) gives the volume and the pump rate in
+    mL/h; without it they are not calculated.
+    """
     patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.PLAN_WRITE)
     protocol = _protocol(protocol_id)
     today = patients.clinic_today(actor)
@@ -140,7 +160,7 @@ def plan_create(
             }
         )
     items = _integrative(integrative_items)
-    computed = _computed(patient, protocol, dose_mg, today)
+    computed = _computed(patient, protocol, dose_mg, concentration_mg_per_ml, today)
     dose = computed["dose"]
     with transaction.atomic():
         plan = TreatmentPlan.objects.create(
@@ -150,15 +170,7 @@ def plan_create(
             drug=protocol.drug,
             route=protocol.route,
             dose_mg=Decimal(str(dose.dose_mg)),
-            dose={
-                **dose.to_json(),
-                "devices": dose.devices,
-                "weight_basis": dose.weight_basis,
-                "dose_weight_kg": dose.dose_weight_kg,
-                "rate_ml_per_h": dose.rate_ml_per_h,
-                "warnings": list(dose.warnings),
-                "weight_measured_on": computed["measured_on"].isoformat(),
-            },
+            dose=computed["dose_json"],
             weight_kg=computed["weight_kg"],
             curve=computed["curve"],
             course=course(protocol, years_between(patient.date_of_birth, today)),
@@ -182,7 +194,7 @@ def plan_create(
 
 
 def _lock_plan(actor: Actor, plan_id: int, perm: Perm) -> TreatmentPlan:
-    require_perm(actor.membership, perm)
+    """Lock a plan of a patient the actor can see (else 404) if the role may ``perm`` (403)."""
     plan = (
         TreatmentPlan.objects.select_for_update()
         .filter(pk=plan_id, patient__in=visible_patients(actor.membership))
@@ -191,19 +203,23 @@ def _lock_plan(actor: Actor, plan_id: int, perm: Perm) -> TreatmentPlan:
     )
     if plan is None:
         raise Http404("No such plan")
+    require_perm(actor.membership, perm)
     return plan
 
 
+@audit.records_refusals("plan.update")
 def plan_update(
     actor: Actor,
     plan_id: int,
     *,
     expected_version: int,
     dose_mg: float | None = None,
+    concentration_mg_per_ml: float | None = None,
     course_note: str | None = None,
     integrative_items: Sequence[Mapping[str, Any]] | None = None,
 ) -> TreatmentPlan:
-    """Adjust a draft: the dose (within the protocol's range), the course note, the items."""
+    """Adjust a draft: the dose (within the protocol's range), the concentration it is drawn
+    up at, the course note, the items."""
     with transaction.atomic():
         plan = _lock_plan(actor, plan_id, Perm.PLAN_WRITE)
         if plan.status != TreatmentPlan.Status.DRAFT:
@@ -213,18 +229,26 @@ def plan_update(
         if plan.version != expected_version:
             raise StaleVersion(expected=expected_version, current=plan.version)
         changes: dict[str, list[Any]] = {}
-        if dose_mg is not None and Decimal(str(dose_mg)) != plan.dose_mg:
-            protocol = _protocol(plan.protocol_id)
-            computed = _computed(plan.patient, protocol, dose_mg, patients.clinic_today(actor))
+        new_dose = dose_mg is not None and Decimal(str(dose_mg)) != plan.dose_mg
+        old_concentration = plan.dose.get("concentration_mg_per_ml")
+        new_concentration = (
+            concentration_mg_per_ml is not None and concentration_mg_per_ml != old_concentration
+        )
+        if new_dose or new_concentration:
+            computed = _computed(
+                plan.patient,
+                _protocol(plan.protocol_id),
+                dose_mg if dose_mg is not None else float(plan.dose_mg),
+                concentration_mg_per_ml if new_concentration else old_concentration,
+                patients.clinic_today(actor),
+            )
             dose = computed["dose"]
-            changes["dose_mg"] = [plan.dose_mg, dose.dose_mg]
+            if new_dose:
+                changes["dose_mg"] = [plan.dose_mg, dose.dose_mg]
+            if new_concentration:
+                changes["concentration_mg_per_ml"] = [old_concentration, concentration_mg_per_ml]
             plan.dose_mg = Decimal(str(dose.dose_mg))
-            plan.dose = {
-                **plan.dose,
-                **dose.to_json(),
-                "devices": dose.devices,
-                "warnings": list(dose.warnings),
-            }
+            plan.dose = computed["dose_json"]
             plan.weight_kg = computed["weight_kg"]
             plan.curve = computed["curve"]
         if course_note is not None and course_note.strip() != plan.course_note:
@@ -244,6 +268,7 @@ def plan_update(
     return plan
 
 
+@audit.records_refusals("plan.sign")
 def plan_sign(actor: Actor, plan_id: int) -> TreatmentPlan:
     """The prescriber signs (21 CFR 11.50: name, time, meaning); the plan is then locked."""
     with transaction.atomic():
@@ -272,6 +297,7 @@ def plan_sign(actor: Actor, plan_id: int) -> TreatmentPlan:
     return plan
 
 
+@audit.records_refusals("plan.create")
 def plan_revise(actor: Actor, plan_id: int, *, reason: str) -> TreatmentPlan:
     """Start a new version of a signed plan; the reason is required and kept."""
     reason = reason.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,10 @@ from .forms import AdjustForm, PlanForm, ReviseForm
 from .models import TreatmentPlan
 
 
+def _float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_new(request: HttpRequest, pk: str) -> HttpResponse:
@@ -45,7 +50,8 @@ def plan_new(request: HttpRequest, pk: str) -> HttpResponse:
                     actor,
                     patient.pk,
                     protocol_id=data["protocol"],
-                    dose_mg=float(data["dose_mg"]) if data["dose_mg"] is not None else None,
+                    dose_mg=_float(data["dose_mg"]),
+                    concentration_mg_per_ml=_float(data["concentration_mg_per_ml"]),
                     override_reason=data["override_reason"],
                     course_note=data["course_note"],
                     integrative_items=form.integrative_items(),
@@ -94,7 +100,14 @@ def _plan_page(
             y_label="Plasma concentration (ng/mL)",
             bands=[(b["name"], b["low_ng_per_ml"], b["high_ng_per_ml"]) for b in curve["bands"]],
         ),
-        "adjust": adjust or AdjustForm(initial={"version": plan.version, "dose_mg": plan.dose_mg}),
+        "adjust": adjust
+        or AdjustForm(
+            initial={
+                "version": plan.version,
+                "dose_mg": plan.dose_mg,
+                "concentration_mg_per_ml": plan.dose.get("concentration_mg_per_ml"),
+            }
+        ),
         "revise": revise or ReviseForm(),
         "can_write": actor.can(Perm.PLAN_WRITE),
         "can_sign": actor.can(Perm.PLAN_SIGN),
@@ -124,6 +137,7 @@ def plan_adjust(request: HttpRequest, pk: int) -> HttpResponse:
                 pk,
                 expected_version=form.cleaned_data["version"],
                 dose_mg=float(form.cleaned_data["dose_mg"]),
+                concentration_mg_per_ml=_float(form.cleaned_data["concentration_mg_per_ml"]),
             )
         except FieldErrors as exc:
             for name, message in exc.errors.items():

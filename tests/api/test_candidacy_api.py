@@ -639,9 +639,10 @@ def test_a_prescriber_drafts_a_plan_with_its_dose_and_predicted_curve(
             "dose_mg": 41.3,
             "duration_min": 40,
             "rate_mg_per_h": 62.0,
-            # No drug concentration is known to the plan, so no volume or pump rate in mL.
+            # No concentration was given, so no volume or pump rate in mL.
             "volume_ml": None,
             "rate_ml_per_h": None,
+            "concentration_mg_per_ml": None,
             "devices": None,
             "weight_basis": "actual",
             "dose_weight_kg": 82.5,
@@ -1116,6 +1117,11 @@ def test_the_intake_page_records_an_intake_and_goes_to_the_screening(
             "Select a valid choice. 7 is not one of the available choices.",
         ),
         ({"history__psychosis": None}, "history__psychosis", "This field is required."),
+        (
+            {"systolic": "80", "diastolic": "90"},
+            "diastolic",
+            "diastolic 90 must be below systolic 80 mmHg",
+        ),
     ],
 )
 def test_a_bad_value_on_the_intake_page_is_shown_on_its_field_and_writes_nothing(

@@ -229,3 +229,70 @@ def test_a_change_to_a_signed_plan_is_a_new_version_with_its_reason(screened: Ca
     assert TreatmentPlan.objects.get(pk=plan.pk).status == "superseded"
     assert TreatmentPlan.objects.get(pk=draft.pk).status == "signed"
     assert TreatmentPlan.objects.get(pk=plan.pk).dose_mg == Decimal("41.30")
+
+
+def test_suicidal_ideation_protocols_need_the_suicidal_ideation_diagnosis(screened: Cast) -> None:
+    cast = screened
+    from ketacare.clinical import get_protocol
+    from ketacare.treatment.choices import choice_for
+
+    screening = services.latest_screening(cast.dan)
+    for protocol_id in ("esketamine-mdsi", "suicidal-ideation-iv"):
+        choice = choice_for(get_protocol(protocol_id), screening, DAN_AGE)
+        assert choice.decision == "needs_prescriber_review"
+        assert choice.reasons[-1]["message"] == (
+            "this protocol is for depression with suicidal ideation (R45.851), which the "
+            "intake's diagnoses (F33.2) do not include"
+        )
+    assert choice_for(get_protocol("depression-iv-induction"), screening, DAN_AGE).open is True
+
+
+def test_a_concentration_gives_the_volume_and_the_pump_rate(screened: Cast) -> None:
+    cast = screened
+    prescriber = cast.actor(cast.prescriber)
+    plan = services.plan_create(
+        prescriber, cast.dan.pk, protocol_id="depression-iv-induction", concentration_mg_per_ml=10
+    )
+    # 41.3 mg at 10 mg/mL over 40 minutes.
+    assert (plan.dose["volume_ml"], plan.dose["rate_ml_per_h"]) == (4.13, 6.2)
+    plan = services.plan_update(prescriber, plan.pk, expected_version=1, concentration_mg_per_ml=50)
+    assert (plan.dose["volume_ml"], plan.dose["concentration_mg_per_ml"]) == (0.83, 50)
+    assert AuditEvent.objects.filter(action="plan.update").get().changes == {
+        "concentration_mg_per_ml": [10, 50]
+    }
+    with pytest.raises(FieldErrors) as caught:
+        services.plan_create(
+            prescriber,
+            cast.dan.pk,
+            protocol_id="esketamine-trd-induction",
+            concentration_mg_per_ml=10,
+        )
+    assert list(caught.value.errors) == ["concentration_mg_per_ml"]
+
+
+def test_refused_attempts_are_audited_and_write_nothing(screened: Cast) -> None:
+    cast = screened
+    plan = services.plan_create(cast.actor(cast.prescriber), cast.dan.pk,
+                                protocol_id="depression-iv-induction")
+    services.plan_sign(cast.actor(cast.prescriber), plan.pk)
+    attempts = [
+        (lambda: services.plan_sign(cast.actor(cast.nurse), plan.pk), "plan.sign",
+         "PermissionDenied"),
+        (lambda: services.plan_sign(cast.actor(cast.prescriber), plan.pk), "plan.sign",
+         "Conflict"),
+        (lambda: services.plan_update(cast.actor(cast.prescriber), plan.pk, expected_version=2,
+                                      dose_mg=30), "plan.update", "Conflict"),
+        (lambda: services.plan_create(cast.actor(cast.prescriber), cast.dan.pk,
+                                      protocol_id="depression-iv-induction", dose_mg=500),
+         "plan.create", "FieldErrors"),
+    ]
+    before = TreatmentPlan.objects.values().get()
+    for attempt, action, refusal in attempts:
+        with pytest.raises((PermissionDenied, Conflict, FieldErrors)):
+            attempt()
+        event = AuditEvent.objects.order_by("-id").first()
+        assert event is not None
+        assert (event.action, event.outcome) == ("write.refused", "refused")
+        assert (event.data["attempted"], event.data["refused"]) == (action, refusal)
+    assert TreatmentPlan.objects.values().get() == before
+    assert AuditEvent.objects.filter(action="write.refused").count() == 4

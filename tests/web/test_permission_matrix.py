@@ -684,7 +684,7 @@ def state() -> dict[str, list[Any]]:
     for model in CARE_MODELS:
         tables[model.__name__] = list(model.objects.order_by("pk").values())
     tables["write events"] = list(
-        AuditEvent.objects.filter(action__in=WRITE_ACTIONS)
+        AuditEvent.objects.filter(action__in=WRITE_ACTIONS, outcome="success")
         .order_by("id")
         .values_list("id", flat=True)
     )
@@ -693,7 +693,7 @@ def state() -> dict[str, list[Any]]:
 
 def _new_writes(before: Mapping[str, list[Any]]) -> list[str]:
     return list(
-        AuditEvent.objects.filter(action__in=WRITE_ACTIONS)
+        AuditEvent.objects.filter(action__in=WRITE_ACTIONS, outcome="success")
         .exclude(id__in=before["write events"])
         .order_by("id")
         .values_list("action", flat=True)
@@ -701,7 +701,9 @@ def _new_writes(before: Mapping[str, list[Any]]) -> list[str]:
 
 
 def _reads_since(last_id: int) -> int:
-    return AuditEvent.objects.filter(action__in=READ_ACTIONS, id__gt=last_id).count()
+    return AuditEvent.objects.filter(
+        action__in=READ_ACTIONS, id__gt=last_id, outcome="success"
+    ).count()
 
 
 def _last_event_id() -> int:
@@ -823,7 +825,9 @@ def _added(model: Any, before: Mapping[str, list[Any]]) -> Any:
 def _reads_of(last_id: int) -> list[tuple[str, str | None]]:
     return [
         (action, str(patient) if patient else None)
-        for action, patient in AuditEvent.objects.filter(action__in=READ_ACTIONS, id__gt=last_id)
+        for action, patient in AuditEvent.objects.filter(
+            action__in=READ_ACTIONS, id__gt=last_id, outcome="success"
+        )
         .order_by("id")
         .values_list("action", "patient_id")
     ]
