@@ -9,9 +9,8 @@ from typing import Any
 from ketacare.pk import summary
 from ketacare.pk._types import FloatArray
 from ketacare.pk.catalog import get_model
-from ketacare.pk.engine import model_warnings, run_batch
+from ketacare.pk.engine import model_warnings, run_one
 from ketacare.pk.grid import check_grid
-from ketacare.pk.individual import Covariates
 from ketacare.pk.patient import Patient
 from ketacare.pk.regimen import Regimen
 
@@ -78,10 +77,10 @@ def simulate(
     """
     spec = get_model(model_id)
     grid = check_grid(t_min_grid)
-    out = run_batch(
+    out = run_one(
         spec,
         regimen,
-        Covariates.of([patient]),
+        patient,
         grid,
         sampling=sampling,
         bioavailability=bioavailability,

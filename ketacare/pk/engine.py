@@ -1,21 +1,36 @@
-"""One call that simulates N patients of one model: parameters, system, inputs, exact solution."""
+"""Simulate one model: N patients at once (``run_batch``) or one typical patient (``run_one``).
+
+Both go parameters -> linear system -> inputs -> exact solution and give the same curves to
+rounding. ``run_batch`` works on arrays of patients and the exact discretisation of ``linear``;
+``run_one`` is the path of a single ``simulate`` call, where per-patient array overhead would
+dominate: plain floats up to the matrices, then the modal sum of exponentials of ``modal``, and the
+batch solver for N = 1 when A has no trustworthy eigenbasis (equal transit rates).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ketacare.pk import limits
 from ketacare.pk._types import FloatArray, IntArray
-from ketacare.pk.dosing import Inputs, regimen_inputs
+from ketacare.pk.dosing import (
+    Inputs,
+    bioavailability_params,
+    dose_parts,
+    one_patient_inputs,
+    regimen_inputs,
+)
 from ketacare.pk.errors import PkInputError
-from ketacare.pk.individual import Covariates, parameter_values
-from ketacare.pk.linear import Bolus, Infusion, solve
+from ketacare.pk.individual import Covariates, parameter_values, typical_values
+from ketacare.pk.linear import Bolus, Infusion, StateBolus, StateInfusion, solve
+from ketacare.pk.modal import ModalSolution, solve_modal
+from ketacare.pk.patient import Patient
 from ketacare.pk.regimen import Regimen
 from ketacare.pk.spec import ModelSpec
-from ketacare.pk.system import build_system
+from ketacare.pk.system import Layout, build_system, layout, one_patient_matrices
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,95 @@ def run_batch(
         ),
         sampling=system.sampling,
     )
+
+
+def run_one(
+    spec: ModelSpec,
+    regimen: Regimen,
+    patient: Patient,
+    t_min: FloatArray,
+    *,
+    sampling: str | None = None,
+    bioavailability: float | None = None,
+) -> BatchOutput:
+    """``run_batch`` for one typical patient (no random effects), as a batch of one.
+
+    Same parameters, system and inputs as the batch path, assembled in plain floats over the
+    states the doses reach; solved as a sum of exponentials when A has a well-conditioned
+    eigenbasis, else (equal or nearly equal rates) by the batch solver for N = 1.
+    """
+    check_dose_per_kg(regimen, patient.weight_kg)
+    shape, a, c, boluses, infusions = _one_patient_problem(
+        spec, regimen, patient, sampling, bioavailability
+    )
+    solution = solve_modal(a, c, boluses, infusions, t_min)
+    if solution is None:
+        solution = _solve_as_batch(a, c, boluses, infusions, t_min)
+    auc = solution.integral / 60.0
+    return BatchOutput(
+        conc_ng_per_ml=solution.values[None, 0],
+        metabolite_conc_ng_per_ml=solution.values[None, 1] if shape.has_metabolite else None,
+        auc_ng_h_per_ml=auc[None, 0],
+        metabolite_auc_ng_h_per_ml=auc[None, 1] if shape.has_metabolite else None,
+        sampling=shape.sampling,
+    )
+
+
+def _one_patient_problem(
+    spec: ModelSpec,
+    regimen: Regimen,
+    patient: Patient,
+    sampling: str | None,
+    bioavailability: float | None,
+) -> tuple[Layout, FloatArray, FloatArray, list[StateBolus], list[StateInfusion]]:
+    """The layout, A, C and the inputs of one patient, numbered over the states doses reach."""
+    parts = dose_parts(spec, regimen)
+    values = typical_values(spec, patient)
+    if bioavailability is not None:
+        for name in bioavailability_params(spec, regimen, bioavailability):
+            values[name] = bioavailability
+    boluses, infusions = one_patient_inputs(parts, values)
+    dosed = {b.state for b in boluses if b.amount_mg != 0.0}
+    dosed.update(i.state for i in infusions if i.rate_mg_per_min != 0.0)
+    shape = layout(spec, sampling, dosed)
+    a, c = one_patient_matrices(shape, values)
+    at = {state: k for k, state in enumerate(shape.states)}
+    return (
+        shape,
+        a,
+        c,
+        [StateBolus(b.t_min, at[b.state], b.amount_mg) for b in boluses if b.state in at],
+        [
+            StateInfusion(i.start_min, i.end_min, at[i.state], i.rate_mg_per_min)
+            for i in infusions
+            if i.state in at
+        ],
+    )
+
+
+def _solve_as_batch(
+    a_per_min: FloatArray,
+    c: FloatArray,
+    boluses: Sequence[StateBolus],
+    infusions: Sequence[StateInfusion],
+    t_min: FloatArray,
+) -> ModalSolution:
+    """The exact-discretisation solver for a batch of one (A without a usable eigenbasis)."""
+    n_states = a_per_min.shape[0]
+
+    def into(state: int, amount: float) -> FloatArray:
+        vector = np.zeros((1, n_states))
+        vector[0, state] = amount
+        return vector
+
+    solution = solve(
+        a_per_min[None],
+        c[None],
+        [Bolus(b.t_min, into(b.state, b.amount_mg)) for b in boluses],
+        [Infusion(i.start_min, i.end_min, into(i.state, i.rate_mg_per_min)) for i in infusions],
+        t_min,
+    )
+    return ModalSolution(values=solution.values[0], integral=solution.integral[0])
 
 
 def reachable_states(a_per_min: FloatArray, inputs: Inputs) -> IntArray:

@@ -46,8 +46,12 @@ def check_grid(t_min: Sequence[float] | FloatArray) -> FloatArray:
             "t_min",
             f"the time grid has {grid.size:,} points; at most {limits.GRID_MAX_POINTS:,} allowed",
         )
-    if not np.all(np.isfinite(grid)) or grid[0] < 0.0:
+    # Increasing from a first time >= 0 to a finite last time means every time is finite; a nan
+    # fails the comparison. So one pass settles the usual, valid, grid.
+    first, last = float(grid[0]), float(grid[-1])
+    increasing = bool((grid[1:] > grid[:-1]).all())
+    if first >= 0.0 and math.isfinite(last) and increasing:
+        return grid.copy()
+    if not np.all(np.isfinite(grid)) or first < 0.0:
         raise PkInputError("t_min", "grid times must be finite and >= 0 min")
-    if grid.size > 1 and not np.all(np.diff(grid) > 0.0):
-        raise PkInputError("t_min", "grid times must be strictly increasing")
-    return grid.copy()
+    raise PkInputError("t_min", "grid times must be strictly increasing")

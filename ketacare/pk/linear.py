@@ -15,8 +15,9 @@ concentration unit. Nothing here knows about drugs or models.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,6 +45,23 @@ class Infusion:
     rate_mg_per_min: FloatArray
 
 
+class StateBolus(NamedTuple):
+    """One patient's ``amount_mg`` added to state ``state`` at ``t_min``."""
+
+    t_min: float
+    state: int
+    amount_mg: float
+
+
+class StateInfusion(NamedTuple):
+    """One patient's constant input into state ``state`` from ``start_min`` to ``end_min``."""
+
+    start_min: float
+    end_min: float
+    state: int
+    rate_mg_per_min: float
+
+
 @dataclass(frozen=True)
 class LinearSolution:
     """Outputs (N, m, P) on the grid and their exact integral (N, m) over the grid span (min)."""
@@ -58,7 +76,27 @@ def is_uniform(t_min: FloatArray) -> bool:
         return True
     steps = np.diff(t_min)
     step = (t_min[-1] - t_min[0]) / (t_min.size - 1)
-    return bool(np.all(np.abs(steps - step) <= 1e-9 * max(step, 1e-300)))
+    tolerance = 1e-9 * max(step, 1e-300)
+    return bool(steps.max() - step <= tolerance and step - steps.min() <= tolerance)
+
+
+def breakpoints(
+    bolus_times: Iterable[float],
+    infusion_spans: Iterable[tuple[float, float]],
+    t_first: float,
+    t_last: float,
+) -> list[float]:
+    """Sorted times at which the input changes, with both ends of the grid.
+
+    Inputs after ``t_last`` cannot change the outputs and are left out; infusions are cut there.
+    """
+    times = {t_first, t_last}
+    times.update(t for t in bolus_times if t <= t_last)
+    for start, end in infusion_spans:
+        if start < t_last and end > start:
+            times.add(start)
+            times.add(min(end, t_last))
+    return sorted(times)
 
 
 def solve(
@@ -78,13 +116,15 @@ def solve(
     grid = np.asarray(t_min, dtype=np.float64)
     t_first, t_last = float(grid[0]), float(grid[-1])
 
-    times = {t_first, t_last}
-    times.update(b.t_min for b in boluses if b.t_min <= t_last)
-    for inf in infusions:
-        if inf.start_min < t_last and inf.end_min > inf.start_min:
-            times.add(inf.start_min)
-            times.add(min(inf.end_min, t_last))
-    breaks = np.array(sorted(times), dtype=np.float64)
+    breaks = np.array(
+        breakpoints(
+            (b.t_min for b in boluses),
+            ((i.start_min, i.end_min) for i in infusions),
+            t_first,
+            t_last,
+        ),
+        dtype=np.float64,
+    )
     n_seg = breaks.size
     lengths = np.append(np.diff(breaks), 0.0)
 

@@ -34,8 +34,15 @@ class RefInputs:
     )  # t0,t1,state,mg/min
 
 
-def solve_reference(model: RefModel, inputs: RefInputs, t_eval: np.ndarray) -> np.ndarray:
-    """Outputs (m, P) at t_eval from a piecewise DOP853 integration at rtol 1e-12."""
+def solve_reference(
+    model: RefModel,
+    inputs: RefInputs,
+    t_eval: np.ndarray,
+    *,
+    rtol: float = 1e-12,
+    atol: float = 1e-14,
+) -> np.ndarray:
+    """Outputs (m, P) at t_eval from a piecewise DOP853 integration (rtol 1e-12 unless given)."""
     times = {float(t_eval[0]), float(t_eval[-1])}
     times |= {t for t, _, _ in inputs.boluses}
     for t0, t1, _, _ in inputs.infusions:
@@ -59,8 +66,8 @@ def solve_reference(model: RefModel, inputs: RefInputs, t_eval: np.ndarray) -> n
                 (start, end),
                 x,
                 method="DOP853",
-                rtol=1e-12,
-                atol=1e-14,
+                rtol=rtol,
+                atol=atol,
                 t_eval=[t_eval[j] for j in inside] + [end],
             )
             assert sol.success
