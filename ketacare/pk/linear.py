@@ -71,7 +71,7 @@ class LinearSolution:
 
 
 def is_uniform(t_min: FloatArray) -> bool:
-    """True when the grid has one step (to 1e-9 of it), so the row-table path applies."""
+    """True when the grid has one step (to 1e-9 of it), so the uniform-grid paths apply."""
     if t_min.size < 3:
         return True
     steps = np.diff(t_min)

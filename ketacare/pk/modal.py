@@ -22,9 +22,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import pairwise
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from ketacare.pk._types import FloatArray
 from ketacare.pk.linear import StateBolus, StateInfusion, breakpoints, is_uniform
@@ -115,21 +116,27 @@ def _modal_inputs(
     infusions: Sequence[StateInfusion],
 ) -> tuple[list[list[float]], list[list[float]]]:
     """Per segment: the modal amounts its boluses add at its start (V^-1 b) and the modal rate
-    of its infusions (V^-1 u). Summed in state space, then one product turns both into modes."""
+    of its infusions (V^-1 u). Each input enters one state j, so it adds a multiple of column j
+    of V^-1: a few scalar products per input, in plain floats."""
     t_last = breaks[-1]
     at = {t: k for k, t in enumerate(breaks)}
-    n_states = modes.to_modes.shape[1]
-    events = [[[0.0] * n_states for _ in breaks] for _ in range(2)]
-    kicks, inflow = events
+    columns = modes.to_modes.T.tolist()  # columns[j]: the modes a unit amount in state j excites
+    kicks = [[0.0] * len(columns) for _ in breaks]
+    inflow = [[0.0] * len(columns) for _ in breaks]
     for b in boluses:
         if b.t_min <= t_last:
-            kicks[at[b.t_min]][b.state] += b.amount_mg
+            _add_scaled(kicks[at[b.t_min]], b.amount_mg, columns[b.state])
     for i in infusions:
         if i.start_min < t_last and i.end_min > i.start_min:
             for k in range(at[i.start_min], at[min(i.end_min, t_last)]):
-                inflow[k][i.state] += i.rate_mg_per_min
-    modal_kicks, modal_inflow = (np.array(events) @ modes.to_modes.T).tolist()
-    return modal_kicks, modal_inflow
+                _add_scaled(inflow[k], i.rate_mg_per_min, columns[i.state])
+    return kicks, inflow
+
+
+def _add_scaled(total: list[float], factor: float, vector: list[float]) -> None:
+    """total += factor * vector, in place."""
+    for k, value in enumerate(vector):
+        total[k] += factor * value
 
 
 def _carry(
@@ -174,13 +181,8 @@ def _on_grid(
 ) -> FloatArray:
     """Outputs (m, P): on each segment C V z* plus C V diag(departure) e^{lambda tau}."""
     if t_min.size > _DIRECT_POINTS and is_uniform(t_min):
-        values = _on_uniform_grid(modes, breaks, steady, departures, t_min)
-    else:
-        values = _on_any_grid(modes, breaks, steady, departures, t_min)
-    # Amounts in a compartmental system fed non-negative inputs never go below zero; where
-    # exponentials cancel (just after an oral dose) the sum can round to about -1e-17 of the peak.
-    np.maximum(values, 0.0, out=values)
-    return values
+        return _on_uniform_grid(modes, breaks, steady, departures, t_min)
+    return _on_any_grid(modes, breaks, steady, departures, t_min)
 
 
 def _on_any_grid(
@@ -216,46 +218,47 @@ def _on_uniform_grid(
     departures: FloatArray,
     t_min: FloatArray,
 ) -> FloatArray:
-    """A long uniform grid: segment by segment, each run of points from ``_uniform_run``."""
+    """A long uniform grid, run by run (the points of one segment), without an exponential per
+    point: with i = j K + r, e^{lambda (delta + i h)} = e^{lambda (delta + j K h)} e^{lambda r h}.
+
+    One table holds e^{lambda r h} for r < K, K about the square root of the longest run; each
+    run adds one exponential per mode and block of K points and one matrix product. Each value
+    is a product of two correctly rounded exponentials: the accuracy of the direct form. The
+    weights of a segment (m, n + 1) are C V diag(departure) and the level C V z*, which an
+    extra rate 0 (a row of ones in every table) picks up.
+    """
     step = (float(t_min[-1]) - float(t_min[0])) / (t_min.size - 1)
-    bounds = [*np.searchsorted(t_min, breaks).tolist(), t_min.size]
-    weights = modes.outputs * departures[:, None, :]
-    levels = steady @ modes.outputs.T
+    bounds = np.searchsorted(t_min, breaks).tolist() + [t_min.size]
+    rates = np.append(modes.rates, 0.0)
+    width = math.isqrt(max(hi - lo for lo, hi in pairwise(bounds)) - 1) + 1
+    weights = np.concatenate(
+        (modes.outputs * departures[:, None, :], (steady @ modes.outputs.T)[:, :, None]), axis=2
+    )
+    scaled = weights[:, :, :, None] * _progression(rates, np.arange(width) * step)  # (s, m, n+1, K)
+    block_offsets = np.arange(width + 1) * (step * width)
     values = np.empty((modes.outputs.shape[0], t_min.size))
     for k, (lo, hi) in enumerate(pairwise(bounds)):
         if hi > lo:
-            run = values[:, lo:hi]
-            _uniform_run(run, weights[k], modes.rates, float(t_min[lo]) - breaks[k], step)
-            run += levels[k][:, None]
+            first = float(t_min[lo]) - breaks[k]
+            blocks = _progression(rates, block_offsets[: -(-(hi - lo) // width)] + first)
+            _fill_run(values[:, lo:hi], blocks.T, scaled[k])
     return values
 
 
-def _uniform_run(
-    out: FloatArray, weights: FloatArray, rates: FloatArray, first: float, step: float
-) -> None:
-    """out[:, i] = weights @ e^{lambda (first + i step)} for the R points of ``out`` (m, R).
-
-    With i = j K + r, e^{lambda (first + i step)} = e^{lambda (first + j K step)} e^{lambda r step}:
-    for K about sqrt(R) two tables of about sqrt(R) exponentials each and one batched matrix
-    product give the whole run, instead of an exponential per point and mode. Each value is a
-    product of two correctly rounded exponentials, so the accuracy is that of the direct form,
-    which short runs use.
-    """
+def _fill_run(out: FloatArray, blocks: FloatArray, scaled: FloatArray) -> None:
+    """out (m, R) = block j of K points: blocks[j] (n + 1,) @ scaled (m, n + 1, K), in place;
+    the last block may be partial."""
     n_out, size = out.shape
-    if size <= _DIRECT_POINTS:
-        np.matmul(
-            weights, np.exp(np.multiply.outer(rates, first + step * np.arange(size))), out=out
-        )
-        return
-    width = math.isqrt(size - 1) + 1
-    blocks = -(-size // width)
-    within = np.exp(np.multiply.outer(rates, step * np.arange(width)))  # (n, K)
-    starts = np.exp(np.multiply.outer(first + step * width * np.arange(blocks), rates))  # (J, n)
-    coefficients = weights[:, None, :] * starts  # (m, J, n)
+    width = scaled.shape[-1]
     full = size // width
-    target = out[:, : full * width].reshape(n_out, full, width, copy=False)
-    np.matmul(coefficients[:, :full], within, out=target)
-    if full < blocks:
-        np.matmul(
-            coefficients[:, full], within[:, : size - full * width], out=out[:, full * width :]
-        )
+    if full:
+        target = out[:, : full * width].reshape(n_out, full, width, copy=False)
+        np.matmul(blocks[:full], scaled, out=target)
+    if full < blocks.shape[0]:
+        np.matmul(blocks[full], scaled[:, :, : size - full * width], out=out[:, full * width :])
+
+
+def _progression(rates: FloatArray, offsets: npt.NDArray[np.floating[Any]]) -> FloatArray:
+    """e^{rate tau} for every rate and offset tau, shaped (rates, offsets)."""
+    table: FloatArray = np.exp(np.multiply.outer(rates, offsets))
+    return table
