@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -77,7 +78,7 @@ def alert_acknowledge(actor: Actor, alert_id: int, *, note: str) -> Alert:
     return alert
 
 
-def open_alerts(actor: Actor):  # type: ignore[no-untyped-def]
+def open_alerts(actor: Actor) -> QuerySet[Alert]:
     """The clinic's unacknowledged alerts, most urgent and newest first."""
     require_perm(actor.membership, Perm.ALERT_READ)
     assert actor.membership is not None

@@ -196,11 +196,3 @@ def patient_for_edit(actor: Actor, patient_id: PatientId, perm: Perm) -> Patient
             data={"sections": ["details"]},
         )
     return patient
-
-
-def require(actor: Actor, perm: Perm) -> None:
-    require_perm(actor.membership, perm)
-
-
-def as_dict(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in names}
