@@ -53,6 +53,7 @@ from ketacare.treatment import services as plans
 from ketacare.treatment.models import TreatmentPlan
 from tests.api.test_candidacy_api import PROTOCOL_IDS, intake_form
 from tests.candidacy import PHQ9_NO_SI, fields, scales
+from tests.chart_rows import ROWS
 from tests.conftest import PASSWORD, Cast, logged_in
 
 PATIENT_SECTIONS = ("contacts", "coverage", "consents")
@@ -315,55 +316,6 @@ PROBE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 # --- the world: the cast plus one row of every chart section for Dan and for Zoë --------------
 
-ROWS: dict[str, dict[str, Any]] = {
-    "contacts": {
-        "relationship": "escort",
-        "name": "Ana Driver",
-        "relation_to_patient": "sister",
-        "phone": "+1 617 555 0142",
-        "email": "",
-        "is_active": True,
-    },
-    "coverage": {
-        "payer_name": "Aetna",
-        "member_id": "W100200300",
-        "group_number": "",
-        "plan_name": "",
-        "is_primary": True,
-        "start_date": date(2025, 1, 1),
-        "end_date": None,
-    },
-    "consents": {
-        "kind": "ketamine_treatment",
-        "status": "given",
-        "signed_on": date(2025, 1, 10),
-        "form_version": "2025-01",
-    },
-    "measurements": {
-        "measured_on": date(2025, 1, 10),
-        "weight_kg": Decimal("70.0"),
-        "height_cm": Decimal("165.0"),
-    },
-    "conditions": {"icd10_code": "F41.1", "onset_date": date(2018, 3, 1), "status": "active"},
-    "allergies": {
-        "substance": "Penicillin",
-        "reaction": "Hives",
-        "severity": "moderate",
-        "status": "active",
-    },
-    "trials": {
-        "drug": "sertraline",
-        "drug_class": "ssri",
-        "dose_mg_per_day": Decimal("150"),
-        "start_date": date(2023, 1, 1),
-        "end_date": date(2023, 6, 1),
-        "weeks_at_adequate_dose": Decimal("12"),
-        "improvement_percent": 10,
-        "current_episode": True,
-        "reason_stopped": "ineffective",
-        "notes": "",
-    },
-}
 
 # What a permitted user adds (every field given, so the request is valid on every route).
 NEW_ROWS: dict[str, dict[str, Any]] = {
