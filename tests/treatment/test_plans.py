@@ -272,19 +272,34 @@ def test_a_concentration_gives_the_volume_and_the_pump_rate(screened: Cast) -> N
 
 def test_refused_attempts_are_audited_and_write_nothing(screened: Cast) -> None:
     cast = screened
-    plan = services.plan_create(cast.actor(cast.prescriber), cast.dan.pk,
-                                protocol_id="depression-iv-induction")
+    plan = services.plan_create(
+        cast.actor(cast.prescriber), cast.dan.pk, protocol_id="depression-iv-induction"
+    )
     services.plan_sign(cast.actor(cast.prescriber), plan.pk)
     attempts = [
-        (lambda: services.plan_sign(cast.actor(cast.nurse), plan.pk), "plan.sign",
-         "PermissionDenied"),
-        (lambda: services.plan_sign(cast.actor(cast.prescriber), plan.pk), "plan.sign",
-         "Conflict"),
-        (lambda: services.plan_update(cast.actor(cast.prescriber), plan.pk, expected_version=2,
-                                      dose_mg=30), "plan.update", "Conflict"),
-        (lambda: services.plan_create(cast.actor(cast.prescriber), cast.dan.pk,
-                                      protocol_id="depression-iv-induction", dose_mg=500),
-         "plan.create", "FieldErrors"),
+        (
+            lambda: services.plan_sign(cast.actor(cast.nurse), plan.pk),
+            "plan.sign",
+            "PermissionDenied",
+        ),
+        (lambda: services.plan_sign(cast.actor(cast.prescriber), plan.pk), "plan.sign", "Conflict"),
+        (
+            lambda: services.plan_update(
+                cast.actor(cast.prescriber), plan.pk, expected_version=2, dose_mg=30
+            ),
+            "plan.update",
+            "Conflict",
+        ),
+        (
+            lambda: services.plan_create(
+                cast.actor(cast.prescriber),
+                cast.dan.pk,
+                protocol_id="depression-iv-induction",
+                dose_mg=500,
+            ),
+            "plan.create",
+            "FieldErrors",
+        ),
     ]
     before = TreatmentPlan.objects.values().get()
     for attempt, action, refusal in attempts:
