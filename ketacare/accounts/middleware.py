@@ -17,6 +17,7 @@ from ketacare.lib.problems import problem
 from . import session
 from .actor import actor_from_request
 from .models import Membership
+from .queries import mfa_required
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -60,10 +61,17 @@ class SessionTimeoutMiddleware:
                         kind="session-expired",
                     )
                 return redirect(f"{reverse('accounts:login')}?expired=1")
-            # Write the session at most once a minute, not on every request.
-            if now - seen_at > 60:
+            if now - seen_at > seen_at_precision_seconds():
                 request.session[session.SEEN_AT] = now
         return self.get_response(request)
+
+
+def seen_at_precision_seconds() -> float:
+    """How stale the stored last activity may be: a tenth of the idle time-out, at most a
+    minute. The session is written only when it is staler, not on every request, and a user
+    is logged out at most this much before the idle time-out (6 s early at the shortest
+    setting, 60 s)."""
+    return min(60.0, settings.KETACARE_SESSION_IDLE_SECONDS / 10)
 
 
 class ClinicMiddleware:
@@ -114,6 +122,13 @@ class MfaMiddleware:
                 target = "accounts:mfa_verify"
             elif _must_enrol(request) and not has_confirmed_totp(request.user):
                 target = "accounts:mfa_enrol"
+            elif (
+                request.session.get(session.CODES_DUE, False)
+                and not _wants_json(request)
+                and not request.path.startswith("/accounts/security/")
+            ):
+                # Just enrolled: the first recovery codes are created and shown once there.
+                return redirect("accounts:security")
             if target is not None:
                 if _wants_json(request):
                     return problem(
@@ -127,7 +142,4 @@ class MfaMiddleware:
 
 
 def _must_enrol(request: HttpRequest) -> bool:
-    membership = getattr(request, "membership", None)
-    return bool(
-        settings.KETACARE_REQUIRE_MFA and membership is not None and membership.is_staff_role
-    )
+    return mfa_required(getattr(request, "membership", None))

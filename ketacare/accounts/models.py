@@ -45,6 +45,22 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """``ketacare manage createsuperuser``: a user who is an owner of every clinic.
+
+        ketacare has no Django admin and no superuser flag: roles live on memberships, and the
+        most anyone may do in a clinic is what its owner does (``services.owner_create``).
+        """
+        from .actor import system_actor
+        from .services import owner_create
+
+        return owner_create(
+            system_actor("ketacare manage createsuperuser"),
+            email=email,
+            password=password,
+            full_name=str(extra.pop("full_name", "")),
+        )
+
 
 def normalize_email(email: str) -> str:
     """Emails are compared case-insensitively, so they are stored lower-cased."""
@@ -131,8 +147,28 @@ class TotpDevice(models.Model):
         return f"TOTP for user {self.user_id} ({state})"
 
 
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the TOTP code (a lost or broken phone).
+
+    Only a salted SHA-256 of the code is stored: the codes are random (40 bits each) and the
+    second-factor throttle limits guessing, so a slow password hash would add nothing.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    salt = models.CharField(max_length=32)
+    code_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        state = "used" if self.used_at else "unused"
+        return f"recovery code of user {self.user_id} ({state})"
+
+
 class LoginFailure(models.Model):
-    """One failed login, keyed by a keyed hash of the email or the client address."""
+    """One failed attempt (a password, a second-factor code, a re-entered password), keyed by
+    a keyed hash of what it counts against: an email, a user or a client address
+    (``throttle``)."""
 
     key = models.CharField(max_length=64)
     failed_at = models.DateTimeField(default=timezone.now)

@@ -4,29 +4,34 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
 
+from . import queries, throttle
 from .actor import Actor
 from .models import (
     ApiToken,
     Clinic,
     LoginFailure,
     Membership,
+    RecoveryCode,
     Role,
     TotpDevice,
     User,
     normalize_email,
 )
+from .queries import MfaLock
 
 
 def clinic_create(
@@ -66,18 +71,60 @@ def membership_create(*, user: User, clinic: Clinic, role: Role) -> Membership:
     return Membership.objects.create(user=user, clinic=clinic, role=role)
 
 
+def clinic_register(actor: Actor, *, slug: str, name: str, time_zone: str) -> Clinic:
+    """A new clinic from the command line (``ketacare manage createclinic``), audited."""
+    try:
+        with transaction.atomic():
+            clinic = clinic_create(slug=slug, name=name, time_zone=time_zone)
+            audit.record(
+                actor, "clinic.create", clinic_id=clinic.pk, target=clinic, data={"slug": slug}
+            )
+    except ValidationError as exc:
+        raise FieldErrors.from_django(exc) from None
+    return clinic
+
+
+def owner_create(actor: Actor, *, email: str, full_name: str, password: str | None) -> User:
+    """A user who is an owner of every clinic: what ``createsuperuser`` makes.
+
+    ketacare has no Django admin and no superuser flag; roles live on memberships, and the
+    most anyone may do in a clinic is what its owner does. Refused with a ``ValidationError``
+    naming the problem, and nothing written, when there is no clinic yet, without a password,
+    with a password the validators refuse (an owner reads every chart and the audit log), or
+    for an email that already has an account.
+    """
+    from django.contrib.auth.password_validation import validate_password
+
+    email = normalize_email(email)
+    clinics = list(Clinic.objects.order_by("name", "pk"))
+    if not clinics:
+        raise ValidationError(
+            "there is no clinic yet, and an owner is the owner of a clinic: create it first "
+            "(ketacare manage createclinic SLUG NAME --time-zone ZONE), then run "
+            "createsuperuser again"
+        )
+    if not password:
+        raise ValidationError(
+            "an owner needs a password: set DJANGO_SUPERUSER_PASSWORD when using --noinput"
+        )
+    if User.objects.filter(email=email).exists():
+        raise ValidationError(f"{email} already has an account")
+    validate_password(password, User(email=email, full_name=full_name))
+    with transaction.atomic():
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+        for clinic in clinics:
+            membership = Membership.objects.create(user=user, clinic=clinic, role=Role.OWNER)
+            audit.record(
+                actor,
+                "auth.owner_created",
+                clinic_id=clinic.pk,
+                target=membership,
+                data={"for_user": email, "role": Role.OWNER.value},
+            )
+    return user
+
+
 # --- login throttling -------------------------------------------------------------------------
-
-
-def _throttle_key(kind: str, value: str) -> str:
-    """A keyed hash, so the table never holds emails or addresses in the clear."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256)
-    return digest.hexdigest()
-
-
-def _recent_failures(key: str) -> int:
-    since = timezone.now() - timedelta(seconds=settings.KETACARE_LOGIN_WINDOW_SECONDS)
-    return LoginFailure.objects.filter(key=key, failed_at__gte=since).count()
 
 
 @dataclass(frozen=True)
@@ -95,11 +142,12 @@ def login_check(email: str, password: str, *, ip: str | None, request_id: str) -
     from django.contrib.auth import authenticate
 
     email = normalize_email(email)
-    email_key = _throttle_key("email", email)
-    ip_key = _throttle_key("ip", ip or "-")
+    email_key = throttle.key("email", email)
+    ip_key = throttle.key("ip", ip or "-")
+    window = settings.KETACARE_LOGIN_WINDOW_SECONDS
     throttled = (
-        _recent_failures(email_key) >= settings.KETACARE_LOGIN_FAILURES_PER_EMAIL
-        or _recent_failures(ip_key) >= settings.KETACARE_LOGIN_FAILURES_PER_IP
+        throttle.failures_within(email_key, window) >= settings.KETACARE_LOGIN_FAILURES_PER_EMAIL
+        or throttle.failures_within(ip_key, window) >= settings.KETACARE_LOGIN_FAILURES_PER_IP
     )
     actor = Actor(
         user=None, membership=None, label=f"login attempt for {email}", ip=ip, request_id=request_id
@@ -111,12 +159,10 @@ def login_check(email: str, password: str, *, ip: str | None, request_id: str) -
     user = authenticate(username=email, password=password)
     if user is None:
         with transaction.atomic():
-            LoginFailure.objects.bulk_create(
-                [LoginFailure(key=email_key), LoginFailure(key=ip_key)]
-            )
+            throttle.record(email_key, ip_key)
             audit.record(actor, "auth.login_failed", outcome="failure")
         return LoginOutcome(None)
-    LoginFailure.objects.filter(key=email_key).delete()
+    throttle.clear(email_key)
     assert isinstance(user, User)
     return LoginOutcome(user)
 
@@ -229,23 +275,238 @@ def totp_confirm(actor: Actor, device: TotpDevice, code: str) -> bool:
     return True
 
 
-def totp_verify(actor: Actor, user: User, code: str) -> bool:
-    with transaction.atomic():
-        device = (
-            TotpDevice.objects.select_for_update()
-            .filter(user=user, confirmed_at__isnull=False)
-            .first()
-        )
-        ok = device is not None and _accept_code(device, code)
-        if ok:
-            assert device is not None
-            device.save(update_fields=["last_step"])
+# --- the second factor at login, recovery codes, and the throttle on both ---------------------
+
+RECOVERY_CODE_COUNT = 10
+# Ten hex digits (40 bits), shown as ``xxxxx-xxxxx``: typed without case, spaces or hyphens.
+_RECOVERY_CODE = re.compile(r"[0-9a-f]{10}")
+
+
+def _lock_data(lock: MfaLock) -> dict[str, str | None]:
+    return {"scope": lock.scope, "until": lock.until.isoformat() if lock.until else None}
+
+
+def _mfa_failed(
+    actor: Actor, user: User, action: str, data: dict[str, str] | None = None
+) -> MfaLock | None:
+    """Count a wrong code or password against the account and the address, audit it, and
+    audit each lock it starts (``auth.mfa_locked``); the lock now in force, if any."""
+    keys = queries.mfa_keys(user, actor.ip)
+    throttle.record(*keys.values())
+    audit.record(actor, action, outcome="failure", data=data)
+    policies = queries.mfa_policies()
+    for scope, key in keys.items():
+        lock = throttle.lock_on(key, policies[scope])
+        if lock is not None:
+            audit.record(
+                actor,
+                "auth.mfa_locked",
+                outcome="failure",
+                data={
+                    "scope": scope,
+                    "failures": lock.failures,
+                    "seconds": lock.seconds,
+                    "until": lock.until.isoformat() if lock.until else None,
+                },
+            )
+    return queries.mfa_lock(user, actor.ip)
+
+
+def _refuse_locked(actor: Actor, user: User, attempt: str) -> MfaLock | None:
+    """The lock in force, audited as a refused ``attempt``; checked before any code or
+    password, so a locked account learns nothing, not even that the right code was right."""
+    lock = queries.mfa_lock(user, actor.ip)
+    if lock is not None:
         audit.record(
             actor,
-            "auth.mfa_verified" if ok else "auth.mfa_failed",
-            outcome="success" if ok else "failure",
+            "auth.mfa_throttled",
+            outcome="failure",
+            data={"attempt": attempt, **_lock_data(lock)},
         )
-    return ok
+    return lock
+
+
+def _recovery_sha256(salt: str, code: str) -> str:
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+def _find_recovery_code(user: User, code: str) -> RecoveryCode | None:
+    normal = code.strip().lower().replace("-", "").replace(" ", "")
+    if not _RECOVERY_CODE.fullmatch(normal):
+        return None
+    found = None
+    for candidate in RecoveryCode.objects.filter(user=user, used_at__isnull=True):
+        if hmac.compare_digest(candidate.code_sha256, _recovery_sha256(candidate.salt, normal)):
+            found = candidate
+    return found
+
+
+@dataclass(frozen=True)
+class _Match:
+    method: str  # "totp" or "recovery_code"
+    recovery_code: RecoveryCode | None = None
+
+
+def _match_second_factor(device: TotpDevice, code: str) -> _Match | None:
+    """Whether ``code`` is a current TOTP code (``device.last_step`` moves, unsaved) or an
+    unused recovery code of the device's user."""
+    if _accept_code(device, code):
+        return _Match("totp")
+    recovery_code = _find_recovery_code(device.user, code)
+    return _Match("recovery_code", recovery_code) if recovery_code is not None else None
+
+
+def _confirmed_device_for_update(user: User) -> TotpDevice | None:
+    """The user's confirmed device, locked: one code check at a time per user, so two
+    parallel guesses cannot both slip in under the throttle."""
+    return (
+        TotpDevice.objects.select_for_update()
+        .select_related("user")
+        .filter(user=user, confirmed_at__isnull=False)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class SecondFactorOutcome:
+    ok: bool
+    lock: MfaLock | None = None  # why it was refused, or the lock this failure started
+    recovery_codes_left: int | None = None  # when a recovery code was used
+
+
+def second_factor_verify(actor: Actor, user: User, code: str) -> SecondFactorOutcome:
+    """The second factor after the password: a TOTP code or an unused recovery code (which is
+    then spent). Wrong codes are throttled per account and per client address
+    (``KETACARE_MFA_*``); while locked even the right code is refused."""
+    with transaction.atomic():
+        device = _confirmed_device_for_update(user)
+        lock = _refuse_locked(actor, user, "second_factor")
+        if lock is not None:
+            return SecondFactorOutcome(False, lock=lock)
+        match = _match_second_factor(device, code) if device is not None else None
+        if device is None or match is None:
+            return SecondFactorOutcome(False, lock=_mfa_failed(actor, user, "auth.mfa_failed"))
+        device.save(update_fields=["last_step"])
+        throttle.clear(*queries.mfa_keys(user, actor.ip).values())
+        audit.record(actor, "auth.mfa_verified", data={"method": match.method})
+        if match.recovery_code is None:
+            return SecondFactorOutcome(True)
+        match.recovery_code.used_at = timezone.now()
+        match.recovery_code.save(update_fields=["used_at"])
+        left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+        audit.record(
+            actor, "auth.mfa_recovery_used", target=match.recovery_code, data={"left": left}
+        )
+    return SecondFactorOutcome(True, recovery_codes_left=left)
+
+
+def _format_recovery_code(raw: str) -> str:
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+@dataclass(frozen=True)
+class RecoveryCodesOutcome:
+    codes: list[str] | None  # the new codes in the clear, to be shown once; None if refused
+    refused: str | None = None  # "not_enrolled", "locked", "password_needed" or "password"
+    lock: MfaLock | None = None
+
+
+def recovery_codes_create(
+    actor: Actor, user: User, *, password: str | None
+) -> RecoveryCodesOutcome:
+    """Replace the user's recovery codes with ``RECOVERY_CODE_COUNT`` new ones, returned once
+    in the clear and stored only as salted SHA-256.
+
+    The first set after enrolment needs nothing more; replacing a set (used or not) needs the
+    password again (ASVS 5.0 7.5.1), throttled with the second factor.
+    """
+    with transaction.atomic():
+        device = _confirmed_device_for_update(user)
+        if device is None:
+            return RecoveryCodesOutcome(None, refused="not_enrolled")
+        existing = RecoveryCode.objects.filter(user=user)
+        if existing.exists():
+            lock = _refuse_locked(actor, user, "recovery_codes")
+            if lock is not None:
+                return RecoveryCodesOutcome(None, refused="locked", lock=lock)
+            if not password:
+                # Not a guess (a reloaded page re-posting the first set, say): not counted.
+                return RecoveryCodesOutcome(None, refused="password_needed")
+            if not user.check_password(password):
+                lock = _mfa_failed(
+                    actor, user, "auth.reauth_failed", data={"attempt": "recovery_codes"}
+                )
+                return RecoveryCodesOutcome(None, refused="password", lock=lock)
+        replaced = existing.filter(used_at__isnull=True).count()
+        existing.delete()
+        raw_codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODE_COUNT)]
+        rows = []
+        for raw in raw_codes:
+            salt = secrets.token_hex(16)
+            rows.append(RecoveryCode(user=user, salt=salt, code_sha256=_recovery_sha256(salt, raw)))
+        RecoveryCode.objects.bulk_create(rows)
+        audit.record(
+            actor,
+            "auth.recovery_codes_created",
+            target=device,
+            data={"count": RECOVERY_CODE_COUNT, "unused_codes_replaced": replaced},
+        )
+    return RecoveryCodesOutcome([_format_recovery_code(raw) for raw in raw_codes])
+
+
+@dataclass(frozen=True)
+class MfaResetOutcome:
+    ok: bool
+    refused: str | None = None  # "not_enrolled", "locked" or "reauth"
+    lock: MfaLock | None = None
+
+
+def mfa_reset(actor: Actor, user: User, *, password: str, code: str) -> MfaResetOutcome:
+    """Turn the second factor off (the TOTP device and every recovery code go) once the
+    password and a current code (TOTP or recovery code) are entered again (ASVS 5.0 7.5.1);
+    wrong ones count toward the second-factor throttle. Where ``KETACARE_REQUIRE_MFA``
+    applies, the middleware then asks for a new enrolment."""
+    with transaction.atomic():
+        device = _confirmed_device_for_update(user)
+        if device is None:
+            return MfaResetOutcome(False, refused="not_enrolled")
+        lock = _refuse_locked(actor, user, "mfa_reset")
+        if lock is not None:
+            return MfaResetOutcome(False, refused="locked", lock=lock)
+        # Both are checked, so the answer does not tell which of them was wrong.
+        password_ok = user.check_password(password)
+        match = _match_second_factor(device, code)
+        if not password_ok or match is None:
+            lock = _mfa_failed(actor, user, "auth.reauth_failed", data={"attempt": "mfa_reset"})
+            return MfaResetOutcome(False, refused="reauth", lock=lock)
+        codes = RecoveryCode.objects.filter(user=user)
+        unused = codes.filter(used_at__isnull=True).count()
+        assert device.confirmed_at is not None
+        audit.record(
+            actor,
+            "auth.mfa_reset",
+            target=device,
+            data={
+                "method": match.method,
+                "enrolled_at": device.confirmed_at.isoformat(),
+                "unused_recovery_codes_removed": unused,
+            },
+        )
+        codes.delete()
+        device.delete()
+        throttle.clear(*queries.mfa_keys(user, actor.ip).values())
+    return MfaResetOutcome(True)
+
+
+def mfa_unlock(actor: Actor, user: User) -> int:
+    """Clear the wrong codes counted against the account (``ketacare manage mfa_unlock``),
+    lifting its lock, also the one that holds after ``KETACARE_MFA_MAX_FAILURES``; returns
+    how many were cleared. Address locks lift by themselves."""
+    key = queries.mfa_keys(user, None)[queries.ACCOUNT]
+    with transaction.atomic():
+        cleared, _ = LoginFailure.objects.filter(key=key).delete()
+        audit.record(actor, "auth.mfa_unlocked", data={"for_user": user.email, "failures": cleared})
+    return cleared
 
 
 def has_confirmed_totp(user: User) -> bool:

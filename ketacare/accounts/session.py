@@ -1,5 +1,6 @@
 """What the session remembers about a login: when it began, when it was last used, whether the
-second factor was passed and which clinic is selected."""
+second factor was passed, whether recovery codes are still to be created after an enrolment, and
+which clinic is selected."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ LOGIN_AT = "kc_login_at"
 SEEN_AT = "kc_seen_at"
 MFA_OK = "kc_mfa_ok"
 CLINIC_ID = "kc_clinic_id"
+# Set by a TOTP enrolment: the middleware sends the user to the Security page until the first
+# recovery codes are created (and shown once).
+CODES_DUE = "kc_recovery_codes_due"
 
 
 def start(request: HttpRequest, *, mfa_ok: bool) -> None:

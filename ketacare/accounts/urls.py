@@ -9,5 +9,8 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("mfa/verify/", views.mfa_verify, name="mfa_verify"),
     path("mfa/enrol/", views.mfa_enrol, name="mfa_enrol"),
+    path("security/", views.security, name="security"),
+    path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("security/reset/", views.mfa_reset, name="mfa_reset"),
     path("clinic/", views.clinic_switch, name="clinic_switch"),
 ]

@@ -7,11 +7,12 @@ from uuid import UUID
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
 from ketacare.api.problems import WRITE_ERRORS, responses
 from ketacare.audit import services as audit
+from ketacare.lib.inputs import Input
 
 from . import services
 from .models import Alert
@@ -30,8 +31,8 @@ class AlertOut(Schema):
     acknowledgement_note: str
 
 
-class AcknowledgeIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class AcknowledgeIn(Input):
+    multiline = frozenset({"note"})
 
     note: str = Field(min_length=1, max_length=2000)
 

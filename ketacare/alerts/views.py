@@ -12,11 +12,12 @@ from ketacare.accounts.actor import actor_from_request
 from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
+from ketacare.lib.forms import Form
 
 from . import services
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(Form):
     note = forms.CharField(
         label="What was done", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

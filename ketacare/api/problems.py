@@ -10,7 +10,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from ketacare.lib.errors import Conflict, FieldErrors, StaleVersion
+from ketacare.lib.errors import Conflict, Duplicate, FieldErrors, StaleVersion
 from ketacare.lib.problems import problem
 
 
@@ -44,12 +44,14 @@ def install(api: NinjaAPI) -> None:
     def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
         # The title stays "Edit conflict" for stale versions (a published response).
         stale = isinstance(exc, StaleVersion)
+        duplicate = isinstance(exc, Duplicate)
         return problem(
             409,
-            "Edit conflict" if stale else "Conflict",
+            "Edit conflict" if stale else "Duplicate" if duplicate else "Conflict",
             f"{exc.field}: {exc.message}",
-            kind="stale-version" if stale else "conflict",
+            kind="stale-version" if stale else "duplicate" if duplicate else "conflict",
             invalid=[{"name": exc.field, "reason": exc.message}],
+            existing=exc.existing if isinstance(exc, Duplicate) else None,
         )
 
     @api.exception_handler(Http404)
@@ -81,14 +83,25 @@ class InvalidParam(Schema):
     reason: str
 
 
+class Existing(Schema):
+    """The record a duplicate would repeat."""
+
+    id: str
+    mrn: str | None = None
+    name: str | None = None
+    section: str | None = None
+
+
 class Problem(Schema):
-    """An RFC 7807 problem; ``invalid_params`` names each bad field (422, 409)."""
+    """An RFC 7807 problem; ``invalid_params`` names each bad field (422, 409); ``existing``
+    names the record a duplicate would repeat (409)."""
 
     type: str
     title: str
     status: int
     detail: str
     invalid_params: list[InvalidParam] | None = None
+    existing: list[Existing] | None = None
 
 
 READ_ERRORS = (401, 403, 404)

@@ -13,6 +13,15 @@ ACTIONS: dict[str, str] = {
     "auth.mfa_enrolled": "enrolled a TOTP second factor",
     "auth.mfa_verified": "passed the second factor",
     "auth.mfa_failed": "failed the second factor",
+    "auth.mfa_locked": "had the second factor locked (too many wrong codes or passwords)",
+    "auth.mfa_throttled": "was refused the second factor (locked: no code was checked)",
+    "auth.mfa_recovery_used": "used a recovery code as the second factor",
+    "auth.recovery_codes_created": "created a new set of recovery codes",
+    "auth.reauth_failed": "failed to re-enter the password and code",
+    "auth.mfa_reset": "turned the second factor off (password and code re-entered)",
+    "auth.mfa_unlocked": "had the second factor unlocked by an operator",
+    "auth.owner_created": "was made an owner of the clinic from the command line",
+    "clinic.create": "created a clinic",
     "auth.token_created": "was issued an API token",
     "auth.clinic_switched": "switched clinic",
     # Patient records
@@ -20,6 +29,8 @@ ACTIONS: dict[str, str] = {
     "patient.read": "opened the chart",
     "patient.create": "registered the patient",
     "patient.update": "edited the patient's details",
+    "patient.deactivate": "made the patient's record inactive",
+    "patient.reactivate": "made the patient's record active again",
     "record.create": "added to the chart",
     "record.update": "edited the chart",
     # Candidacy and treatment
@@ -37,4 +48,5 @@ ACTIONS: dict[str, str] = {
     "audit.read": "read the audit log",
     "access.denied": "was refused access",
     "write.refused": "was refused a change (nothing was written)",
+    "read.refused": "was refused a read (not found or not allowed)",
 }

@@ -1,4 +1,5 @@
-"""The audit report for a clinic's owner, filtered by patient, user and local date."""
+"""The audit report for a clinic's owner, filtered by patient, user, local date, action and
+outcome."""
 
 from __future__ import annotations
 
@@ -16,9 +17,16 @@ from ketacare.lib.errors import FieldErrors
 from ketacare.patients.models import Patient
 
 from . import services
+from .actions import ACTIONS
 from .models import AuditEvent
 
 PAGE_SIZE = 50
+# What an event's ``outcome`` may be, and how the audit page names it.
+OUTCOMES: dict[str, str] = {
+    "success": "succeeded",
+    "failure": "failed",
+    services.REFUSED: "refused",
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,8 @@ class AuditFilter:
     user: str = ""  # email
     date_from: date | None = None
     date_to: date | None = None
+    action: str = ""  # a code of ACTIONS
+    outcome: str = ""  # a key of OUTCOMES
     page: int = 1
 
 
@@ -49,6 +59,16 @@ def audit_report(actor: Actor, filters: AuditFilter) -> Page[AuditEvent]:
             errors["user"] = f"no user has the email {filters.user}"
         else:
             events = events.filter(actor_id=user.pk)
+    if filters.action:
+        if filters.action in ACTIONS:
+            events = events.filter(action=filters.action)
+        else:
+            errors["action"] = f"no audit action is called {filters.action}"
+    if filters.outcome:
+        if filters.outcome in OUTCOMES:
+            events = events.filter(outcome=filters.outcome)
+        else:
+            errors["outcome"] = f"no audit outcome is called {filters.outcome}"
     if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
         errors["date_to"] = "must be on or after date_from"
     if errors:
@@ -71,6 +91,8 @@ def audit_report(actor: Actor, filters: AuditFilter) -> Page[AuditEvent]:
                 "user": filters.user,
                 "date_from": filters.date_from.isoformat() if filters.date_from else None,
                 "date_to": filters.date_to.isoformat() if filters.date_to else None,
+                "action": filters.action,
+                "outcome": filters.outcome,
                 "results": paginator.count,
             },
         )

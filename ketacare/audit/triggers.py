@@ -38,11 +38,35 @@ POSTGRES_DROP = [
 ]
 
 
+# SQLite's REPLACE (``REPLACE INTO``, ``INSERT OR REPLACE``) removes a conflicting row without
+# firing DELETE triggers (unless ``recursive_triggers`` is on), so a row could be overwritten in
+# place. Refuse any INSERT whose id is already taken, before the conflict is resolved. (An
+# UPSERT's ``DO UPDATE`` already fires the UPDATE trigger, as it does on PostgreSQL, where
+# there is no REPLACE.) Added by migration 0003; ``statements`` stays what 0002 installed.
+SQLITE_INSERT_GUARD_CREATE = [
+    # Built from the constants above only (no input), hence the noqa.
+    f"CREATE TRIGGER audit_refuse_replace BEFORE INSERT ON {TABLE} "  # noqa: S608
+    f"WHEN EXISTS (SELECT 1 FROM {TABLE} WHERE id = NEW.id) "
+    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;",
+]
+SQLITE_INSERT_GUARD_DROP = ["DROP TRIGGER IF EXISTS audit_refuse_replace;"]
+
+
 def statements(vendor: str, *, create: bool) -> list[str]:
+    """The UPDATE, DELETE (and on PostgreSQL TRUNCATE) triggers of migration 0002."""
     if vendor == "sqlite":
         return SQLITE_CREATE if create else SQLITE_DROP
     if vendor == "postgresql":
         return POSTGRES_CREATE if create else POSTGRES_DROP
+    raise RuntimeError(f"no append-only audit triggers for database {vendor!r}")
+
+
+def insert_guard_statements(vendor: str, *, create: bool) -> list[str]:
+    """The trigger of migration 0003 refusing an INSERT that would replace a row (SQLite)."""
+    if vendor == "sqlite":
+        return SQLITE_INSERT_GUARD_CREATE if create else SQLITE_INSERT_GUARD_DROP
+    if vendor == "postgresql":
+        return []
     raise RuntimeError(f"no append-only audit triggers for database {vendor!r}")
 
 
@@ -53,4 +77,14 @@ def install(apps: Any, schema_editor: Any) -> None:
 
 def remove(apps: Any, schema_editor: Any) -> None:
     for statement in statements(schema_editor.connection.vendor, create=False):
+        schema_editor.execute(statement)
+
+
+def install_insert_guard(apps: Any, schema_editor: Any) -> None:
+    for statement in insert_guard_statements(schema_editor.connection.vendor, create=True):
+        schema_editor.execute(statement)
+
+
+def remove_insert_guard(apps: Any, schema_editor: Any) -> None:
+    for statement in insert_guard_statements(schema_editor.connection.vendor, create=False):
         schema_editor.execute(statement)

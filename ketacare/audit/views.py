@@ -11,7 +11,20 @@ from ketacare.accounts.permissions import Perm, require_perm
 from ketacare.lib.errors import FieldErrors
 
 from .actions import ACTIONS
-from .queries import AuditFilter, audit_report
+from .queries import OUTCOMES, AuditFilter, audit_report
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# The registered actions by what they say ("Opened the chart"), not by their codes.
+ACTION_CHOICES = [("", "Any action")] + [
+    (code, _sentence_case(text)) for code, text in ACTIONS.items()
+]
+OUTCOME_CHOICES = [("", "Any outcome")] + [
+    (code, _sentence_case(text)) for code, text in OUTCOMES.items()
+]
 
 
 class DateInput(forms.DateInput):
@@ -23,6 +36,8 @@ class AuditFilterForm(forms.Form):
     user = forms.CharField(required=False, max_length=254, label="User email")
     date_from = forms.DateField(required=False, widget=DateInput, label="From (clinic date)")
     date_to = forms.DateField(required=False, widget=DateInput, label="To (clinic date)")
+    action = forms.ChoiceField(required=False, choices=ACTION_CHOICES, label="Action")
+    outcome = forms.ChoiceField(required=False, choices=OUTCOME_CHOICES, label="Outcome")
     page = forms.IntegerField(required=False, min_value=1)
 
 
@@ -43,6 +58,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
                     user=data.get("user") or "",
                     date_from=data.get("date_from"),
                     date_to=data.get("date_to"),
+                    action=data.get("action") or "",
+                    outcome=data.get("outcome") or "",
                     page=data.get("page") or 1,
                 ),
             )

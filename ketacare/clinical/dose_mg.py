@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ketacare.clinical.dosing import DoseResult, calculate_dose
+from ketacare.clinical.dosing import DOSE_MAX_MG, DoseResult, calculate_dose, require_finite
 from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.intake import Sex
 from ketacare.clinical.protocols import Protocol, get_protocol
@@ -46,6 +46,7 @@ def calculate_dose_mg(
 ) -> DoseResult:
     """The protocol's standard dose when ``dose_mg`` is None, else the dose for that figure."""
     protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
+    require_finite(dose_mg=dose_mg)
     patient = {
         "weight_kg": weight_kg,
         "height_cm": height_cm,
@@ -57,8 +58,10 @@ def calculate_dose_mg(
     standard = calculate_dose(protocol, **patient)  # type: ignore[arg-type]
     if dose_mg is None:
         return standard
-    if dose_mg <= 0:
-        raise ClinicalInputError("dose_mg", f"{dose_mg:g} mg must be above 0")
+    if not 0 < dose_mg <= DOSE_MAX_MG:
+        raise ClinicalInputError(
+            "dose_mg", f"{dose_mg:g} mg must be above 0 and at most {DOSE_MAX_MG:g} mg"
+        )
     rule = protocol.dose
     if isinstance(rule, MgPerKgDose):
         assert standard.dose_weight_kg is not None

@@ -9,12 +9,14 @@ outside 40-200 kg.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ketacare.clinical import ranges
 from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.intake import Sex
 from ketacare.clinical.protocols import Protocol, get_protocol, load_protocols
@@ -27,12 +29,21 @@ from ketacare.clinical.protocols.model import (
 from ketacare.clinical.sources import cite
 from ketacare.clinical.vocabulary import WeightBasis
 
-#: Accepted body weight (dosing specification) and the typical adult band that is not flagged.
-WEIGHT_RANGE_KG = (25.0, 350.0)
-WEIGHT_TYPICAL_KG = (40.0, 200.0)
-HEIGHT_RANGE_CM = (100.0, 250.0)
-AGE_RANGE_YEARS = (0, 120)
-#: Ketalar is supplied at 10, 50 and 100 mg/mL (``ketalar-pi``): no dilution is stronger.
+#: Accepted body weight, height and age, and the typical adult weight band (``ranges``).
+WEIGHT_RANGE_KG = (ranges.WEIGHT_KG.low, ranges.WEIGHT_KG.high)
+WEIGHT_TYPICAL_KG = (ranges.WEIGHT_KG.typical_low or 0.0, ranges.WEIGHT_KG.typical_high or 0.0)
+HEIGHT_RANGE_CM = (ranges.HEIGHT_CM.low, ranges.HEIGHT_CM.high)
+AGE_RANGE_YEARS = (ranges.AGE_YEARS.low, ranges.AGE_YEARS.high)
+#: The solution a dose is drawn up at. Ketalar is supplied at 10, 50 and 100 mg/mL and diluted
+#: for infusion to 1 mg/mL (500 mL) or 2 mg/mL (250 mL, fluid restriction) (``ketalar-pi``): no
+#: solution is stronger than 100 mg/mL, and one tenth of the label's most dilute solution
+#: (0.1 mg/mL: 50 mg in a 500 mL bag) is the weakest a pump is set for
+#: (``ketacare-input-bounds``). Below it the volume is a typing error (1e-20 mg/mL is 4e21 mL).
+CONCENTRATION_MIN_MG_PER_ML = 0.1
+#: Largest single dose in mg whatever the protocol, as the PK engine's ``DOSE_MAX_MG`` (the
+#: largest published clinical doses, Zanos 2018 Pharmacol Rev 70:621, Table 1): every protocol
+#: range lies far below it, so a larger figure is a typing error.
+DOSE_MAX_MG = 2000.0
 CONCENTRATION_MAX_MG_PER_ML = 100.0
 #: Devine ideal body weight (``devine-1974``): base kg, kg per inch over 5 ft.
 DEVINE_BASE_KG = {"male": 50.0, "female": 45.5}
@@ -113,6 +124,13 @@ def round_dose_mg(value: float | Decimal, low: float | Decimal, high: float | De
         if low <= _dec(candidate) <= high:
             return candidate
     return float(exact)
+
+
+def require_finite(**values: float | None) -> None:
+    """Refuse NaN and infinity by name before any arithmetic (Decimal refuses to compare NaN)."""
+    for field, value in values.items():
+        if value is not None and not math.isfinite(value):
+            raise ClinicalInputError(field, f"{value} is not a number: give a finite value")
 
 
 def _check_range(
@@ -214,6 +232,14 @@ def calculate_dose(
 ) -> DoseResult:
     """Calculate one session's dose; a value outside the protocol's range is refused."""
     protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
+    require_finite(
+        weight_kg=weight_kg,
+        height_cm=height_cm,
+        concentration_mg_per_ml=concentration_mg_per_ml,
+        dose_mg_per_kg=dose_mg_per_kg,
+        dose_mg_per_kg_per_h=dose_mg_per_kg_per_h,
+        dose_mg=dose_mg,
+    )
     _check_range("weight_kg", weight_kg, *WEIGHT_RANGE_KG, "kg")
     if height_cm is not None:
         _check_range("height_cm", height_cm, *HEIGHT_RANGE_CM, "cm")
@@ -296,12 +322,13 @@ def calculate_dose(
                 f"does not apply to protocol {protocol.id} ({protocol.route}, not drawn up "
                 "from a vial)",
             )
-        if not 0 < concentration_mg_per_ml <= CONCENTRATION_MAX_MG_PER_ML:
-            raise ClinicalInputError(
-                "concentration_mg_per_ml",
-                f"{_fmt(concentration_mg_per_ml)} is outside the allowed range 0-"
-                f"{_fmt(CONCENTRATION_MAX_MG_PER_ML)} mg/mL (above 0)",
-            )
+        _check_range(
+            "concentration_mg_per_ml",
+            concentration_mg_per_ml,
+            CONCENTRATION_MIN_MG_PER_ML,
+            CONCENTRATION_MAX_MG_PER_ML,
+            "mg/mL",
+        )
 
     rate = _round(_dec(dose) * 60 / duration, 1) if duration else None
     conc = _dec(concentration_mg_per_ml) if concentration_mg_per_ml else None

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ketacare.clinical import ranges
 from ketacare.clinical.codes import DRUG_CLASSES, TRIAL_DRUG_CLASSES, icd10_lookup
 from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.instruments.registry import INSTRUMENT_IDS, get_instrument
@@ -31,9 +32,11 @@ class MedicationTrial(_Document):
 
     drug: str = Field(min_length=1, max_length=100)
     drug_class: str = Field(description="a trial class id from codes.DRUG_CLASSES")
-    weeks_at_adequate_dose: Annotated[float, Range(0, 520, "weeks")]
+    weeks_at_adequate_dose: Annotated[float, ranges.TRIAL_WEEKS]
     improvement_percent: Annotated[
-        float, Range(-100, 100, "%"), Field(description="negative when symptoms worsened")
+        float,
+        ranges.TRIAL_IMPROVEMENT_PERCENT,
+        Field(description="negative when symptoms worsened"),
     ]
     current_episode: bool
 
@@ -67,10 +70,10 @@ class History(_Document):
 class IntakeVitals(_Document):
     """Vital signs at intake (the same plausibility bounds as the session timeline)."""
 
-    systolic: Annotated[int, Range(40, 300, "mmHg", 70, 230)]
-    diastolic: Annotated[int, Range(20, 200, "mmHg", 40, 140)]
-    heart_rate: Annotated[int, Range(20, 250, "beats/min", 40, 150)]
-    spo2: Annotated[int, Range(50, 100, "%", 85, None)]
+    systolic: Annotated[int, ranges.SYSTOLIC_MMHG]
+    diastolic: Annotated[int, ranges.DIASTOLIC_MMHG]
+    heart_rate: Annotated[int, ranges.HEART_RATE_PER_MIN]
+    spo2: Annotated[int, ranges.SPO2_PERCENT]
 
     @model_validator(mode="after")
     def _pulse_pressure(self) -> Self:
@@ -84,10 +87,10 @@ class IntakeVitals(_Document):
 class Intake(_Document):
     """A clinician intake: demographics, diagnoses, trials, history, vitals and scores."""
 
-    age_years: Annotated[int, Range(0, 120, "years", None, 100)]
+    age_years: Annotated[int, ranges.AGE_YEARS]
     sex: Sex = Field(description="sex assigned at birth")
-    weight_kg: Annotated[float, Range(25, 350, "kg", 40, 200)]
-    height_cm: Annotated[float, Range(100, 250, "cm", 140, 210)]
+    weight_kg: Annotated[float, ranges.WEIGHT_KG]
+    height_cm: Annotated[float, ranges.HEIGHT_CM]
     pregnant: bool
     breastfeeding: bool
     diagnoses: list[str] = Field(max_length=50, description="ICD-10-CM codes the clinic uses")

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from ketacare.alerts.api import router as alerts_router
-from ketacare.api import problems
+from ketacare.api import openapi, problems
 from ketacare.api.auth import BearerToken, BrowserSession
 from ketacare.patients.api import router as patients_router
 from ketacare.screening.api import router as screening_router
 from ketacare.treatment.api import patient_plans_router, plans_router, protocols_router
 
-api = NinjaAPI(
+
+class KetacareApi(NinjaAPI):
+    """The API whose OpenAPI document lists every answer the server can give."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return openapi.finish(super().get_openapi_schema(**kwargs))
+
+
+api = KetacareApi(
     title="ketacare API",
     version="1",
     description=(
         "The clinic's data as JSON. Authenticate with `Authorization: Bearer <token>` "
         "(`ketacare token create --user EMAIL`) or a logged-in browser session. Errors are "
-        "RFC 7807 `application/problem+json` naming each bad field."
+        "RFC 7807 `application/problem+json` naming each bad field. Bodies are "
+        "`application/json` (PATCH also takes `application/merge-patch+json`). Every POST and "
+        "PATCH takes an optional `Idempotency-Key` header that makes it safe to retry."
     ),
     auth=[BearerToken(), BrowserSession()],
     urls_namespace="api",

@@ -46,3 +46,12 @@ class StaleVersion(Conflict):
             f"this record is at version {current}, your edit was based on version {expected}; "
             "reload it and apply your change again",
         )
+
+
+class Duplicate(Conflict):
+    """The record would repeat one that exists (HTTP 409); ``existing`` names it (and may
+    carry a link for the page)."""
+
+    def __init__(self, field: str, message: str, existing: list[dict[str, str]]) -> None:
+        self.existing = existing
+        super().__init__(field, message)

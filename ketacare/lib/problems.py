@@ -11,7 +11,13 @@ CONTENT_TYPE = "application/problem+json"
 
 
 def problem(
-    status: int, title: str, detail: str, *, kind: str, invalid: list[dict[str, str]] | None = None
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    kind: str,
+    invalid: list[dict[str, str]] | None = None,
+    existing: list[dict[str, str]] | None = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {
         "type": f"https://ketacare.org/problems/{kind}",
@@ -21,4 +27,6 @@ def problem(
     }
     if invalid is not None:
         body["invalid_params"] = invalid
+    if existing is not None:
+        body["existing"] = existing
     return JsonResponse(body, status=status, content_type=CONTENT_TYPE)

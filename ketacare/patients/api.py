@@ -4,15 +4,16 @@ No ``from __future__ import annotations`` here: the section routes are built in 
 ninja reads their parameter types at run time.
 """
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
 from ketacare.api.problems import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
+from ketacare.lib.inputs import Input, QueryInput
 
 from . import queries, services
 from .parts import PARTS
@@ -21,12 +22,23 @@ from .schemas import PART_IN, PART_OUT, PART_PATCH, PatientIn, PatientOut, Patie
 router = Router(tags=["patients"])
 
 
-class SearchQuery(Schema):
+class SearchQuery(QueryInput):
     q: str = Field("", max_length=200, description="Name words, an MRN prefix or a date of birth")
-    sort: str = Field("name", description=f"One of: {', '.join(queries.SORTS)}")
-    status: str = Field("active", description="active, inactive or all")
-    page: int = 1
-    page_size: int = 25
+    sort: Literal[tuple(queries.SORTS)] = "name"  # type: ignore[valid-type]
+    status: Literal[queries.STATUSES] = Field(  # type: ignore[valid-type]
+        "active", description="Inactive records are left out unless asked for"
+    )
+    page: int = Field(1, ge=1)
+    page_size: int = Field(25, ge=1, le=queries.PAGE_SIZE_MAX)
+
+
+class StatusIn(Input):
+    """Make a record inactive (``reason`` required) or active again."""
+
+    multiline = frozenset({"reason"})
+
+    version: int = Field(ge=1, description="the version this change was based on")
+    reason: str = Field("", max_length=500)
 
 
 def _chart_out(chart: queries.Chart) -> dict[str, Any]:
@@ -55,11 +67,15 @@ def list_patients(request: HttpRequest, filters: Query[SearchQuery]) -> dict[str
 
 
 @router.post(
-    "", response=responses(PatientOut, 401, 403, 422, status=201), summary="Register a patient"
+    "",
+    response=responses(PatientOut, 401, 403, 409, 422, status=201),
+    summary="Register a patient (409 naming the record if the same person is registered)",
 )
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str, Any]]:
     actor = actor_from_request(request)
-    saved = services.patient_create(actor, data=payload.model_dump())
+    data = payload.model_dump()
+    confirm, reason = data.pop("confirm_new_person"), data.pop("reason")
+    saved = services.patient_create(actor, data=data, confirm_new_person=confirm, reason=reason)
     return Status(201, _chart_out(queries.open_chart(actor, saved.obj.pk)))
 
 
@@ -80,6 +96,32 @@ def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch
     data = payload.model_dump(exclude_unset=True)
     version, reason = data.pop("version"), data.pop("reason", "")
     services.patient_update(actor, patient_id, data=data, expected_version=version, reason=reason)
+    return _chart_out(queries.open_chart(actor, patient_id))
+
+
+@router.post(
+    "/{patient_id}/deactivate",
+    response=responses(PatientOut, *EDIT_ERRORS),
+    summary="Make the record inactive, with the reason (hidden from the default list)",
+)
+def deactivate_patient(request: HttpRequest, patient_id: UUID, payload: StatusIn) -> Any:
+    return _set_active(request, patient_id, payload, active=False)
+
+
+@router.post(
+    "/{patient_id}/reactivate",
+    response=responses(PatientOut, *EDIT_ERRORS),
+    summary="Make an inactive record active again",
+)
+def reactivate_patient(request: HttpRequest, patient_id: UUID, payload: StatusIn) -> Any:
+    return _set_active(request, patient_id, payload, active=True)
+
+
+def _set_active(request: HttpRequest, patient_id: UUID, payload: StatusIn, *, active: bool) -> Any:
+    actor = actor_from_request(request)
+    services.patient_set_active(
+        actor, patient_id, active=active, expected_version=payload.version, reason=payload.reason
+    )
     return _chart_out(queries.open_chart(actor, patient_id))
 
 
@@ -109,7 +151,7 @@ def _add_part_routes(key: str) -> None:
         f"/{{patient_id}}/{key}",
         ["POST"],
         create,
-        response=responses(part_out, *WRITE_ERRORS, status=201),
+        response=responses(part_out, *WRITE_ERRORS, 409, status=201),
         summary=f"Add a {spec.singular}",
         operation_id=f"create_{key}",
     )

@@ -6,6 +6,8 @@ from functools import cache
 
 from django import forms
 
+from ketacare.lib.forms import Form
+
 from .models import Patient
 from .parts import PARTS
 from .queries import SORTS, STATUSES
@@ -21,7 +23,7 @@ def _form_class(model: type, fields: tuple[str, ...], name: str) -> type[forms.F
     declared = forms.fields_for_model(
         model, fields=list(fields), widgets={f: DateInput() for f in fields if _is_date(model, f)}
     )
-    return type(name, (forms.Form,), dict(declared))
+    return type(name, (Form,), dict(declared))
 
 
 def _is_date(model: type, name: str) -> bool:
@@ -54,7 +56,34 @@ def part_form_class(key: str) -> type[forms.Form]:
     return form_class
 
 
-class VersionForm(forms.Form):
+class ConfirmNewPersonForm(Form):
+    """Shown when registration finds a patient with the same names and date of birth."""
+
+    confirm_new_person = forms.BooleanField(
+        required=False, label="This is a different person: register a new record"
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Why this is a different person",
+        help_text="For example: a twin, or a namesake with the same birthday (it goes into the "
+        "audit log).",
+    )
+
+
+class StatusForm(Form):
+    """Make a record inactive (with the reason) or active again."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason",
+    )
+
+
+class VersionForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
         required=False,
@@ -63,7 +92,7 @@ class VersionForm(forms.Form):
     )
 
 
-class SearchForm(forms.Form):
+class SearchForm(Form):
     q = forms.CharField(required=False, max_length=200, label="Name, MRN or date of birth")
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
     status = forms.ChoiceField(required=False, choices=[(s, s.title()) for s in STATUSES])

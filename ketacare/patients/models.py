@@ -40,6 +40,10 @@ def search_key(*parts: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def _folded(name: str) -> str:
+    return " ".join(search_key(name).split())
+
+
 #: How callers name a patient: the UUID itself or its string form from a URL.
 PatientId = uuid.UUID | str
 
@@ -86,6 +90,7 @@ class Patient(Versioned):
         related_name="patient_record",
     )
     is_active = models.BooleanField(default=True)
+    inactive_reason = models.TextField(blank=True, help_text="Why the record was made inactive")
     # Folded copies of the name: one to search in, one to sort by ("Ðorđević" under D).
     name_search = models.CharField(max_length=400, editable=False, db_index=True)
     name_sort = models.CharField(max_length=210, editable=False)
@@ -108,6 +113,12 @@ class Patient(Versioned):
     def display_name(self) -> str:
         given = self.preferred_name or self.given_name
         return f"{given} {self.family_name}"
+
+    @property
+    def identity_key(self) -> tuple[str, str, object]:
+        """Given name, family name (case- and accent-folded) and date of birth: two records
+        with the same key are probably one person registered twice."""
+        return (_folded(self.given_name), _folded(self.family_name), self.date_of_birth)
 
     def refresh_search_key(self) -> None:
         self.name_search = search_key(

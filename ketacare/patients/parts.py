@@ -33,6 +33,9 @@ class PartSpec:
     edit_perm: Perm
     check: validation.Checker
     order_by: tuple[str, ...] = ("-created_at",)
+    #: Fields that make two rows the same entry: a second row equal in all of them is refused
+    #: as a duplicate (text compared without case or accents). Empty: rows may repeat.
+    identity: tuple[str, ...] = ()
 
 
 _PATIENT = (Perm.PATIENT_READ, Perm.PATIENT_EDIT)
@@ -98,6 +101,7 @@ PARTS: dict[str, PartSpec] = {
             *_CLINICAL,
             validation.check_condition,
             ("status", "icd10_code"),
+            ("icd10_code", "onset_date"),
         ),
         PartSpec(
             "allergies",
@@ -129,6 +133,7 @@ PARTS: dict[str, PartSpec] = {
             *_CLINICAL,
             validation.check_trial,
             ("-start_date", "-created_at"),
+            ("drug", "drug_class", "dose_mg_per_day", "start_date", "end_date"),
         ),
     )
 }

@@ -1,4 +1,9 @@
-"""API shapes of the patient record. Inputs refuse unknown fields; outputs name units."""
+"""API shapes of the patient record, built from the models and the limits in ``rules``.
+
+Inputs refuse unknown fields and say in the OpenAPI document every rule the server enforces:
+choices are enums, numbers carry their allowed range, codes and MRNs their pattern. Outputs
+name units.
+"""
 
 from __future__ import annotations
 
@@ -9,72 +14,202 @@ from uuid import UUID
 from django.db import models
 from ninja import Schema
 from ninja.orm import create_schema
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, create_model, field_validator
+from pydantic.fields import FieldInfo
 
+from ketacare.lib.inputs import Input, IsoDate, add_text_patterns, decimal_number, matching
+
+from . import rules, validation
 from .parts import PARTS
+from .services import PATIENT_FIELDS
 
 Sex = Literal["female", "male", "unknown"]
 
+#: Patterns the services check, so the schema refuses what the server refuses, in the words
+#: the pages use (``validation``).
+_PATTERNS = {
+    "mrn": (rules.MRN_PATTERN.pattern, validation.MRN_MESSAGE),
+    "phone": (rules.PHONE_PATTERN.pattern, validation.PHONE_MESSAGE),
+    "icd10_code": (rules.ICD10_ANY_CASE.pattern, validation.ICD10_MESSAGE),
+}
+_ASSIGNED = {"mrn"}  # left blank at registration, the next free one is assigned
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
+
+def _pattern(name: str, *, blank: bool) -> Any:
+    pattern, message = _PATTERNS[name]
+    return matching(f"^(?:{pattern[1:-1]})?$" if blank else pattern, message)
 
 
-class Patch(Strict):
-    """An edit: a field left out is unchanged; ``null`` is refused unless the field may be empty."""
+def _doc(prop: dict[str, Any]) -> dict[str, Any]:
+    return {k: prop.pop(k) for k in ("title", "description") if k in prop}
 
-    nullable: ClassVar[frozenset[str]] = frozenset()
+
+def _patch_json_schema_extra(schema: dict[str, Any], model: type[Any]) -> None:
+    """A field left out of an edit is unchanged, so the document shows no default; text that
+    may be empty also takes ``null``."""
+    add_text_patterns(schema, model)
+    for name, prop in schema.get("properties", {}).items():
+        prop.pop("default", None)
+        if name in getattr(model, "clearable_text", ()):
+            schema["properties"][name] = {"anyOf": [prop, {"type": "null"}], **_doc(prop)}
+
+
+class Patch(Input):
+    """An edit: a field left out is unchanged. ``null`` clears a field that may be empty
+    (text becomes ""); a field that may not be empty refuses it."""
+
+    model_config = ConfigDict(json_schema_extra=_patch_json_schema_extra)
+    clearable_text: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name not in cls.nullable:
-            raise ValueError(
-                'may not be null: leave the field out to keep it, or send "" to clear text'
-            )
+    def _null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls.clearable_text:
+            return ""
         return value
 
 
-class PatientIn(Strict):
-    mrn: str = Field("", max_length=32, description="Blank: the next free KCnnnnnn is assigned")
-    given_name: str = Field(min_length=1, max_length=100)
-    middle_name: str = Field("", max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
-    preferred_name: str = Field("", max_length=100)
-    date_of_birth: date
-    sex_at_birth: Sex
-    gender_identity: str = Field("", max_length=100)
-    pronouns: str = Field("", max_length=50)
-    email: str = Field("", max_length=254)
-    phone: str = Field("", max_length=32)
-    address_line: str = Field("", max_length=200)
-    city: str = Field("", max_length=100)
-    region: str = Field("", max_length=100)
-    postal_code: str = Field("", max_length=20)
-    preferred_language: str = Field("", max_length=50)
+def _choices(field: models.Field[Any, Any]) -> Any:
+    values = [str(value) for value, _ in field.choices or ()]
+    if field.blank:
+        values.append("")
+    return Literal[tuple(values)]
 
 
-class PatientPatch(Patch):
-    """Only the fields sent are changed. ``version`` is the one the edit was based on."""
+def _described(model: type[models.Model], name: str, *, patch: bool) -> tuple[Any, FieldInfo]:
+    """The annotation and field of one model field in an input schema."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    kwargs: dict[str, Any] = {"description": str(field.help_text)} if field.help_text else {}
+    annotation: Any
+    if field.choices:
+        annotation = _choices(field)
+    elif name == "drug_class":
+        from ketacare.clinical.codes import TRIAL_DRUG_CLASSES
 
-    version: int = Field(ge=1)
-    reason: str = Field("", max_length=500)
-    mrn: str | None = Field(None, max_length=32)
-    given_name: str | None = Field(None, min_length=1, max_length=100)
-    middle_name: str | None = Field(None, max_length=100)
-    family_name: str | None = Field(None, min_length=1, max_length=100)
-    preferred_name: str | None = Field(None, max_length=100)
-    date_of_birth: date | None = None
-    sex_at_birth: Sex | None = None
-    gender_identity: str | None = Field(None, max_length=100)
-    pronouns: str | None = Field(None, max_length=50)
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=32)
-    address_line: str | None = Field(None, max_length=200)
-    city: str | None = Field(None, max_length=100)
-    region: str | None = Field(None, max_length=100)
-    postal_code: str | None = Field(None, max_length=20)
-    preferred_language: str | None = Field(None, max_length=50)
+        annotation = Literal[tuple(sorted(TRIAL_DRUG_CLASSES))]
+    elif isinstance(field, models.BooleanField):
+        annotation = bool
+    elif isinstance(field, models.DateField):
+        annotation = IsoDate
+    elif isinstance(field, models.DecimalField):
+        limit = rules.FIELD_RANGES[name]
+        annotation = decimal_number(limit.low, limit.high, field.decimal_places or 0, limit.unit)
+    elif isinstance(field, models.IntegerField):
+        limit = rules.FIELD_RANGES[name]
+        annotation = int
+        kwargs.update(
+            ge=int(limit.low),
+            le=int(limit.high),
+            description=limit.describe(),
+            json_schema_extra={"x-unit": limit.unit},
+        )
+    else:
+        blank = field.blank or (name in _ASSIGNED and not patch)
+        annotation = _pattern(name, blank=blank) if name in _PATTERNS else str
+        kwargs["max_length"] = field.max_length or rules.FREE_TEXT_MAX_LENGTH
+        if name not in _PATTERNS and not field.blank:
+            kwargs["min_length"] = 1
+    may_be_empty = field.null or field.blank or name in _ASSIGNED
+    has_default = field.has_default() or may_be_empty
+    if patch:
+        if field.null:
+            annotation = annotation | None
+        return annotation, Field(None, **kwargs)
+    if field.null:
+        return annotation | None, Field(None, **kwargs)
+    if not has_default:
+        return annotation, Field(..., **kwargs)
+    default = field.get_default() if field.has_default() else ""
+    return annotation, Field(default, **kwargs)
+
+
+def _input_schema(
+    name: str,
+    model: type[models.Model],
+    fields: tuple[str, ...],
+    *,
+    patch: bool,
+    extra: dict[str, Any] | None = None,
+) -> Any:
+    described = {f: _described(model, f, patch=patch) for f in fields}
+    extra = dict(extra or {})
+    if patch:
+        extra["version"] = (int, Field(ge=1, description="the version this edit was based on"))
+        extra["reason"] = (str, Field("", max_length=500, description="why it changed"))
+    schema = create_model(  # type: ignore[call-overload]
+        name,
+        __base__=Patch if patch else Input,
+        __module__=__name__,
+        **described,
+        **extra,
+    )
+    text = {
+        f
+        for f in fields
+        if isinstance(model._meta.get_field(f), models.CharField | models.TextField)
+    }
+    schema.multiline = frozenset(
+        {f for f in fields if isinstance(model._meta.get_field(f), models.TextField)}
+        | ({"reason"} & set(extra))
+    )
+    if patch:
+        schema.clearable_text = frozenset(
+            f for f in text if getattr(model._meta.get_field(f), "blank", False)
+        )
+    return schema
+
+
+def _part_out(key: str) -> Any:
+    spec = PARTS[key]
+    return create_schema(
+        spec.model,
+        name=f"{spec.model.__name__}Out",
+        fields=["id", *spec.fields, "version", "created_at", "updated_at"],
+    )
+
+
+def _part_in(key: str, *, patch: bool) -> Any:
+    spec = PARTS[key]
+    suffix = "Patch" if patch else "In"
+    return _input_schema(f"{spec.model.__name__}{suffix}", spec.model, spec.fields, patch=patch)
+
+
+def _patient_schema(*, patch: bool) -> Any:
+    from .models import Patient
+
+    if patch:
+        return _input_schema("PatientPatch", Patient, PATIENT_FIELDS, patch=True)
+    confirm = {
+        "confirm_new_person": (
+            bool,
+            Field(
+                False,
+                description="Register even though a patient of the clinic has the same names "
+                "and date of birth (409 otherwise); needs `reason`",
+            ),
+        ),
+        "reason": (
+            str,
+            Field("", max_length=500, description="Why this is a different person (audited)"),
+        ),
+    }
+    return _input_schema("PatientIn", Patient, PATIENT_FIELDS, patch=False, extra=confirm)
+
+
+PART_OUT = {key: _part_out(key) for key in PARTS}
+PART_IN = {key: _part_in(key, patch=False) for key in PARTS}
+PART_PATCH = {key: _part_in(key, patch=True) for key in PARTS}
+PatientIn = _patient_schema(patch=False)
+PatientPatch = _patient_schema(patch=True)
+
+ContactOut = PART_OUT["contacts"]
+CoverageOut = PART_OUT["coverage"]
+ConsentOut = PART_OUT["consents"]
+MeasurementOut = PART_OUT["measurements"]
+ConditionOut = PART_OUT["conditions"]
+AllergyOut = PART_OUT["allergies"]
+TrialOut = PART_OUT["trials"]
 
 
 class PatientSummary(Schema):
@@ -91,64 +226,6 @@ class PatientSummary(Schema):
     version: int
 
 
-def _part_out(key: str) -> Any:
-    spec = PARTS[key]
-    return create_schema(
-        spec.model,
-        name=f"{spec.model.__name__}Out",
-        fields=["id", *spec.fields, "version", "created_at", "updated_at"],
-    )
-
-
-def _optional_text(key: str) -> list[tuple[str, Any, Any]]:
-    """Optional text fields default to "" (the column is NOT NULL), not to null."""
-    spec = PARTS[key]
-    fields = [spec.model._meta.get_field(name) for name in spec.fields]
-    return [
-        (f.name, str, Field("", max_length=f.max_length))
-        for f in fields
-        if isinstance(f, models.CharField | models.TextField) and f.blank
-    ]
-
-
-def _part_in(key: str) -> Any:
-    spec = PARTS[key]
-    return create_schema(
-        spec.model,
-        name=f"{spec.model.__name__}In",
-        fields=list(spec.fields),
-        base_class=Strict,
-        custom_fields=_optional_text(key),
-    )
-
-
-def _part_patch(key: str) -> Any:
-    spec = PARTS[key]
-    nullable = frozenset(n for n in spec.fields if spec.model._meta.get_field(n).null)
-    base = type(f"{spec.model.__name__}PatchBase", (Patch,), {"nullable": nullable})
-    return create_schema(
-        spec.model,
-        name=f"{spec.model.__name__}Patch",
-        fields=list(spec.fields),
-        optional_fields="__all__",  # type: ignore[arg-type]
-        base_class=base,
-        custom_fields=[("version", int, Field(ge=1)), ("reason", str, Field("", max_length=500))],
-    )
-
-
-PART_OUT = {key: _part_out(key) for key in PARTS}
-PART_IN = {key: _part_in(key) for key in PARTS}
-PART_PATCH = {key: _part_patch(key) for key in PARTS}
-
-ContactOut = PART_OUT["contacts"]
-CoverageOut = PART_OUT["coverage"]
-ConsentOut = PART_OUT["consents"]
-MeasurementOut = PART_OUT["measurements"]
-ConditionOut = PART_OUT["conditions"]
-AllergyOut = PART_OUT["allergies"]
-TrialOut = PART_OUT["trials"]
-
-
 class PatientOut(PatientSummary):
     """The whole record. A section the caller may not read is ``null``, not empty."""
 
@@ -160,6 +237,7 @@ class PatientOut(PatientSummary):
     region: str
     postal_code: str
     preferred_language: str
+    inactive_reason: str
     created_at: datetime
     updated_at: datetime
     contacts: list[ContactOut] | None  # type: ignore[valid-type]

@@ -12,12 +12,12 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.models import User
+from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm
 from ketacare.audit import services as audit
-from ketacare.lib.errors import FieldErrors, StaleVersion
+from ketacare.lib.errors import Conflict, Duplicate, FieldErrors, StaleVersion
 
-from . import validation
+from . import display, validation
 from .models import Patient, PatientId
 from .parts import PARTS, PartSpec
 
@@ -59,11 +59,12 @@ def clinic_today(actor: Actor) -> date:
 
 
 def _only_known(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
-    """Refuse names that are not fields of the record instead of ignoring them."""
+    """Refuse names that are not fields of the record instead of ignoring them; text loses
+    its surrounding spaces (as in the forms), so a name of only spaces is empty."""
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise FieldErrors(dict.fromkeys(unknown, "is not a field of this record"))
-    return dict(data)
+    return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
 
 
 def _apply(obj: models.Model, values: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -112,8 +113,44 @@ def _next_mrn(clinic_id: int, attempt: int) -> str:
     return f"KC{number + 1 + attempt:06d}"
 
 
-def patient_create(actor: Actor, *, data: Mapping[str, Any]) -> Saved:
-    """Register a patient in the actor's clinic; a blank MRN gets the next free ``KCnnnnnn``."""
+def _same_person(patient: Patient) -> list[Patient]:
+    """Patients of the clinic (active or not) with the same folded names and date of birth."""
+    candidates = Patient.objects.filter(
+        clinic_id=patient.clinic_id, date_of_birth=patient.date_of_birth
+    ).exclude(pk=patient.pk)
+    return [p for p in candidates.order_by("mrn") if p.identity_key == patient.identity_key]
+
+
+def _refuse_duplicate_person(patient: Patient, *, confirmed: bool, reason: str) -> list[Patient]:
+    matches = _same_person(patient)
+    if not matches:
+        return []
+    listed = ", ".join(f"{p.mrn} ({p.display_name})" for p in matches)
+    if not confirmed:
+        raise Duplicate(
+            "given_name",
+            f"a patient with these names and date of birth is already registered: {listed}. "
+            "Open that record, or confirm that this is a different person and say why",
+            [{"id": str(p.pk), "mrn": p.mrn, "name": p.display_name} for p in matches],
+        )
+    if not reason:
+        raise FieldErrors({"reason": f"say why this is a different person from {listed}"})
+    return matches
+
+
+@audit.records_refusals("patient.create")
+def patient_create(
+    actor: Actor,
+    *,
+    data: Mapping[str, Any],
+    confirm_new_person: bool = False,
+    reason: str = "",
+) -> Saved:
+    """Register a patient in the actor's clinic; a blank MRN gets the next free ``KCnnnnnn``.
+
+    A patient with the same names and date of birth is refused as a duplicate (409 naming the
+    record) unless ``confirm_new_person`` says it is another person, with the ``reason``.
+    """
     require_perm(actor.membership, Perm.PATIENT_CREATE)
     assert actor.membership is not None
     values = _only_known(data, PATIENT_FIELDS)
@@ -132,18 +169,28 @@ def patient_create(actor: Actor, *, data: Mapping[str, Any]) -> Saved:
         if findings.errors:
             raise FieldErrors(findings.errors)
     for attempt in range(_MRN_ATTEMPTS):
-        if assign_mrn:
-            patient.mrn = _next_mrn(patient.clinic_id, attempt)
         try:
             with transaction.atomic():
+                # One registration at a time per clinic, so two desks cannot both register
+                # the same person, nor take the same MRN.
+                Clinic.objects.select_for_update().filter(pk=patient.clinic_id).first()
+                matches = _refuse_duplicate_person(
+                    patient, confirmed=confirm_new_person, reason=reason.strip()
+                )
+                if assign_mrn:
+                    patient.mrn = _next_mrn(patient.clinic_id, attempt)
                 patient.save(force_insert=True)
+                event: dict[str, Any] = {"flags": findings.flags}
+                if matches:
+                    event["confirmed_new_person_besides"] = [p.mrn for p in matches]
                 audit.record(
                     actor,
                     "patient.create",
                     patient_id=patient.pk,
                     target=patient,
                     changes={name: [None, getattr(patient, name)] for name in PATIENT_FIELDS},
-                    data={"flags": findings.flags},
+                    data=event,
+                    reason=reason.strip() if matches else "",
                 )
             return Saved(patient, findings.flags)
         except IntegrityError:
@@ -153,6 +200,48 @@ def patient_create(actor: Actor, *, data: Mapping[str, Any]) -> Saved:
     raise FieldErrors({"mrn": f"{patient.mrn} already belongs to another patient of this clinic"})
 
 
+@audit.records_refusals("patient.update")
+def patient_set_active(
+    actor: Actor,
+    patient_id: PatientId,
+    *,
+    active: bool,
+    expected_version: int,
+    reason: str = "",
+) -> Saved:
+    """Make a record inactive (hidden from the default list, with the reason) or active again.
+
+    Nothing is deleted: an inactive record stays readable and searchable with the filter.
+    """
+    reason = reason.strip()
+    if not active and not reason:
+        raise FieldErrors({"reason": "say why the record is made inactive"})
+    with transaction.atomic():
+        patient = _lock_patient(actor, patient_id, Perm.PATIENT_EDIT)
+        if patient.version != expected_version:
+            raise StaleVersion(expected=expected_version, current=patient.version)
+        if patient.is_active == active:
+            state = "active" if active else "inactive"
+            raise Conflict("is_active", f"this record is already {state}")
+        changes = {"is_active": [patient.is_active, active]}
+        patient.is_active = active
+        patient.inactive_reason = "" if active else reason
+        patient.version += 1
+        patient.updated_at = timezone.now()
+        patient.save(update_fields=["is_active", "inactive_reason", "version", "updated_at"])
+        audit.record(
+            actor,
+            "patient.reactivate" if active else "patient.deactivate",
+            patient_id=patient.pk,
+            target=patient,
+            changes=changes,
+            data={"version": patient.version},
+            reason=reason,
+        )
+        return Saved(patient)
+
+
+@audit.records_refusals("patient.update")
 def patient_update(
     actor: Actor,
     patient_id: PatientId,
@@ -211,6 +300,36 @@ def _complete(spec: PartSpec, values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _identity(spec: PartSpec, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    from .models import search_key
+
+    return tuple(
+        " ".join(search_key(v).split()) if isinstance(v := values.get(name), str) else v
+        for name in spec.identity
+    )
+
+
+def _refuse_duplicate_row(spec: PartSpec, patient: Patient, part: models.Model) -> None:
+    """A row equal to another of the chart in every identity field is refused, naming it."""
+    if not spec.identity:
+        return
+    mine = _identity(spec, {name: getattr(part, name) for name in spec.identity})
+    rows = spec.model.objects.filter(patient=patient).exclude(pk=part.pk)  # type: ignore[attr-defined]
+    for row in rows:
+        if _identity(spec, {name: getattr(row, name) for name in spec.identity}) == mine:
+            shown = "; ".join(
+                f"{display.header(spec.model, n).lower()} {display.cell(row, n)}"
+                for n in spec.identity
+            )
+            raise Duplicate(
+                spec.identity[0],
+                f"this chart already has this {spec.singular} ({shown}; added "
+                f"{row.created_at.date().isoformat()}): edit that row instead",
+                [{"id": str(row.pk), "section": spec.key}],
+            )
+
+
+@audit.records_refusals("record.create")
 def part_create(actor: Actor, patient_id: PatientId, key: str, *, data: Mapping[str, Any]) -> Saved:
     """Add a row to one section of the chart (a condition, a weight, a medication trial...)."""
     spec = PARTS[key]
@@ -221,6 +340,7 @@ def part_create(actor: Actor, patient_id: PatientId, key: str, *, data: Mapping[
         part = spec.model(patient=patient)
         _apply(part, values)
         _full_clean(part, findings, exclude=["patient"])
+        _refuse_duplicate_row(spec, patient, part)
         part.save(force_insert=True)
         audit.record(
             actor,
@@ -233,6 +353,7 @@ def part_create(actor: Actor, patient_id: PatientId, key: str, *, data: Mapping[
         return Saved(part, findings.flags)
 
 
+@audit.records_refusals("record.update")
 def part_update(
     actor: Actor,
     patient_id: PatientId,
@@ -261,6 +382,7 @@ def part_update(
         if not changes:
             return Saved(part, findings.flags)
         _full_clean(part, findings, exclude=["patient"])
+        _refuse_duplicate_row(spec, patient, part)
         part.version += 1
         part.updated_at = timezone.now()
         part.save()

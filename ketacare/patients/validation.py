@@ -18,6 +18,11 @@ from django.core.validators import validate_email
 from . import rules
 
 
+MRN_MESSAGE = "must be 1–32 letters, digits or hyphens, starting with a letter or digit"
+PHONE_MESSAGE = "must be a phone number of 7–24 digits, spaces, +, -, ( or )"
+ICD10_MESSAGE = "must be an ICD-10-CM code such as F33.2"
+
+
 @dataclass
 class Findings:
     errors: dict[str, str] = field(default_factory=dict)
@@ -83,7 +88,7 @@ def check_email(findings: Findings, name: str, value: str) -> None:
 
 def check_phone(findings: Findings, name: str, value: str) -> None:
     if value and not rules.PHONE_PATTERN.match(value):
-        findings.refuse(name, "must be a phone number of 7–24 digits, spaces, +, -, ( or )")
+        findings.refuse(name, PHONE_MESSAGE)
 
 
 def check_patient(values: Mapping[str, Any], today: date) -> Findings:
@@ -100,9 +105,7 @@ def check_patient(values: Mapping[str, Any], today: date) -> Findings:
             findings.flag(f"The patient is {age}: under {rules.ADULT_AGE_YEARS}, check consent")
     mrn = values.get("mrn")
     if mrn and not rules.MRN_PATTERN.match(mrn):
-        findings.refuse(
-            "mrn", "must be 1–32 letters, digits or hyphens, starting with a letter or digit"
-        )
+        findings.refuse("mrn", MRN_MESSAGE)
     for name in ("given_name", "family_name"):
         if name in values and not str(values.get(name) or "").strip():
             findings.refuse(name, "is required")
@@ -140,7 +143,7 @@ def check_condition(values: Mapping[str, Any], today: date) -> Findings:
     code = str(values.get("icd10_code") or "").strip().upper()
     if code:
         if not rules.ICD10_PATTERN.match(code):
-            findings.refuse("icd10_code", "must be an ICD-10-CM code such as F33.2")
+            findings.refuse("icd10_code", ICD10_MESSAGE)
         elif icd10_lookup(code) is None:
             findings.refuse(
                 "icd10_code",

@@ -18,10 +18,17 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ketacare.accounts.actor import actor_from_request
 from ketacare.accounts.permissions import Perm, require_perm
-from ketacare.lib.errors import FieldErrors, StaleVersion
+from ketacare.lib.errors import Conflict, Duplicate, FieldErrors, StaleVersion
 
 from . import queries, services
-from .forms import SearchForm, VersionForm, part_form_class, patient_form_class
+from .forms import (
+    ConfirmNewPersonForm,
+    SearchForm,
+    StatusForm,
+    VersionForm,
+    part_form_class,
+    patient_form_class,
+)
 from .parts import PARTS
 from .services import PATIENT_FIELDS
 
@@ -29,7 +36,8 @@ from .services import PATIENT_FIELDS
 def _attempt(
     form: forms.Form, action: Callable[[], services.Saved]
 ) -> tuple[services.Saved | None, int]:
-    """Run a service; put its refusals on the form. Returns the result and the HTTP status."""
+    """Run a service; put its refusals on the form (a duplicate's existing records on
+    ``form.duplicates``, for links). Returns the result and the HTTP status."""
     try:
         return action(), 200
     except FieldErrors as exc:
@@ -38,6 +46,10 @@ def _attempt(
         return None, 400
     except StaleVersion as exc:
         form.add_error(None, str(exc))
+        return None, 409
+    except Conflict as exc:
+        form.add_error(None, exc.message[:1].upper() + exc.message[1:] + ".")
+        form.duplicates = exc.existing if isinstance(exc, Duplicate) else []  # type: ignore[attr-defined]
         return None, 409
 
 
@@ -89,21 +101,31 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     require_perm(actor.membership, Perm.PATIENT_CREATE)
     form = patient_form_class()(request.POST or None)
+    confirm = ConfirmNewPersonForm(request.POST or None)
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
+        if form.is_valid() and confirm.is_valid():
             saved, status = _attempt(
-                form, lambda: services.patient_create(actor, data=form.cleaned_data)
+                form,
+                lambda: services.patient_create(
+                    actor,
+                    data=form.cleaned_data,
+                    confirm_new_person=confirm.cleaned_data["confirm_new_person"],
+                    reason=confirm.cleaned_data["reason"],
+                ),
             )
             if saved is not None:
                 _flash(request, saved, f"Registered {saved.obj.display_name} ({saved.obj.mrn}).")
                 return redirect("patients:detail", pk=saved.obj.pk)
+    duplicates = getattr(form, "duplicates", [])
     return render(
         request,
         "patients/form.html",
         {
             "form": form,
+            "confirm": confirm if duplicates or confirm["confirm_new_person"].value() else None,
+            "duplicates": duplicates,
             "title": "Register a patient",
         },
         status=status,
@@ -184,6 +206,52 @@ def patient_edit(request: HttpRequest, pk: str) -> HttpResponse:
         done="Saved.",
         success_url=patient.get_absolute_url(),
         context={"patient": patient, "title": f"Edit {patient.display_name}"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_status(request: HttpRequest, pk: str) -> HttpResponse:
+    """Make the record inactive (with the reason) or active again."""
+    actor = actor_from_request(request)
+    patient = queries.patient_for_edit(actor, pk, Perm.PATIENT_EDIT)
+    active = not patient.is_active
+    form = StatusForm(request.POST or None, initial={"version": patient.version})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            saved, status = _attempt(
+                form,
+                lambda: services.patient_set_active(
+                    actor,
+                    pk,
+                    active=active,
+                    expected_version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                ),
+            )
+            if saved is not None:
+                state = "active again" if active else "inactive"
+                _flash(request, saved, f"{saved.obj.display_name}'s record is {state}.")
+                return redirect(patient.get_absolute_url())
+    verb = "Make active again" if active else "Make inactive"
+    return render(
+        request,
+        "patients/form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "title": f"{verb}: {patient.display_name}",
+            "submit_label": verb,
+            "intro": (
+                f"Made inactive because: {patient.inactive_reason}"
+                if active
+                else "An inactive record is hidden from the patient list (the Inactive filter "
+                "finds it) and nothing in it is deleted. Say why."
+            ),
+        },
+        status=status,
     )
 
 

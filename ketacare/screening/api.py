@@ -1,15 +1,19 @@
 """/api/v1/patients/{id}/intakes and /screening."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
 from ketacare.api.problems import READ_ERRORS, WRITE_ERRORS, responses
+from ketacare.clinical import DRUG_CLASSES, ranges
+from ketacare.clinical.intake import History, IntakeVitals, MedicationTrial, Sex
+from ketacare.clinical.validation import Range
+from ketacare.lib.inputs import Input
 from ketacare.treatment.queries import read_screening
 
 from .services import intake_submit
@@ -17,30 +21,36 @@ from .services import intake_submit
 router = Router(tags=["candidacy"])
 
 
-class IntakeIn(Schema):
+Answer = Annotated[int, Field(ge=0, le=100)] | None
+DrugClassId = Literal[tuple(sorted(DRUG_CLASSES))]  # type: ignore[valid-type]
+
+
+class IntakeIn(Input):
     """The intake document (``ketacare screen --schema``) with the baseline scales item by item.
 
-    ``age_years`` and ``sex`` come from the chart and may be left out; ``scores`` and
-    ``cssrs_risk`` are filled from ``scales``.
+    ``age_years`` and ``sex`` come from the chart and may be left out (if sent they must agree
+    with it). Totals are never taken from the caller: every score and the C-SSRS risk are
+    computed by the clinical core from the item answers in ``scales``.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    multiline = frozenset({"notes"})
 
-    age_years: int | None = None
-    sex: str | None = None
-    weight_kg: float
-    height_cm: float
+    age_years: Annotated[int, ranges.AGE_YEARS] | None = None
+    sex: Sex | None = None
+    weight_kg: Annotated[float, ranges.WEIGHT_KG]
+    height_cm: Annotated[float, ranges.HEIGHT_CM]
     pregnant: bool
     breastfeeding: bool
-    diagnoses: list[str]
-    medication_trials: list[dict[str, Any]]
-    history: dict[str, bool]
-    recent_suicide_attempt_days: int | None
-    concomitant_drug_classes: list[str]
-    vitals: dict[str, int]
+    diagnoses: list[str] = Field(max_length=50, description="ICD-10-CM codes the clinic uses")
+    medication_trials: list[MedicationTrial] = Field(max_length=100)
+    history: History
+    recent_suicide_attempt_days: Annotated[int, Range(0, 36500, "days")] | None = Field(
+        description="days since the most recent suicide attempt; null if none"
+    )
+    concomitant_drug_classes: list[DrugClassId] = Field(max_length=50)  # type: ignore[valid-type]
+    vitals: IntakeVitals
     home_sitter_available: bool
-    scores: dict[str, int] = Field(default_factory=dict)
-    scales: dict[str, list[int | None] | dict[str, int | None]] = Field(
+    scales: dict[str, list[Answer] | dict[str, Answer]] = Field(
         description="answers by instrument id (phq9, gad7 and cssrs_screener required), as a list "
         "in item order or a mapping by item id; null is an unanswered item"
     )
@@ -107,7 +117,7 @@ def _screening_out(screening: Any) -> dict[str, Any]:
 def create_intake(
     request: HttpRequest, patient_id: UUID, payload: IntakeIn
 ) -> Status[dict[str, Any]]:
-    data = payload.model_dump(exclude_unset=True)
+    data = payload.model_dump(exclude_unset=True, mode="json")
     scales, notes = data.pop("scales"), data.pop("notes", "")
     for chart_field in ("age_years", "sex"):
         if data.get(chart_field) is None:

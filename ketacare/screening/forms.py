@@ -9,6 +9,7 @@ from django import forms
 
 from ketacare.clinical import DRUG_CLASSES, get_instrument
 from ketacare.clinical.intake import History
+from ketacare.lib.forms import Form
 
 from .services import INTAKE_SCALES, REQUIRED_SCALES
 
@@ -40,7 +41,7 @@ def scale_field_name(instrument_id: str, item_id: str) -> str:
     return f"scale__{instrument_id}__{item_id}"
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(Form):
     weight_kg = forms.DecimalField(label="Weight (kg)", max_digits=5, decimal_places=1)
     height_cm = forms.DecimalField(label="Height (cm)", max_digits=4, decimal_places=1)
     systolic = forms.IntegerField(label="Systolic BP (mmHg)")

@@ -2,17 +2,23 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
 from ketacare.api.problems import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 from ketacare.clinical import load_protocols
+from ketacare.clinical.dosing import (
+    CONCENTRATION_MAX_MG_PER_ML,
+    CONCENTRATION_MIN_MG_PER_ML,
+    DOSE_MAX_MG,
+)
 from ketacare.clinical.sources import cite
+from ketacare.lib.inputs import Input
 
 from . import queries, services
 from .models import TreatmentPlan
@@ -60,37 +66,51 @@ def list_protocols(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-class IntegrativeItem(Schema):
-    kind: str
-    description: str
-    frequency: str = ""
+class IntegrativeItem(Input):
+    kind: Literal[tuple(services.INTEGRATIVE_KINDS)]  # type: ignore[valid-type]
+    description: str = Field(min_length=1, max_length=300)
+    frequency: str = Field("", max_length=100)
 
 
-class PlanIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+ProtocolId = Literal[tuple(sorted(load_protocols()))]  # type: ignore[valid-type]
 
-    protocol: str
-    dose_mg: float | None = Field(None, description="Blank: the protocol's standard dose")
+
+class PlanIn(Input):
+    multiline = frozenset({"override_reason", "course_note"})
+
+    protocol: ProtocolId  # type: ignore[valid-type]
+    dose_mg: float | None = Field(
+        None, gt=0, le=DOSE_MAX_MG, description="Blank: the protocol's standard dose"
+    )
     concentration_mg_per_ml: float | None = Field(
-        None, description="Of the solution drawn up; gives volume_ml and rate_ml_per_h"
+        None, ge=CONCENTRATION_MIN_MG_PER_ML, le=CONCENTRATION_MAX_MG_PER_ML
     )
     override_reason: str = Field("", max_length=2000)
     course_note: str = Field("", max_length=2000)
-    integrative_items: list[IntegrativeItem] = Field(default_factory=list, max_length=20)
+    integrative_items: list[IntegrativeItem] = Field(
+        default_factory=list, max_length=services.MAX_INTEGRATIVE_ITEMS
+    )
 
 
-class PlanPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
+class PlanPatch(Input):
+    """Only the fields sent change; ``null`` clears the concentration or the course note."""
+
+    multiline = frozenset({"course_note"})
 
     version: int = Field(ge=1)
-    dose_mg: float | None = None
-    concentration_mg_per_ml: float | None = None
+    dose_mg: float = Field(None, gt=0, le=DOSE_MAX_MG)  # type: ignore[assignment]
+    concentration_mg_per_ml: float | None = Field(
+        None, ge=CONCENTRATION_MIN_MG_PER_ML, le=CONCENTRATION_MAX_MG_PER_ML
+    )
     course_note: str | None = Field(None, max_length=2000)
-    integrative_items: list[IntegrativeItem] | None = None
+    integrative_items: list[IntegrativeItem] = Field(
+        None,  # type: ignore[arg-type]
+        max_length=services.MAX_INTEGRATIVE_ITEMS,
+    )
 
 
-class RevisionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class RevisionIn(Input):
+    multiline = frozenset({"reason"})
 
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -192,7 +212,16 @@ def read_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
 def update_plan(request: HttpRequest, plan_id: int, payload: PlanPatch) -> dict[str, Any]:
     actor = actor_from_request(request)
     data = payload.model_dump(exclude_unset=True)
-    services.plan_update(actor, plan_id, expected_version=data.pop("version"), **data)
+    clear = "concentration_mg_per_ml" in data and data["concentration_mg_per_ml"] is None
+    if "course_note" in data and data["course_note"] is None:
+        data["course_note"] = ""
+    services.plan_update(
+        actor,
+        plan_id,
+        expected_version=data.pop("version"),
+        clear_concentration=clear,
+        **data,
+    )
     return _plan_out(queries.read_plan(actor, plan_id))
 
 

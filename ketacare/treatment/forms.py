@@ -4,12 +4,14 @@ from typing import Any
 
 from django import forms
 
+from ketacare.lib.forms import Form
+
 from .services import INTEGRATIVE_KINDS
 
 ITEM_ROWS = 4
 
 
-class PlanForm(forms.Form):
+class PlanForm(Form):
     protocol = forms.ChoiceField(widget=forms.RadioSelect)
     dose_mg = forms.DecimalField(
         label="Dose (mg)",
@@ -76,7 +78,7 @@ class PlanForm(forms.Form):
         ]
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     dose_mg = forms.DecimalField(label="Dose (mg)", max_digits=8, decimal_places=2)
     concentration_mg_per_ml = forms.DecimalField(
@@ -84,7 +86,7 @@ class AdjustForm(forms.Form):
     )
 
 
-class ReviseForm(forms.Form):
+class ReviseForm(Form):
     reason = forms.CharField(
         label="Why the plan changes", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -72,7 +72,11 @@ def _integrative(items: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
         description = str(item.get("description", "")).strip()
         if not description or len(description) > 300:
             raise FieldErrors({f"integrative_items[{n}].description": "must be 1-300 characters"})
-        frequency = str(item.get("frequency", "")).strip()[:100]
+        frequency = str(item.get("frequency", "")).strip()
+        if len(frequency) > 100:
+            raise FieldErrors(
+                {f"integrative_items[{n}].frequency": "must be at most 100 characters"}
+            )
         cleaned.append({"kind": kind, "description": description, "frequency": frequency})
     return cleaned
 
@@ -217,9 +221,10 @@ def plan_update(
     concentration_mg_per_ml: float | None = None,
     course_note: str | None = None,
     integrative_items: Sequence[Mapping[str, Any]] | None = None,
+    clear_concentration: bool = False,
 ) -> TreatmentPlan:
     """Adjust a draft: the dose (within the protocol's range), the concentration it is drawn
-    up at, the course note, the items."""
+    up at (or none: ``clear_concentration``), the course note, the items."""
     with transaction.atomic():
         plan = _lock_plan(actor, plan_id, Perm.PLAN_WRITE)
         if plan.status != TreatmentPlan.Status.DRAFT:
@@ -231,9 +236,11 @@ def plan_update(
         changes: dict[str, list[Any]] = {}
         new_dose = dose_mg is not None and Decimal(str(dose_mg)) != plan.dose_mg
         old_concentration = plan.dose.get("concentration_mg_per_ml")
+        if clear_concentration:
+            concentration_mg_per_ml = None
         new_concentration = (
-            concentration_mg_per_ml is not None and concentration_mg_per_ml != old_concentration
-        )
+            concentration_mg_per_ml is not None or clear_concentration
+        ) and concentration_mg_per_ml != old_concentration
         if new_dose or new_concentration:
             computed = _computed(
                 plan.patient,

@@ -40,6 +40,8 @@ OPERATIONS = sorted(
         "POST /api/v1/patients",
         "GET /api/v1/patients/{patient_id}",
         "PATCH /api/v1/patients/{patient_id}",
+        "POST /api/v1/patients/{patient_id}/deactivate",
+        "POST /api/v1/patients/{patient_id}/reactivate",
         *(f"POST /api/v1/patients/{{patient_id}}/{key}" for key in _SECTIONS),
         *(f"PATCH /api/v1/patients/{{patient_id}}/{key}/{{part_id}}" for key in _SECTIONS),
         "POST /api/v1/patients/{patient_id}/intakes",

@@ -395,6 +395,35 @@ def test_it_replaces_a_malformed_request_id(cast: Cast, as_role: Any) -> None:
     assert the_event(response, "patient.read").request_id == response["X-Request-ID"]
 
 
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "abc.def_ghi/../x",
+        "abc.def_ghi",
+        "lb-7f3a9c2e41d0\n",
+        "a" * 65,
+        "abc-123",
+    ],
+    ids=["path", "dots and underscores", "trailing newline", "65 characters", "7 characters"],
+)
+def test_it_replaces_a_request_id_that_is_not_a_bounded_token(
+    cast: Cast, as_role: Any, sent: str
+) -> None:
+    response = as_role("nurse").get(f"{API}/{cast.dan.pk}", HTTP_X_REQUEST_ID=sent)
+    assert response.status_code == 200
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+    assert the_event(response, "patient.read").request_id == response["X-Request-ID"]
+
+
+@pytest.mark.parametrize("sent", ["a" * 64, "0b6c3e2a-4f1d-4c8e-9a7b-5d2e1f0a9c3b", "ABCdef12"])
+def test_it_keeps_a_request_id_of_8_to_64_letters_digits_and_hyphens(
+    cast: Cast, as_role: Any, sent: str
+) -> None:
+    response = as_role("nurse").get(f"{API}/{cast.dan.pk}", HTTP_X_REQUEST_ID=sent)
+    assert response["X-Request-ID"] == sent
+    assert the_event(response, "patient.read").request_id == sent
+
+
 def test_it_ignores_x_forwarded_for_without_a_trusted_proxy(cast: Cast, as_role: Any) -> None:
     response = as_role("nurse").get(f"{API}/{cast.dan.pk}", HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert the_event(response, "patient.read").ip == "127.0.0.1"
@@ -535,6 +564,8 @@ def test_it_filters_the_audit_page_by_patient_mrn(cast: Cast, as_role: Any) -> N
         "user": "",
         "date_from": None,
         "date_to": None,
+        "action": "",
+        "outcome": "",
         "results": 4,
     }
 
@@ -619,6 +650,8 @@ def test_it_filters_the_audit_page_by_clinic_local_dates_across_fall_back(
         "user": "nina@example.com",
         "date_from": "2025-11-01",
         "date_to": "2025-11-02",
+        "action": "",
+        "outcome": "",
         "results": 3,
     }
 

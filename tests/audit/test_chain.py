@@ -17,7 +17,10 @@ from tests.conftest import Cast
 def _without_triggers() -> None:
     """Drop the append-only triggers inside the test's transaction (rolled back after)."""
     with connection.cursor() as cursor:
-        for statement in triggers.statements(connection.vendor, create=False):
+        for statement in [
+            *triggers.statements(connection.vendor, create=False),
+            *triggers.insert_guard_statements(connection.vendor, create=False),
+        ]:
             cursor.execute(statement)
 
 
@@ -55,6 +58,53 @@ def test_database_refuses_delete(cast: Cast) -> None:
     ):
         cursor.execute("DELETE FROM audit_auditevent WHERE id = 2")
     assert AuditEvent.objects.count() == count
+
+
+COLUMNS = (
+    "id, occurred_at, action, outcome, actor_id, actor_label, clinic_id, patient_id, "
+    "target_type, target_id, changes, data, ip, request_id, reason, prev_hash, row_hash"
+)
+# Row 1 again under its own id, with the actor's name forged.
+FORGED_ROW_1 = COLUMNS.replace("actor_label", "'forged'")
+_SELECT_ROW_1 = f"SELECT {FORGED_ROW_1} FROM audit_auditevent WHERE id = 1"  # noqa: S608
+_UPSERT = (
+    f"INSERT INTO audit_auditevent ({COLUMNS}) {_SELECT_ROW_1} "
+    "ON CONFLICT (id) DO UPDATE SET actor_label = excluded.actor_label"
+)
+# Statements that overwrite an existing row without saying UPDATE or DELETE, per database.
+OVERWRITES = {
+    "sqlite": {
+        "REPLACE INTO": f"REPLACE INTO audit_auditevent ({COLUMNS}) {_SELECT_ROW_1}",
+        "INSERT OR REPLACE INTO": (
+            f"INSERT OR REPLACE INTO audit_auditevent ({COLUMNS}) {_SELECT_ROW_1}"
+        ),
+        "INSERT ON CONFLICT DO UPDATE": _UPSERT,
+    },
+    "postgresql": {
+        "INSERT ON CONFLICT DO UPDATE": _UPSERT,
+        "MERGE WHEN MATCHED THEN UPDATE": (
+            "MERGE INTO audit_auditevent AS e USING (SELECT 1 AS id) AS s ON e.id = s.id "
+            "WHEN MATCHED THEN UPDATE SET actor_label = 'forged'"
+        ),
+        "MERGE WHEN MATCHED THEN DELETE": (
+            "MERGE INTO audit_auditevent AS e USING (SELECT 1 AS id) AS s ON e.id = s.id "
+            "WHEN MATCHED THEN DELETE"
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize("statement", OVERWRITES[connection.vendor])
+def test_database_refuses_overwriting_a_row_by_insert(cast: Cast, statement: str) -> None:
+    rows = list(AuditEvent.objects.order_by("id").values())
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(OVERWRITES[connection.vendor][statement])
+    assert list(AuditEvent.objects.order_by("id").values()) == rows
+    assert verify_chain() == (len(rows), None)
 
 
 def test_model_refuses_update_and_delete(cast: Cast) -> None:

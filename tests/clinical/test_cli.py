@@ -301,7 +301,7 @@ def test_dose_spravato_devices(capsys: pytest.CaptureFixture[str]) -> None:
     ("extra", "message"),
     [
         (["--weight-kg", "400"], "--weight-kg: 400 is outside the allowed range 25-350 kg"),
-        (["--weight-kg", "nan"], "--weight-kg: nan is outside the allowed range 25-350 kg"),
+        (["--weight-kg", "nan"], "--weight-kg: nan is not a number: give a finite value"),
         (["--weight-kg", "70", "--dose-mg-per-kg", "1"],
          "--dose-mg-per-kg: 1 is outside the allowed range 0.1-0.75 mg/kg of protocol "
          "depression-iv-induction"),

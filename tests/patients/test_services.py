@@ -172,8 +172,8 @@ def test_an_update_that_changes_nothing_keeps_the_version(cast: Cast) -> None:
 @pytest.mark.parametrize(
     ("weight", "message"),
     [
-        ("0", "must be between 10 and 650 kg; got 0"),
-        ("700", "must be between 10 and 650 kg; got 700"),
+        ("0", "must be between 25 and 350 kg; got 0"),
+        ("700", "must be between 25 and 350 kg; got 700"),
     ],
 )
 def test_impossible_weights_are_refused(cast: Cast, weight: str, message: str) -> None:

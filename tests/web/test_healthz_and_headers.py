@@ -1,4 +1,5 @@
-"""/healthz, the security headers every response carries, and the production settings."""
+"""/healthz, /favicon.ico, the security headers every response carries, and the production
+settings."""
 
 from __future__ import annotations
 
@@ -22,6 +23,30 @@ def test_healthz_answers_ok_without_auth_or_patient_data() -> None:
     assert response.content == b"ok"
     assert response["Content-Type"] == "text/plain"
     assert [q["sql"] for q in queries.captured_queries] == ["SELECT 1"]
+
+
+@pytest.mark.django_db
+def test_favicon_redirects_an_anonymous_client_to_the_svg_icon_without_a_query() -> None:
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/ketacare/favicon.svg"
+    assert queries.captured_queries == []
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200
+    assert icon["Content-Type"] == "image/svg+xml"
+    assert b"".join(icon.streaming_content).startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')
+
+
+def test_every_page_names_the_icon(cast: Cast, as_role) -> None:  # type: ignore[no-untyped-def]
+    for client, path in ((Client(), "/accounts/login/"), (as_role("nurse"), "/patients/")):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert (
+            b'<link rel="icon" href="/static/ketacare/favicon.svg" type="image/svg+xml">'
+            in response.content
+        )
 
 
 def test_pages_are_never_cached_and_carry_a_csp(cast: Cast, as_role) -> None:  # type: ignore[no-untyped-def]

@@ -304,6 +304,8 @@ class Public:
 # tests/api/test_patients_api.py::test_it_answers_every_api_error_as_problem_json).
 PUBLIC = [
     Public("GET", "healthz", 200, "text/plain"),
+    # A permanent redirect to the static icon (tests/web/test_healthz_and_headers.py).
+    Public("GET", "favicon.ico", 301, None),
     Public("GET", "api/v1/openapi.json", 200, "application/json"),
     Public("GET", "api/v1/docs", 200, "text/html; charset=utf-8"),
     Public("GET", "api/v1/", 404, None),

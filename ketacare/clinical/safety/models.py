@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ketacare.clinical import ranges
 from ketacare.clinical.validation import Range
 from ketacare.clinical.vocabulary import DischargeCriterion, Drug
 
@@ -25,10 +26,10 @@ class VitalsReading(_Input):
     """One set of observations at the chair; any field may be absent."""
 
     t_min: Annotated[float, Range(-1440, 1440, "min")]
-    systolic_mmhg: Annotated[int, Range(40, 300, "mmHg", 70, 230)] | None = None
-    diastolic_mmhg: Annotated[int, Range(20, 200, "mmHg", 40, 140)] | None = None
-    heart_rate_bpm: Annotated[int, Range(20, 250, "beats/min", 40, 150)] | None = None
-    spo2_percent: Annotated[int, Range(50, 100, "%", 85, None)] | None = None
+    systolic_mmhg: Annotated[int, ranges.SYSTOLIC_MMHG] | None = None
+    diastolic_mmhg: Annotated[int, ranges.DIASTOLIC_MMHG] | None = None
+    heart_rate_bpm: Annotated[int, ranges.HEART_RATE_PER_MIN] | None = None
+    spo2_percent: Annotated[int, ranges.SPO2_PERCENT] | None = None
     moaas: Annotated[int, Range(0, 5, "MOAA/S points")] | None = None
 
     @model_validator(mode="after")

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "ketacare.web",
     "ketacare.accounts",
     "ketacare.audit",
+    "ketacare.idempotency",
     "ketacare.patients",
     "ketacare.outcomes",
     "ketacare.alerts",
@@ -52,6 +53,8 @@ MIDDLEWARE = [
     "ketacare.accounts.middleware.SessionTimeoutMiddleware",
     "ketacare.accounts.middleware.ClinicMiddleware",
     "ketacare.accounts.middleware.MfaMiddleware",
+    "ketacare.audit.middleware.RefusedReadMiddleware",
+    "ketacare.idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -145,9 +148,32 @@ KETACARE_LOGIN_FAILURES_PER_EMAIL = env_int("KETACARE_LOGIN_FAILURES_PER_EMAIL",
 KETACARE_LOGIN_FAILURES_PER_IP = env_int("KETACARE_LOGIN_FAILURES_PER_IP", 50, minimum=1)
 KETACARE_LOGIN_WINDOW_SECONDS = env_int("KETACARE_LOGIN_WINDOW_SECONDS", 15 * 60, minimum=60)
 
+# Second-factor throttling: wrong codes at /accounts/mfa/verify/ and wrong passwords or codes
+# re-entered on the Security page (accounts/throttle.py). Only someone who knows the password
+# gets that far, and a 6-digit TOTP guess (accepted +-30 s) succeeds 3 times in a million.
+# Every 5 wrong in a row lock the account for 1 minute, doubling with each further lock up to
+# 1 hour: a user who mistypes waits a minute, an attacker gets about 5 guesses an hour. After
+# KETACARE_MFA_MAX_FAILURES in a row (NIST SP 800-63B 5.2.2: at most 100; with these defaults
+# reached after about 14 hours) the lock holds until an operator runs `ketacare manage
+# mfa_unlock EMAIL`. A client address locks the same way after 20 in a row (several staff often
+# share a clinic's address), never for good. A right code clears both counts.
+KETACARE_MFA_FAILURES_PER_USER = env_int("KETACARE_MFA_FAILURES_PER_USER", 5, minimum=1)
+KETACARE_MFA_FAILURES_PER_IP = env_int("KETACARE_MFA_FAILURES_PER_IP", 20, minimum=1)
+KETACARE_MFA_LOCK_SECONDS = env_int("KETACARE_MFA_LOCK_SECONDS", 60, minimum=1)
+KETACARE_MFA_LOCK_MAX_SECONDS = env_int("KETACARE_MFA_LOCK_MAX_SECONDS", 60 * 60, minimum=1)
+# Checked at start-up (accounts/apps.py): more than 100 is refused.
+KETACARE_MFA_MAX_FAILURES = env_int("KETACARE_MFA_MAX_FAILURES", 100, minimum=1)
+
 # The audit hash chain is keyed so that rows inserted out of band cannot be given a valid
 # hash without the key. Changing the key needs a re-anchoring, so it is its own setting.
 KETACARE_AUDIT_KEY = env_secret("KETACARE_AUDIT_KEY", SECRET_KEY)
+
+# How long a write's stored answer is replayed for a retry with the same Idempotency-Key (or
+# form token): 24 hours, as draft-ietf-httpapi-idempotency-key-header and Stripe suggest, so a
+# tablet that lost its connection overnight still gets the first answer.
+KETACARE_IDEMPOTENCY_TTL_SECONDS = env_int(
+    "KETACARE_IDEMPOTENCY_TTL_SECONDS", 24 * 60 * 60, minimum=60
+)
 
 # Number of proxies in front of the app whose X-Forwarded-For may be trusted for the
 # client IP written to the audit log (0: use REMOTE_ADDR).
@@ -178,6 +204,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_refusals": {"()": "ketacare.lib.log_filters.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A 403 or 404 is logged as one line with its path, without a traceback.
+    "loggers": {"django.request": {"filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": env_str("KETACARE_LOG_LEVEL", "WARNING")},
 }

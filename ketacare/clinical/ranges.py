@@ -1,0 +1,33 @@
+"""Physiological and record ranges, defined once for the chart, intake, dosing and the API.
+
+A value outside the accepted range is refused (impossible, or outside what the clinic's
+protocols and pharmacokinetic models are defined for); inside it but outside the typical band
+it is accepted and flagged for a person to confirm. Source: ``ketacare-input-bounds``.
+"""
+
+from __future__ import annotations
+
+from ketacare.clinical.validation import Range
+
+#: Adults and adolescents the clinic treats: below 25 kg is a small child (no protocol of the
+#: clinic), above 350 kg is beyond what the dosing specification, the PK models
+#: (``ketacare.pk.limits``, kept equal by a test) and a clinic's scales and chairs take.
+#: Protocol doses are checked over 40-200 kg; outside it a person confirms the weight.
+WEIGHT_KG = Range(25, 350, "kg", 40, 200)
+#: The shortest and tallest adults recorded (54.6 cm, 272 cm) bound what a chart may hold;
+#: 140-210 cm covers nearly all adults, and outside it a person confirms the height.
+HEIGHT_CM = Range(50, 272, "cm", 140, 210)
+#: Nobody alive is older than 120; beyond 100 a person confirms the date of birth.
+AGE_YEARS = Range(0, 120, "years", None, 100)
+
+#: Vital signs (intake and the session timeline): wide enough that no living patient's real
+#: reading is refused, with the typical band outside which a person confirms the reading.
+SYSTOLIC_MMHG = Range(40, 300, "mmHg", 70, 230)
+DIASTOLIC_MMHG = Range(20, 200, "mmHg", 40, 140)
+HEART_RATE_PER_MIN = Range(20, 250, "beats/min", 40, 150)
+SPO2_PERCENT = Range(50, 100, "%", 85, None)
+
+#: A medication trial: up to 10 years at an adequate dose; improvement from -100 % (twice as
+#: bad) to 100 % (remission).
+TRIAL_WEEKS = Range(0, 520, "weeks")
+TRIAL_IMPROVEMENT_PERCENT = Range(-100, 100, "%")
