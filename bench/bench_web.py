@@ -13,40 +13,21 @@ import os
 import platform
 import random
 import re
-import shutil
-import socket
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from server import ROOT, Served, percentiles, scratch_env, serve
+
+NURSE = "nurse@demo.ketacare.org"
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "10000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 WARMUP = 20
 # Name words (accent-folded), a name and number, an MRN prefix, a date of birth.
 SEARCHES = ["müller", "chen", "park 12", "BN00042", "1970-01-01"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(samples_ms)
-    q = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {
-        "p50_ms": round(q[49], 2),
-        "p95_ms": round(q[94], 2),
-        "max_ms": round(ordered[-1], 2),
-        "n": len(ordered),
-    }
 
 
 def _timed(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str]) -> float:
@@ -60,95 +41,17 @@ def _timed(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, s
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="ketacare-bench-web-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "ketacare.config.settings.base",
-        "KETACARE_VAR_DIR": str(work),
-        "DATABASE_URL": "",
-        "PYTHONPATH": str(ROOT),
-    }
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "web_seed.py"), str(PATIENTS)], env=env, check=True
-    )
-    seed_s = time.perf_counter() - started
-    token = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ketacare.cli",
-            "token",
-            "create",
-            "--user",
-            "nurse@demo.ketacare.org",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ketacare.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).read()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        login_page = opener.open(f"{base}/accounts/login/").read().decode()
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page)
-        assert csrf is not None
-        form = urllib.parse.urlencode(
-            {
-                "email": "nurse@demo.ketacare.org",
-                "password": "ketacare-demo",
-                "csrfmiddlewaretoken": csrf.group(1),
-            }
-        ).encode()
-        opener.open(
-            urllib.request.Request(
-                f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"}
-            )
+    with scratch_env() as (env, work):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "web_seed.py"), str(PATIENTS)],
+            env=env,
+            check=True,
         )
-        ids = _patient_ids(work)
-        rng = random.Random(7)  # noqa: S311
-        plain = urllib.request.build_opener()
-        bearer = {"Authorization": f"Bearer {token}"}
-        cases = {
-            "healthz": lambda: _timed(plain, f"{base}/healthz", {}),
-            "patient_search_page": lambda: _timed(
-                opener,
-                f"{base}/patients/?q={urllib.parse.quote(rng.choice(SEARCHES))}",
-                {},
-            ),
-            "chart_page": lambda: _timed(opener, f"{base}/patients/{rng.choice(ids)}/", {}),
-            "patient_api_read": lambda: _timed(
-                plain, f"{base}/api/v1/patients/{rng.choice(ids)}", bearer
-            ),
-        }
-        for call in cases.values():
-            for _ in range(WARMUP):
-                call()
-        # Round-robin, so a busy moment on the machine touches every case alike.
-        samples: dict[str, list[float]] = {name: [] for name in cases}
-        for _ in range(REQUESTS):
-            for name, call in cases.items():
-                samples[name].append(call())
-        results = {name: _percentiles(values) for name, values in samples.items()}
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        shutil.rmtree(work, ignore_errors=True)
+        seed_s = time.perf_counter() - started
+        with serve(env, work) as served:
+            results = _measure(served, served.cli("token", "create", "--user", NURSE).strip())
+    chart, health = results["chart_page"], results["healthz"]
     chart, health = results["chart_page"], results["healthz"]
     report = {
         "benchmark": "web",
@@ -166,6 +69,52 @@ def main() -> None:
     out = ROOT / "bench" / "results" / "web.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
+
+
+def _measure(served: Served, token: str) -> dict[str, dict[str, float]]:
+    base, work = served.base, served.work
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login_page = opener.open(f"{base}/accounts/login/").read().decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page)
+    assert csrf is not None
+    form = urllib.parse.urlencode(
+        {
+            "email": "nurse@demo.ketacare.org",
+            "password": "ketacare-demo",
+            "csrfmiddlewaretoken": csrf.group(1),
+        }
+    ).encode()
+    opener.open(
+        urllib.request.Request(
+            f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"}
+        )
+    )
+    ids = _patient_ids(work)
+    rng = random.Random(7)  # noqa: S311
+    plain = urllib.request.build_opener()
+    bearer = {"Authorization": f"Bearer {token}"}
+    cases = {
+        "healthz": lambda: _timed(plain, f"{base}/healthz", {}),
+        "patient_search_page": lambda: _timed(
+            opener,
+            f"{base}/patients/?q={urllib.parse.quote(rng.choice(SEARCHES))}",
+            {},
+        ),
+        "chart_page": lambda: _timed(opener, f"{base}/patients/{rng.choice(ids)}/", {}),
+        "patient_api_read": lambda: _timed(
+            plain, f"{base}/api/v1/patients/{rng.choice(ids)}", bearer
+        ),
+    }
+    for call in cases.values():
+        for _ in range(WARMUP):
+            call()
+    # Round-robin, so a busy moment on the machine touches every case alike.
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(REQUESTS):
+        for name, call in cases.items():
+            samples[name].append(call())
+    return {name: percentiles(values) for name, values in samples.items()}
 
 
 def _patient_ids(work: Path) -> list[str]:

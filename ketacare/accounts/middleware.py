@@ -22,7 +22,7 @@ from .queries import mfa_required
 Handler = Callable[[HttpRequest], HttpResponse]
 
 # Paths that never need a clinic, a second factor or a session check.
-_OPEN_PREFIXES = ("/healthz", "/static/")
+_OPEN_PREFIXES = ("/healthz", "/static/", "/favicon.ico")
 
 
 def _is_open(path: str) -> bool:

@@ -252,7 +252,8 @@ def totp_uri(device: TotpDevice) -> str:
 def _accept_code(device: TotpDevice, code: str) -> bool:
     """Accept a code from the current 30-second step or the one either side, never twice."""
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    # isascii: other scripts' digits pass isdigit, and compare_digest refuses non-ASCII text.
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return False
     totp = pyotp.TOTP(device.secret)
     now = timezone.now()

@@ -80,12 +80,8 @@ class Lock:
 
 def lock_on(key: str, policy: Escalation) -> Lock | None:
     """The lock the failures against ``key`` put on it now, if any."""
-    times = list(
-        LoginFailure.objects.filter(key=key)
-        .order_by("failed_at", "id")
-        .values_list("failed_at", flat=True)
-    )
-    failures = len(times)
+    rows = LoginFailure.objects.filter(key=key)
+    failures = rows.count()
     if policy.hard_limit is not None and failures >= policy.hard_limit:
         return Lock(until=None, failures=failures, seconds=None)
     locks = failures // policy.failures_per_lock
@@ -93,7 +89,10 @@ def lock_on(key: str, policy: Escalation) -> Lock | None:
         return None
     seconds = policy.lock_seconds(locks)
     # The lock runs from the failure that started it; refused attempts add no failures.
-    until = times[locks * policy.failures_per_lock - 1] + timedelta(seconds=seconds)
+    started = rows.order_by("failed_at", "id").values_list("failed_at", flat=True)[
+        locks * policy.failures_per_lock - 1
+    ]
+    until = started + timedelta(seconds=seconds)
     if until <= timezone.now():
         return None
     return Lock(until=until, failures=failures, seconds=seconds)

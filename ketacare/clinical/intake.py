@@ -31,7 +31,10 @@ class MedicationTrial(_Document):
     """One antidepressant (or augmentation) trial from the patient's history."""
 
     drug: str = Field(min_length=1, max_length=100)
-    drug_class: str = Field(description="a trial class id from codes.DRUG_CLASSES")
+    drug_class: str = Field(
+        description="a trial class id from codes.DRUG_CLASSES",
+        json_schema_extra={"enum": sorted(TRIAL_DRUG_CLASSES)},
+    )
     weeks_at_adequate_dose: Annotated[float, ranges.TRIAL_WEEKS]
     improvement_percent: Annotated[
         float,

@@ -79,7 +79,7 @@ class IdempotencyMiddleware:
         return response
 
     def _once(self, request: HttpRequest, user_id: int, key: str, *, api: bool) -> HttpResponse:
-        print_ = services.fingerprint(request)
+        print_ = services.fingerprint(request, api=api)
         with transaction.atomic():
             claim = services.claim(user_id, key, request, print_)
             if claim.earlier is not None:

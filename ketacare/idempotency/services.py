@@ -31,13 +31,19 @@ def parse_key(header: str) -> str | None:
     return match.group(1) if match else None
 
 
-def fingerprint(request: HttpRequest) -> str:
-    """What makes two requests the same request: method, path with query, and body bytes."""
+def fingerprint(request: HttpRequest, *, api: bool) -> str:
+    """What makes two requests the same request: method, path with query, and the body (for
+    a form, its fields: a multipart body is read as it is parsed and cannot be read again)."""
     digest = hashlib.sha256()
     for part in (request.method or "", request.get_full_path()):
         digest.update(part.encode())
         digest.update(b"\0")
-    digest.update(request.body)
+    if api:
+        digest.update(request.body)
+    else:
+        fields = sorted((k, v) for k, values in request.POST.lists() for v in values)
+        files = sorted((k, f.name or "", f.size or 0) for k, f in request.FILES.items())
+        digest.update(repr((fields, files)).encode())
     return digest.hexdigest()
 
 

@@ -149,6 +149,8 @@ class Input(Schema):
         json_schema_extra=add_text_patterns,
     )
     multiline: ClassVar[frozenset[str]] = frozenset()
+    #: Fields a client might send that the server never takes, with the reason it says.
+    refused: ClassVar[dict[str, str]] = {}
 
     @field_validator("*", mode="after")
     @classmethod
@@ -229,6 +231,8 @@ def _literal_message(field: FieldInfo) -> str | None:
 def _readable(model: type[Any], error: Any) -> str | None:
     """A clearer message for a range or a choice than pydantic's, naming the allowed values."""
     loc = error["loc"]
+    if error["type"] == "extra_forbidden" and len(loc) == 1 and loc[0] in model.refused:
+        return str(model.refused[loc[0]])
     field = model.model_fields.get(loc[0]) if loc and isinstance(loc[0], str) else None
     if field is None:
         return None
@@ -253,5 +257,3 @@ def _rewrite(model: type[Any], exc: ValidationError) -> ValidationError:
             }
         )
     return ValidationError.from_exception_data(exc.title, details)
-
-

@@ -82,8 +82,14 @@ def _full_clean(obj: models.Model, findings: validation.Findings, exclude: list[
     try:
         obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        for name, message in FieldErrors.from_django(exc).errors.items():
-            findings.refuse(name, message)
+        by_field = exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}
+        for name, errors in by_field.items():
+            # The same words for an empty required field as ``validation`` uses.
+            messages = [
+                "is required" if e.code in ("blank", "required") else " ".join(e.messages)
+                for e in errors
+            ]
+            findings.refuse(name, " ".join(dict.fromkeys(messages)))
     if findings.errors:
         raise FieldErrors(findings.errors)
 
@@ -324,7 +330,8 @@ def _refuse_duplicate_row(spec: PartSpec, patient: Patient, part: models.Model) 
             raise Duplicate(
                 spec.identity[0],
                 f"this chart already has this {spec.singular} ({shown}; added "
-                f"{row.created_at.date().isoformat()}): edit that row instead",
+                f"{row.created_at.astimezone(patient.clinic.tz).date().isoformat()}): "
+                "edit that row instead",
                 [{"id": str(row.pk), "section": spec.key}],
             )
 

@@ -17,7 +17,6 @@ from django.core.validators import validate_email
 
 from . import rules
 
-
 MRN_MESSAGE = "must be 1–32 letters, digits or hyphens, starting with a letter or digit"
 PHONE_MESSAGE = "must be a phone number of 7–24 digits, spaces, +, -, ( or )"
 ICD10_MESSAGE = "must be an ICD-10-CM code such as F33.2"

@@ -34,6 +34,10 @@ class IntakeIn(Input):
     """
 
     multiline = frozenset({"notes"})
+    refused = {
+        "scores": "is not accepted: every total is computed from the item answers in `scales`",
+        "cssrs_risk": "is not accepted: the risk is computed from the C-SSRS answers in `scales`",
+    }
 
     age_years: Annotated[int, ranges.AGE_YEARS] | None = None
     sex: Sex | None = None

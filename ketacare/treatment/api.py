@@ -72,6 +72,12 @@ class IntegrativeItem(Input):
     frequency: str = Field("", max_length=100)
 
 
+MG: dict[str, Any] = {"x-unit": "mg"}
+MG_PER_ML: dict[str, Any] = {"x-unit": "mg/mL"}
+CONCENTRATION = (
+    "Of the solution drawn up (KETALAR label: diluted to 1 or 2 mg/mL, vials up to 100 mg/mL); "
+    "gives volume_ml and rate_ml_per_h. In a PATCH, null clears it"
+)
 ProtocolId = Literal[tuple(sorted(load_protocols()))]  # type: ignore[valid-type]
 
 
@@ -80,10 +86,18 @@ class PlanIn(Input):
 
     protocol: ProtocolId  # type: ignore[valid-type]
     dose_mg: float | None = Field(
-        None, gt=0, le=DOSE_MAX_MG, description="Blank: the protocol's standard dose"
+        None,
+        gt=0,
+        le=DOSE_MAX_MG,
+        description="Blank: the protocol's standard dose; else within its range (422 naming it)",
+        json_schema_extra=MG,
     )
     concentration_mg_per_ml: float | None = Field(
-        None, ge=CONCENTRATION_MIN_MG_PER_ML, le=CONCENTRATION_MAX_MG_PER_ML
+        None,
+        ge=CONCENTRATION_MIN_MG_PER_ML,
+        le=CONCENTRATION_MAX_MG_PER_ML,
+        description=CONCENTRATION,
+        json_schema_extra=MG_PER_ML,
     )
     override_reason: str = Field("", max_length=2000)
     course_note: str = Field("", max_length=2000)
@@ -98,9 +112,13 @@ class PlanPatch(Input):
     multiline = frozenset({"course_note"})
 
     version: int = Field(ge=1)
-    dose_mg: float = Field(None, gt=0, le=DOSE_MAX_MG)  # type: ignore[assignment]
+    dose_mg: float = Field(None, gt=0, le=DOSE_MAX_MG, json_schema_extra=MG)  # type: ignore[assignment]
     concentration_mg_per_ml: float | None = Field(
-        None, ge=CONCENTRATION_MIN_MG_PER_ML, le=CONCENTRATION_MAX_MG_PER_ML
+        None,
+        ge=CONCENTRATION_MIN_MG_PER_ML,
+        le=CONCENTRATION_MAX_MG_PER_ML,
+        description=CONCENTRATION,
+        json_schema_extra=MG_PER_ML,
     )
     course_note: str | None = Field(None, max_length=2000)
     integrative_items: list[IntegrativeItem] = Field(
@@ -238,8 +256,9 @@ def sign_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
 
 @plans_router.post(
     "/{plan_id}/revisions",
-    response=responses(PlanOut, *WRITE_ERRORS, status=201),
-    summary="Start a new version of a signed plan, with the reason",
+    response=responses(PlanOut, *WRITE_ERRORS, 409, status=201),
+    summary="Start a new version of a signed plan, with the reason (409 unless signed, or if "
+    "a new version is already being drafted)",
 )
 def revise_plan(request: HttpRequest, plan_id: int, payload: RevisionIn) -> Status[dict[str, Any]]:
     actor = actor_from_request(request)

@@ -68,6 +68,9 @@ def test_staff_must_enrol_when_required(cast: Cast) -> None:
     client.post("/accounts/login/", {"email": "nina@example.com", "password": PASSWORD})
     assert client.get("/patients/")["Location"] == "/accounts/mfa/enrol/"
     _enrol(client)
+    # Then the recovery codes, once.
+    assert client.get("/patients/")["Location"] == "/accounts/security/"
+    assert client.post("/accounts/security/recovery-codes/").status_code == 200
     assert client.get("/patients/").status_code == 200
 
 

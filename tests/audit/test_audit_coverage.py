@@ -352,20 +352,28 @@ def test_it_logs_a_flagged_value_with_its_flag(cast: Cast, as_role: Any) -> None
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "body", "status"),
+    ("method", "path", "body", "status", "logged"),
     [
-        ("POST", "/measurements", {"measured_on": "2026-01-20", "weight_kg": "0"}, 422),
-        ("PATCH", "", {"version": 1, "phone": "+1 617 555 0199"}, 409),
-        ("POST", "/conditions", {"icd10_code": "F99.9"}, 422),
+        # Refused by the schema, before any service: nothing to log.
+        ("POST", "/measurements", {"measured_on": "2026-01-20", "weight_kg": "0"}, 422, []),
+        # Refused by the service: the attempt is on record, nothing was written.
+        ("PATCH", "", {"version": 1, "phone": "+1 617 555 0199"}, 409, ["write.refused"]),
+        ("POST", "/conditions", {"icd10_code": "F99.9"}, 422, ["write.refused"]),
     ],
 )
-def test_it_logs_nothing_for_a_refused_api_write(
-    cast: Cast, as_role: Any, method: str, path: str, body: dict[str, Any], status: int
+def test_it_logs_only_the_refusal_of_a_refused_api_write(
+    cast: Cast,
+    as_role: Any,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    status: int,
+    logged: list[str],
 ) -> None:
     before = writes()
     response = send(as_role("nurse"), method, f"{API}/{cast.dan.pk}{path}", body)
     assert response.status_code == status
-    assert request_actions(response) == []
+    assert request_actions(response) == logged
     assert writes() == before
 
 
@@ -376,7 +384,7 @@ def test_it_logs_no_write_for_a_refused_page_write(cast: Cast, as_role: Any) -> 
         {"measured_on": "2026-01-20", "weight_kg": "700"},
     )
     assert response.status_code == 400
-    assert request_actions(response) == ["patient.read"]
+    assert request_actions(response) == ["patient.read", "write.refused"]
     assert writes() == before
 
 

@@ -268,10 +268,8 @@ def test_the_audit_page_offers_the_actions_and_outcomes_by_what_they_say(
 ) -> None:
     html = as_role("owner").get("/audit/").content.decode()
     assert '<option value="" selected>Any action</option>' in html
-    assert (
-        '<option value="read.refused">Was refused a read (not found or not allowed)</option>'
-        in (html)
-    )
+    refused_read = "Was refused a read (not found or not allowed)"
+    assert f'<option value="read.refused">{refused_read}</option>' in html
     assert '<option value="patient.read">Opened the chart</option>' in html
     assert '<option value="refused">Refused</option>' in html
     assert '<option value="success">Succeeded</option>' in html

@@ -62,6 +62,8 @@ SECTIONS = PATIENT_SECTIONS + CLINICAL_SECTIONS
 WRITE_ACTIONS = (
     "patient.create",
     "patient.update",
+    "patient.deactivate",
+    "patient.reactivate",
     "record.create",
     "record.update",
     "intake.record",
@@ -271,6 +273,23 @@ MATRIX: list[Entry] = [
     Entry("GET", "patients/<uuid:pk>/", "detail", R(302, 200, 404, 404, 200, 200, 200, 200)),
     Entry("GET", "patients/<uuid:pk>/edit/", "edit", R(302, 403, 404, 404, 200, 200, 200, 200)),
     Entry("POST", "patients/<uuid:pk>/edit/", "edit", R(302, 403, 404, 404, 302, 302, 302, 302)),
+    # Making a record inactive (the page) or inactive and active again (the API).
+    Entry("GET", "patients/<uuid:pk>/status/", "status", R(302, 403, 404, 404, 200, 200, 200, 200)),
+    Entry(
+        "POST", "patients/<uuid:pk>/status/", "status", R(302, 403, 404, 404, 302, 302, 302, 302)
+    ),
+    Entry(
+        "POST",
+        f"{ONE_PATIENT}/deactivate",
+        "api_deactivate",
+        R(401, 403, 404, 404, 200, 200, 200, 200),
+    ),
+    Entry(
+        "POST",
+        f"{ONE_PATIENT}/reactivate",
+        "api_reactivate",
+        R(401, 403, 404, 404, 200, 200, 200, 200),
+    ),
     Entry("GET", "audit/", "audit", C(302, 403, 403, 403, 403, 403, 200)),
     Entry("GET", "api/v1/patients", "api_list", C(401, 403, 200, 200, 200, 200, 200)),
     Entry("POST", "api/v1/patients", "api_create", C(401, 403, 201, 201, 201, 201, 201)),
@@ -285,6 +304,15 @@ MATRIX: list[Entry] = [
     Entry("POST", "accounts/mfa/verify/", "mfa_verify", C(302, 302, 302, 302, 302, 302, 302)),
     Entry("GET", "accounts/mfa/enrol/", "mfa_enrol", C(302, 200, 200, 200, 200, 200, 200)),
     Entry("POST", "accounts/mfa/enrol/", "mfa_enrol", C(302, 302, 302, 302, 302, 302, 302)),
+    # The Security page: anyone logged in, for their own second factor only.
+    Entry("GET", "accounts/security/", "security", C(302, 200, 200, 200, 200, 200, 200)),
+    Entry(
+        "POST",
+        "accounts/security/recovery-codes/",
+        "recovery_codes",
+        C(302, 200, 200, 200, 200, 200, 200),
+    ),
+    Entry("POST", "accounts/security/reset/", "mfa_reset", C(302, 302, 302, 302, 302, 302, 302)),
     Entry("POST", "accounts/clinic/", "clinic", C(302, 302, 302, 302, 302, 302, 302)),
     *_care_entries(),
 ]
@@ -396,6 +424,8 @@ PERM_NAMED = {
     "api_list": "patient.list",
     "api_create": "patient.create",
     "api_update": "patient.edit",
+    "api_deactivate": "patient.edit",
+    "api_reactivate": "patient.edit",
     "api_intake": "intake.record",
     "api_screening": "screening.read",
     "api_plan_create": "plan.write",
@@ -566,6 +596,10 @@ def _body(world: World, entry: Entry, column: str) -> dict[str, Any]:
         return {**_form(current), "phone": NEW_PHONE, "version": patient.version, "reason": ""}
     if kind == "api_update":
         return {"version": world.target(column).version, "phone": NEW_PHONE}
+    if kind in ("status", "api_deactivate"):
+        return {"version": world.target(column).version, "reason": INACTIVE_REASON}
+    if kind == "api_reactivate":
+        return {"version": _made_inactive(world, column).version, "reason": ""}
     if kind == "part_add":
         assert key is not None
         return _form(NEW_ROWS[key])
@@ -594,7 +628,45 @@ def _body(world: World, entry: Entry, column: str) -> dict[str, Any]:
         return {"code": pyotp.TOTP(accounts.totp_begin(user).secret).now()}
     if kind == "clinic":
         return {"clinic": world.cast.clinic.pk}
+    if kind in ("recovery_codes", "mfa_reset"):
+        return _second_factor_body(world, kind, column)
     return _care_body(world, entry, world.target_name(column))
+
+
+INACTIVE_REASON = "Moved away; care transferred to another clinic"
+
+
+def _made_inactive(world: World, column: str) -> Patient:
+    """The target made inactive by its clinic's front desk, so that it can be reactivated."""
+    target = world.target(column)
+    desk = (
+        world.cast.outsider if target.clinic_id != world.cast.clinic.pk else world.cast.front_desk
+    )
+    patients.patient_set_active(
+        actor_for(desk),
+        target.pk,
+        active=False,
+        expected_version=target.version,
+        reason=INACTIVE_REASON,
+    )
+    return world.target(column)
+
+
+def _second_factor_body(world: World, kind: str, column: str) -> dict[str, Any]:
+    """The user enrolled with a first set of recovery codes, so that the request replaces the
+    set (with the password) or turns the second factor off (password and a recovery code)."""
+    membership = world.membership(column)
+    if membership is None:
+        return {"codes-password": PASSWORD, "reset-password": PASSWORD, "reset-code": "123456"}
+    device = accounts.totp_begin(membership.user)
+    assert accounts.totp_confirm(actor_for(membership), device, pyotp.TOTP(device.secret).now())
+    codes = accounts.recovery_codes_create(
+        actor_for(membership), membership.user, password=None
+    ).codes
+    assert codes is not None
+    if kind == "recovery_codes":
+        return {"codes-password": PASSWORD}
+    return {"reset-password": PASSWORD, "reset-code": codes[0]}
 
 
 def _care_body(world: World, entry: Entry, name: str) -> dict[str, Any]:
@@ -726,9 +798,20 @@ def _check_allowed(
         assert [k for k in SECTIONS if body[k] is None] == (
             list(CLINICAL_SECTIONS) if hidden else []
         )
-    elif kind in ("edit", "part_edit", "part_add", "new", "audit") and entry.method == "GET":
+    elif kind in ("status", "api_deactivate", "api_reactivate") and entry.method == "POST":
+        active = kind == "api_reactivate"
+        assert (target.is_active, target.version) == (active, counts["version"] + 1)
+        assert target.inactive_reason == ("" if active else INACTIVE_REASON)
+        if kind == "status":
+            assert response["Location"] == chart
+        else:
+            assert (response.json()["id"], response.json()["is_active"]) == (str(target.pk), active)
+        assert _new_writes(before) == ["patient.reactivate" if active else "patient.deactivate"]
+    elif kind in ("edit", "part_edit", "part_add", "new", "audit", "status") and (
+        entry.method == "GET"
+    ):
         assert response["Content-Type"] == "text/html; charset=utf-8"
-        if kind in ("edit", "part_edit", "part_add"):
+        if kind in ("edit", "part_edit", "part_add", "status"):
             assert response.context["patient"].pk == target.pk
     elif kind in ("new", "api_create"):
         created = Patient.objects.get(mrn="H-2001")
@@ -945,9 +1028,36 @@ def _check_account_route(
             assert response["Location"] == "/"
             assert client.session[session.CLINIC_ID] == world.cast.clinic.pk
             assert new_events == [("auth.clinic_switched", user.pk)]
+    elif kind == "security":
+        if user is None:
+            assert response["Location"] == login_next
+        else:
+            assert b"Off: logging in needs only the password." in response.content
+        assert new_events == []
+    elif kind == "recovery_codes":
+        if user is None:
+            assert response["Location"] == login_next
+            assert new_events == []
+        else:
+            shown = re.findall(
+                rb'<code class="secret">[0-9a-f]{5}-[0-9a-f]{5}</code>', response.content
+            )
+            assert len(shown) == 10
+            assert user.recovery_codes.filter(used_at__isnull=True).count() == 10
+            assert new_events == [("auth.recovery_codes_created", user.pk)]
+    elif kind == "mfa_reset":
+        if user is None:
+            assert response["Location"] == login_next
+            assert new_events == []
+        else:
+            assert response["Location"] == "/accounts/security/"
+            assert TotpDevice.objects.filter(user=user).count() == 0
+            assert user.recovery_codes.count() == 0
+            assert new_events == [("auth.mfa_reset", user.pk)]
 
 
 ACCOUNT_KINDS = {"login", "logout", "mfa_verify", "mfa_enrol", "clinic"}
+ACCOUNT_KINDS |= {"security", "recovery_codes", "mfa_reset"}
 
 CASES = [
     pytest.param(entry, column, id=f"{entry.label} as {column}")
