@@ -13,6 +13,7 @@ import pyotp
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from ketacare.audit import services as audit
@@ -205,6 +206,19 @@ def token_create(
             },
         )
     return f"{TOKEN_PREFIX}{prefix}_{secret}"
+
+
+def bearer_membership(request: HttpRequest) -> Membership | None:
+    """The membership the request's ``Authorization: Bearer`` token speaks for, looked up once
+    per request (the idempotency layer and the API's authentication both ask)."""
+    if hasattr(request, "_kc_bearer"):
+        cached: Membership | None = request._kc_bearer
+        return cached
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    membership = token_authenticate(raw.strip()) if scheme.lower() == "bearer" and raw else None
+    request._kc_bearer = membership  # type: ignore[attr-defined]
+    return membership
 
 
 def token_authenticate(raw: str) -> Membership | None:

@@ -7,12 +7,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from ketacare.accounts.services import token_authenticate
+from ketacare.accounts.services import bearer_membership
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        membership = token_authenticate(token)
+        # The token of this request's Authorization header, looked up once per request.
+        membership = bearer_membership(request)
         if membership is None:
             return None
         request.user = membership.user

@@ -23,6 +23,9 @@ from ketacare.clinical.validation import Range, input_error
 Sex = Literal["female", "male", "intersex", "unknown"]
 
 
+_TRIAL_CLASS_ENUM: dict[str, Any] = {"enum": sorted(TRIAL_DRUG_CLASSES)}
+
+
 class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -33,7 +36,7 @@ class MedicationTrial(_Document):
     drug: str = Field(min_length=1, max_length=100)
     drug_class: str = Field(
         description="a trial class id from codes.DRUG_CLASSES",
-        json_schema_extra={"enum": sorted(TRIAL_DRUG_CLASSES)},
+        json_schema_extra=_TRIAL_CLASS_ENUM,
     )
     weeks_at_adequate_dose: Annotated[float, ranges.TRIAL_WEEKS]
     improvement_percent: Annotated[

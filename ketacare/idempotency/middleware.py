@@ -34,11 +34,10 @@ def _user_id(request: HttpRequest, *, api: bool) -> int | None:
     """Whose key this is: the logged-in user, or the user a valid bearer token speaks for."""
     if request.user.is_authenticated:
         return int(request.user.pk)
-    auth = request.headers.get("Authorization", "")
-    if api and auth.startswith("Bearer "):
-        from ketacare.accounts.services import token_authenticate
+    if api:
+        from ketacare.accounts.services import bearer_membership
 
-        membership = token_authenticate(auth.removeprefix("Bearer ").strip())
+        membership = bearer_membership(request)
         if membership is not None:
             return int(membership.user_id)
     return None

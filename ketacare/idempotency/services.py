@@ -42,7 +42,9 @@ def fingerprint(request: HttpRequest, *, api: bool) -> str:
         digest.update(request.body)
     else:
         fields = sorted((k, v) for k, values in request.POST.lists() for v in values)
-        files = sorted((k, f.name or "", f.size or 0) for k, f in request.FILES.items())
+        files = sorted(
+            (k, f.name or "", f.size or 0) for k, fs in request.FILES.lists() for f in fs
+        )
         digest.update(repr((fields, files)).encode())
     return digest.hexdigest()
 
