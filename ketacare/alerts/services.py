@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.permissions import Perm, require_perm, visible_patients
+from ketacare.accounts.permissions import Perm, require_perm
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
+from ketacare.patients.access import get_record_for_user
 
 from .models import Alert
 from .rules import suicidality_alert
@@ -51,14 +51,14 @@ def alert_acknowledge(actor: Actor, alert_id: int, *, note: str) -> Alert:
     with transaction.atomic():
         # Not visible (another clinic, another patient's alert): 404; visible but the role may
         # not acknowledge: 403.
-        alert = (
-            Alert.objects.select_for_update()
-            .filter(pk=alert_id, patient__in=visible_patients(actor.membership))
-            .first()
+        alert = get_record_for_user(
+            actor.membership,
+            Alert.objects.all(),
+            alert_id,
+            perm=Perm.ALERT_ACKNOWLEDGE,
+            name="alert",
+            lock=True,
         )
-        if alert is None:
-            raise Http404("No such alert")
-        require_perm(actor.membership, Perm.ALERT_ACKNOWLEDGE)
         if not note.strip():
             raise FieldErrors({"note": "say what was done (for example: safety plan reviewed)"})
         if alert.acknowledged_at is not None:

@@ -46,7 +46,7 @@ Errors
     ``ClinicalDataError`` (a broken packaged data file, naming file and key),
     ``UnknownIdError`` (unknown instrument, protocol or service id).
 
-Names are exported lazily so that importing ``ketacare.clinical.cli`` stays cheap.
+Names are exported lazily so that importing ``ketacare.cli.clinical`` stays cheap.
 """
 
 from __future__ import annotations

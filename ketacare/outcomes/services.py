@@ -16,7 +16,6 @@ from ketacare.alerts import services as alerts
 from ketacare.audit import services as audit
 from ketacare.clinical import score as score_answers
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
-from ketacare.lib.clinical_errors import as_field_errors
 from ketacare.lib.errors import FieldErrors
 from ketacare.patients.models import Patient
 
@@ -47,7 +46,7 @@ def response_record(
     except UnknownIdError as exc:
         raise FieldErrors({f"scales.{instrument_id}": str(exc)}) from None
     except ClinicalInputError as exc:
-        raise as_field_errors(exc, prefix=f"scales.{instrument_id}.") from None
+        raise FieldErrors.naming(exc, prefix=f"scales.{instrument_id}.") from None
     with transaction.atomic():
         response = QuestionnaireResponse.objects.create(
             patient=patient,

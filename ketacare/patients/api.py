@@ -12,8 +12,8 @@ from ninja import Query, Router, Status
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
-from ketacare.api.problems import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 from ketacare.lib.inputs import Input, QueryInput
+from ketacare.lib.responses import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 
 from . import queries, services
 from .parts import PARTS

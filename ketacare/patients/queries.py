@@ -12,17 +12,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.permissions import (
-    Perm,
-    get_patient_for_user,
-    has_perm,
-    require_perm,
-    visible_patients,
-)
+from ketacare.accounts.permissions import Perm, has_perm, require_perm
 from ketacare.audit import services as audit
-from ketacare.lib.errors import FieldErrors
+from ketacare.lib.errors import FieldErrors, NotVisible
 
 from . import display
+from .access import get_patient_for_user, visible_patients
 from .models import BodyMeasurement, Patient, PatientId, search_key
 from .parts import PARTS, PartSpec
 
@@ -169,14 +164,13 @@ def read_part(
 ) -> tuple[Patient, Any]:
     """One row of a chart section, for its edit form (audited as a chart read)."""
     from django.core.exceptions import ValidationError
-    from django.http import Http404
 
     spec = PARTS[key]
     patient = get_patient_for_user(actor.membership, patient_id, perm=spec.edit_perm)
     try:
         part = spec.model.objects.get(pk=part_id, patient=patient)  # type: ignore[attr-defined]
     except (spec.model.DoesNotExist, ValueError, ValidationError):  # type: ignore[attr-defined]
-        raise Http404(f"No such {spec.singular}") from None
+        raise NotVisible(f"No such {spec.singular}") from None
     with transaction.atomic():
         audit.record(
             actor, "patient.read", patient_id=patient.pk, target=part, data={"sections": [key]}

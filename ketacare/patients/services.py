@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
 from ketacare.accounts.models import Clinic, User
-from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm
+from ketacare.accounts.permissions import Perm, require_perm
 from ketacare.audit import services as audit
-from ketacare.lib.errors import Conflict, Duplicate, FieldErrors, StaleVersion
+from ketacare.lib.errors import Conflict, Duplicate, FieldErrors, NotVisible, StaleVersion
 
 from . import display, validation
+from .access import get_patient_for_user
 from .models import Patient, PatientId
 from .parts import PARTS, PartSpec
 
@@ -379,9 +380,7 @@ def part_update(
         try:
             part = spec.model.objects.select_for_update().get(pk=part_id, patient=patient)  # type: ignore[attr-defined]
         except (spec.model.DoesNotExist, ValueError, ValidationError):  # type: ignore[attr-defined]
-            from django.http import Http404
-
-            raise Http404(f"No such {spec.singular}") from None
+            raise NotVisible(f"No such {spec.singular}") from None
         if part.version != expected_version:
             raise StaleVersion(expected=expected_version, current=part.version)
         findings = spec.check({**_values_of(part, spec.fields), **values}, clinic_today(actor))

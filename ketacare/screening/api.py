@@ -9,11 +9,11 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
-from ketacare.api.problems import READ_ERRORS, WRITE_ERRORS, responses
 from ketacare.clinical import DRUG_CLASSES, ranges
 from ketacare.clinical.intake import History, IntakeVitals, MedicationTrial, Sex
 from ketacare.clinical.validation import Range
 from ketacare.lib.inputs import Input
+from ketacare.lib.responses import READ_ERRORS, WRITE_ERRORS, responses
 from ketacare.treatment.queries import read_screening
 
 from .services import intake_submit

@@ -7,14 +7,14 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 
 from ketacare.accounts.actor import Actor
 from ketacare.accounts.clinic_rules import clinic_settings
-from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm, visible_patients
+from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.clinical import PriorAuthChecklist, PriorAuthFacts, prior_auth_checklist
 from ketacare.clinical.intake import MedicationTrial as TrialDocument
+from ketacare.patients.access import get_patient_for_user, get_record_for_user
 from ketacare.patients.models import Consent, Coverage, Patient, PatientId
 from ketacare.screening.chart import chart_facts
 from ketacare.screening.models import ScreeningResult
@@ -25,14 +25,13 @@ from .services import latest_screening
 
 def read_plan(actor: Actor, plan_id: int) -> TreatmentPlan:
     """A plan of a patient the actor can see (else 404), if the role reads plans (else 403)."""
-    plan = (
-        TreatmentPlan.objects.filter(pk=plan_id, patient__in=visible_patients(actor.membership))
-        .select_related("patient__clinic", "previous", "screening")
-        .first()
+    plan = get_record_for_user(
+        actor.membership,
+        TreatmentPlan.objects.select_related("patient__clinic", "previous", "screening"),
+        plan_id,
+        perm=Perm.PLAN_READ,
+        name="plan",
     )
-    if plan is None:
-        raise Http404("No such plan")
-    require_perm(actor.membership, Perm.PLAN_READ)
     with transaction.atomic():
         audit.record(actor, "plan.read", patient_id=plan.patient_id, target=plan)
     return plan

@@ -11,20 +11,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm, visible_patients
+from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.clinical import get_protocol
 from ketacare.clinical.course import course
 from ketacare.clinical.dose_mg import calculate_dose_mg
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
 from ketacare.clinical.protocols import Protocol
-from ketacare.lib.clinical_errors import as_field_errors
 from ketacare.lib.errors import Conflict, FieldErrors, StaleVersion
 from ketacare.patients import services as patients
+from ketacare.patients.access import get_patient_for_user, get_record_for_user
 from ketacare.patients.models import BodyMeasurement, Patient, PatientId
 from ketacare.patients.rules import years_between
 from ketacare.screening.models import ScreeningResult
@@ -111,7 +110,7 @@ def _computed(
             concentration_mg_per_ml=concentration_mg_per_ml,
         )
     except ClinicalInputError as exc:
-        raise as_field_errors(exc) from None
+        raise FieldErrors.naming(exc) from None
     curve = predict_curve(protocol, dose, weight_kg=weight, age_years=age, sex=patient.sex_at_birth)
     return {
         "dose": dose,
@@ -199,16 +198,14 @@ def plan_create(
 
 def _lock_plan(actor: Actor, plan_id: int, perm: Perm) -> TreatmentPlan:
     """Lock a plan of a patient the actor can see (else 404) if the role may ``perm`` (403)."""
-    plan = (
-        TreatmentPlan.objects.select_for_update()
-        .filter(pk=plan_id, patient__in=visible_patients(actor.membership))
-        .select_related("patient__clinic")
-        .first()
+    return get_record_for_user(
+        actor.membership,
+        TreatmentPlan.objects.select_related("patient__clinic"),
+        plan_id,
+        perm=perm,
+        name="plan",
+        lock=True,
     )
-    if plan is None:
-        raise Http404("No such plan")
-    require_perm(actor.membership, perm)
-    return plan
 
 
 @audit.records_refusals("plan.update")

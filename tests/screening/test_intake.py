@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from ketacare.alerts.models import Alert
 from ketacare.audit.models import AuditEvent
-from ketacare.lib.errors import FieldErrors
+from ketacare.lib.errors import FieldErrors, NotPermitted
 from ketacare.outcomes.models import QuestionnaireResponse
 from ketacare.patients.models import BodyMeasurement
 from ketacare.screening.models import Intake, ScreeningResult
@@ -162,6 +161,6 @@ def test_bad_input_names_the_field_and_writes_nothing(
 
 
 def test_front_desk_cannot_record_an_intake(cast: Cast) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         intake_submit(cast.actor(cast.front_desk), cast.dan.pk, fields=fields(), scales=scales())
     assert Intake.objects.count() == 0

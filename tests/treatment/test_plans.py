@@ -5,10 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from ketacare.audit.models import AuditEvent
-from ketacare.lib.errors import Conflict, FieldErrors
+from ketacare.lib.errors import Conflict, FieldErrors, NotPermitted
 from ketacare.pk import Patient as PkPatient
 from ketacare.pk import Regimen, simulate, uniform_grid
 from ketacare.screening.services import intake_submit
@@ -208,7 +207,7 @@ def test_a_nurse_cannot_sign(screened: Cast) -> None:
     plan = services.plan_create(
         cast.actor(cast.prescriber), cast.dan.pk, protocol_id="depression-iv-induction"
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         services.plan_sign(cast.actor(cast.nurse), plan.pk)
     assert TreatmentPlan.objects.get(pk=plan.pk).status == "draft"
 
@@ -280,7 +279,7 @@ def test_refused_attempts_are_audited_and_write_nothing(screened: Cast) -> None:
         (
             lambda: services.plan_sign(cast.actor(cast.nurse), plan.pk),
             "plan.sign",
-            "PermissionDenied",
+            "NotPermitted",
         ),
         (lambda: services.plan_sign(cast.actor(cast.prescriber), plan.pk), "plan.sign", "Conflict"),
         (
@@ -303,7 +302,7 @@ def test_refused_attempts_are_audited_and_write_nothing(screened: Cast) -> None:
     ]
     before = TreatmentPlan.objects.values().get()
     for attempt, action, refusal in attempts:
-        with pytest.raises((PermissionDenied, Conflict, FieldErrors)):
+        with pytest.raises((NotPermitted, Conflict, FieldErrors)):
             attempt()
         event = AuditEvent.objects.order_by("-id").first()
         assert event is not None

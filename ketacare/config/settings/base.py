@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "ketacare.web.middleware.RequestIdMiddleware",
     "ketacare.api.middleware.ApiProblemMiddleware",
     "ketacare.web.middleware.SecurityHeadersMiddleware",
+    "ketacare.web.middleware.RefusalPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
