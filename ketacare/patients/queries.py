@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -15,10 +16,11 @@ from ketacare.accounts.actor import Actor
 from ketacare.accounts.permissions import Perm, has_perm, require_perm
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors, NotVisible
+from ketacare.lib.panels import Panel, chart_panels
 
 from . import display
 from .access import get_patient_for_user, visible_patients
-from .models import BodyMeasurement, Patient, PatientId, search_key
+from .models import Patient, PatientId, search_key
 from .parts import PARTS, PartSpec
 
 # Sort keys a caller may ask for; anything else is refused, never passed to the database.
@@ -127,36 +129,62 @@ class Section:
 
 
 @dataclass(frozen=True)
+class ShownPanel:
+    panel: Panel
+    context: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Chart:
     patient: Patient
     sections: list[Section]
-    latest_measurement: BodyMeasurement | None
     can_edit: bool
+    panels: list[ShownPanel] = field(default_factory=list)
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.spec.key == key), None)
 
 
-def open_chart(actor: Actor, patient_id: PatientId) -> Chart:
-    """The patient's chart with every section the actor may read; the read is audited."""
-    patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.PATIENT_READ)
-    sections = []
-    for spec in PARTS.values():
-        if not has_perm(actor.membership, spec.read_perm):
-            continue
-        rows = list(spec.model.objects.filter(patient=patient).order_by(*spec.order_by))  # type: ignore[attr-defined]
-        sections.append(Section(spec, rows, has_perm(actor.membership, spec.edit_perm)))
-    measurements = next((s.rows for s in sections if s.spec.key == "measurements"), [])
-    latest = measurements[0] if measurements else None
+def section_of(actor: Actor, patient: Patient, spec: PartSpec) -> Section | None:
+    """One section of the chart with its rows, or None when the role may not read it."""
+    if not has_perm(actor.membership, spec.read_perm):
+        return None
+    rows = list(spec.model.objects.filter(patient=patient).order_by(*spec.order_by))  # type: ignore[attr-defined]
+    return Section(spec, rows, has_perm(actor.membership, spec.edit_perm))
+
+
+def _audit_read(actor: Actor, patient: Patient, sections: list[str]) -> None:
     with transaction.atomic():
         audit.record(
             actor,
             "patient.read",
             patient_id=patient.pk,
             target=patient,
-            data={"sections": [s.spec.key for s in sections]},
+            data={"sections": sections},
         )
-    return Chart(patient, sections, latest, has_perm(actor.membership, Perm.PATIENT_EDIT))
+
+
+def read_record(actor: Actor, patient_id: PatientId) -> Chart:
+    """The patient's record with every section the actor may read (the API's view of the
+    chart); the read is audited, naming the sections."""
+    patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.PATIENT_READ)
+    sections = [s for spec in PARTS.values() if (s := section_of(actor, patient, spec))]
+    _audit_read(actor, patient, [s.spec.key for s in sections])
+    return Chart(patient, sections, has_perm(actor.membership, Perm.PATIENT_EDIT))
+
+
+def open_chart(actor: Actor, patient_id: PatientId) -> Chart:
+    """The chart page: every registered panel that shows for the actor, by weight (each panel
+    checks its own permission and reads its own part); audited as one read naming them."""
+    patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.PATIENT_READ)
+    shown = []
+    for panel in chart_panels:
+        context = panel.load(actor, patient)
+        if context is not None:
+            shown.append(ShownPanel(panel, context))
+    _audit_read(actor, patient, [p.panel.key for p in shown])
+    sections = [p.context["section"] for p in shown if "section" in p.context]
+    return Chart(patient, sections, has_perm(actor.membership, Perm.PATIENT_EDIT), shown)
 
 
 def read_part(

@@ -137,22 +137,8 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, pk: str) -> HttpResponse:
     actor = actor_from_request(request)
     chart = queries.open_chart(actor, pk)
-    care = None
-    if actor.can(Perm.SCREENING_READ):
-        from ketacare.treatment.summary import care_summary
-
-        care = care_summary(chart.patient)
-    return render(
-        request,
-        "patients/detail.html",
-        {
-            "chart": chart,
-            "patient": chart.patient,
-            "care": care,
-            "can_intake": actor.can(Perm.INTAKE_RECORD),
-            "can_plan": actor.can(Perm.PLAN_WRITE),
-        },
-    )
+    context = {"chart": chart, "patient": chart.patient, "can_edit": chart.can_edit}
+    return render(request, "patients/detail.html", context)
 
 
 Update = Callable[[dict[str, Any], int, str], services.Saved]

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ketacare.alerts",
     "ketacare.screening",
     "ketacare.treatment",
+    "ketacare.oversight",
 ]
 
 MIDDLEWARE = [
@@ -54,7 +55,7 @@ MIDDLEWARE = [
     "ketacare.accounts.middleware.SessionTimeoutMiddleware",
     "ketacare.accounts.middleware.ClinicMiddleware",
     "ketacare.accounts.middleware.MfaMiddleware",
-    "ketacare.audit.middleware.RefusedReadMiddleware",
+    "ketacare.oversight.middleware.RefusedReadMiddleware",
     "ketacare.idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ketacare.accounts.context_processors.membership",
+                "ketacare.web.context_processors.header",
             ],
         },
     },
