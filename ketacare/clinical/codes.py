@@ -27,6 +27,9 @@ ICD10_FILE = DATA_DIR / "icd10cm.csv"
 DRUG_CLASSES_FILE = DATA_DIR / "drug_classes.toml"
 ICD10_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
 SNOMED_SYSTEM = "http://snomed.info/sct"
+#: ICD-10-CM R45.851, suicidal ideations: the indication of the Spravato MDSI label and the
+#: suicidal-ideation IV protocol.
+SUICIDAL_IDEATION_CODE = "R45.851"
 
 Indication = Literal[
     "depression",

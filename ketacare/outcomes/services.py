@@ -16,6 +16,7 @@ from ketacare.alerts import services as alerts
 from ketacare.audit import services as audit
 from ketacare.clinical import score as score_answers
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
+from ketacare.clinical.safety.suicidality import suicidality_alert
 from ketacare.lib.errors import FieldErrors
 from ketacare.patients.models import Patient
 
@@ -70,5 +71,14 @@ def response_record(
             changes={"answers": [None, response.answers], "total": [None, scored.total]},
             data={"instrument": scored.instrument, "context": context, "flags": list(scored.flags)},
         )
-        alerts.raise_for_response(actor, response)
+        spec = suicidality_alert(response.instrument_id, response.score)
+        if spec is not None:
+            alerts.alert_raise(
+                actor,
+                patient,
+                kind="suicidality",
+                severity=spec.severity,
+                message=spec.message,
+                source=response,
+            )
     return response

@@ -14,13 +14,11 @@ from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.clinical import PriorAuthChecklist, PriorAuthFacts, prior_auth_checklist
 from ketacare.clinical.intake import MedicationTrial as TrialDocument
-from ketacare.patients.access import get_patient_for_user, get_record_for_user
-from ketacare.patients.models import Consent, Coverage, Patient, PatientId
+from ketacare.patients.access import get_record_for_user
+from ketacare.patients.models import Consent, Coverage, Patient
 from ketacare.screening.chart import chart_facts
-from ketacare.screening.models import ScreeningResult
 
 from .models import TreatmentPlan
-from .services import latest_screening
 
 
 def read_plan(actor: Actor, plan_id: int) -> TreatmentPlan:
@@ -35,20 +33,6 @@ def read_plan(actor: Actor, plan_id: int) -> TreatmentPlan:
     with transaction.atomic():
         audit.record(actor, "plan.read", patient_id=plan.patient_id, target=plan)
     return plan
-
-
-def read_screening(actor: Actor, patient_id: PatientId) -> tuple[Patient, ScreeningResult | None]:
-    """The patient's latest screening (None before the first intake); the read is audited."""
-    patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.SCREENING_READ)
-    screening = latest_screening(patient)
-    with transaction.atomic():
-        audit.record(
-            actor,
-            "screening.read",
-            patient_id=patient.pk,
-            target=screening if screening is not None else patient,
-        )
-    return patient, screening
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:

@@ -26,7 +26,7 @@ from ketacare.patients import services as patients
 from ketacare.patients.access import get_patient_for_user, get_record_for_user
 from ketacare.patients.models import BodyMeasurement, Patient, PatientId
 from ketacare.patients.rules import years_between
-from ketacare.screening.models import ScreeningResult
+from ketacare.screening.queries import latest_screening
 
 from .choices import choice_for
 from .curve import predict_curve
@@ -40,15 +40,6 @@ INTEGRATIVE_KINDS = {
     "other": "Other",
 }
 MAX_INTEGRATIVE_ITEMS = 20
-
-
-def latest_screening(patient: Patient) -> ScreeningResult | None:
-    return (
-        ScreeningResult.objects.filter(patient=patient)
-        .select_related("intake")
-        .order_by("-computed_at", "-id")
-        .first()
-    )
 
 
 def _protocol(protocol_id: str) -> Protocol:

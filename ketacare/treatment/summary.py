@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from ketacare.outcomes.models import QuestionnaireResponse
 from ketacare.patients.models import Patient
 from ketacare.screening.models import ScreeningResult
+from ketacare.screening.queries import latest_screening
 
 from .models import TreatmentPlan
 from .queries import active_plan
-from .services import latest_screening
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,11 @@ def test_a_positive_phq9_item_9_raises_an_alert_at_once(cast: Cast) -> None:
     assert alert.message == (
         "PHQ-9 positive for suicidality: item 9 (Suicidal thoughts): More than half the days"
     )
-    assert alert.response is not None and alert.response.instrument_id == "phq9"
+    phq9_response = QuestionnaireResponse.objects.get(patient=cast.dan, instrument_id="phq9")
+    assert (alert.source_type, alert.source_id) == (
+        "outcomes.questionnaireresponse",
+        str(phq9_response.pk),
+    )
     assert AuditEvent.objects.filter(action="alert.raise", patient_id=cast.dan.pk).count() == 1
 
 

@@ -10,6 +10,7 @@ from ketacare.audit.models import AuditEvent
 from ketacare.lib.errors import Conflict, FieldErrors, NotPermitted
 from ketacare.pk import Patient as PkPatient
 from ketacare.pk import Regimen, simulate, uniform_grid
+from ketacare.screening.queries import latest_screening
 from ketacare.screening.services import intake_submit
 from ketacare.treatment import services
 from ketacare.treatment.models import TreatmentPlan
@@ -235,7 +236,7 @@ def test_suicidal_ideation_protocols_need_the_suicidal_ideation_diagnosis(screen
     from ketacare.clinical import get_protocol
     from ketacare.treatment.choices import choice_for
 
-    screening = services.latest_screening(cast.dan)
+    screening = latest_screening(cast.dan)
     for protocol_id in ("esketamine-mdsi", "suicidal-ideation-iv"):
         choice = choice_for(get_protocol(protocol_id), screening, DAN_AGE)
         assert choice.decision == "needs_prescriber_review"
