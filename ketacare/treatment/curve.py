@@ -14,8 +14,9 @@ from ketacare.clinical.dosing import DoseResult
 from ketacare.clinical.protocols import Protocol
 
 #: The curve covers the dose and the 3 hours after it: past the at-least-2-hour Spravato
-#: monitoring (REMS; reference/clinical.md section 8) and the recovery of an IV session, where concentrations have fallen
-#: well below the analgesic band. One point a minute is finer than any vital-sign schedule.
+#: monitoring (REMS; reference/clinical.md section 8) and the recovery of an IV session,
+#: where concentrations have fallen well below the analgesic band. One point a minute is
+#: finer than any vital-sign schedule.
 AFTER_DOSE_MIN = 180.0
 STEP_MIN = 1.0
 

@@ -21,7 +21,9 @@ from ketacare.clinical.course import course
 from ketacare.clinical.dose_mg import calculate_dose_mg
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
 from ketacare.clinical.protocols import Protocol
+from ketacare.clinical.vocabulary import CARE_ITEM_KINDS
 from ketacare.lib.errors import Conflict, FieldErrors, StaleVersion
+from ketacare.lib.versioned import save_new_version
 from ketacare.patients import services as patients
 from ketacare.patients.access import get_patient_for_user, get_record_for_user
 from ketacare.patients.models import BodyMeasurement, Patient, PatientId
@@ -32,13 +34,7 @@ from .choices import choice_for
 from .curve import predict_curve
 from .models import TreatmentPlan
 
-INTEGRATIVE_KINDS = {
-    "talk_therapy": "Talk therapy / CBT",
-    "integration": "Integration session",
-    "lifestyle": "Lifestyle",
-    "nutrition": "Nutrition",
-    "other": "Other",
-}
+INTEGRATIVE_KINDS = CARE_ITEM_KINDS
 MAX_INTEGRATIVE_ITEMS = 20
 
 
@@ -255,8 +251,11 @@ def plan_update(
                 changes["integrative_items"] = [plan.integrative_items, items]
                 plan.integrative_items = items
         if changes:
-            plan.version += 1
-            plan.save()
+            recomputed = (
+                ["dose_mg", "dose", "weight_kg", "curve"] if new_dose or new_concentration else []
+            )
+            stored = [name for name in changes if name not in ("concentration_mg_per_ml",)]
+            save_new_version(plan, [*recomputed, *stored])
             audit.record(
                 actor, "plan.update", patient_id=plan.patient_id, target=plan, changes=changes
             )
@@ -275,12 +274,11 @@ def plan_sign(actor: Actor, plan_id: int) -> TreatmentPlan:
         plan.signed_by = actor.user
         plan.signed_by_label = actor.label
         plan.signed_at = now
-        plan.version += 1
-        plan.save()
+        save_new_version(plan, ["status", "signed_by", "signed_by_label", "signed_at"])
         if plan.previous_id is not None:
-            TreatmentPlan.objects.filter(pk=plan.previous_id).update(
-                status=TreatmentPlan.Status.SUPERSEDED
-            )
+            previous = TreatmentPlan.objects.select_for_update().get(pk=plan.previous_id)
+            previous.status = TreatmentPlan.Status.SUPERSEDED
+            save_new_version(previous, ["status"])
         audit.record(
             actor,
             "plan.sign",
