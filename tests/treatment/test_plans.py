@@ -225,8 +225,11 @@ def test_a_change_to_a_signed_plan_is_a_new_version_with_its_reason(screened: Ca
     with pytest.raises(Conflict, match="already being drafted"):
         services.plan_revise(prescriber, plan.pk, reason="again")
     services.plan_update(prescriber, draft.pk, expected_version=1, dose_mg=33)
+    signed_version = TreatmentPlan.objects.get(pk=plan.pk).version
     services.plan_sign(prescriber, draft.pk)
-    assert TreatmentPlan.objects.get(pk=plan.pk).status == "superseded"
+    superseded = TreatmentPlan.objects.get(pk=plan.pk)
+    # Superseding is a change of the old plan: a new edit version, like any other.
+    assert (superseded.status, superseded.version) == ("superseded", signed_version + 1)
     assert TreatmentPlan.objects.get(pk=draft.pk).status == "signed"
     assert TreatmentPlan.objects.get(pk=plan.pk).dose_mg == Decimal("41.30")
 
