@@ -16,7 +16,7 @@ from ketacare.accounts.actor import Actor
 from ketacare.accounts.permissions import Perm, has_perm, require_perm
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors, NotVisible
-from ketacare.lib.panels import Panel, chart_panels
+from ketacare.lib.panels import Column, Panel, chart_panels, list_columns
 
 from . import display
 from .access import get_patient_for_user, visible_patients
@@ -115,6 +115,21 @@ def search_patients(actor: Actor, params: SearchParams) -> Page[Patient]:
             },
         )
     return page
+
+
+def list_columns_for(
+    actor: Actor, patients: list[Patient]
+) -> list[tuple[Column, Mapping[Any, str]]]:
+    """The registered patient-list columns this actor sees, with their cells for ``patients``
+    (one read per column for the whole page, never one per row)."""
+    if not patients:
+        return []
+    shown = []
+    for column in list_columns:
+        cells = column.cells(actor, patients)
+        if cells is not None:
+            shown.append((column, cells))
+    return shown
 
 
 @dataclass(frozen=True)

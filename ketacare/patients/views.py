@@ -81,12 +81,17 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             page = queries.search_patients(actor, params)
         except FieldErrors as exc:
             error = str(exc)
+    patients = list(page.object_list) if page is not None else []
+    columns = queries.list_columns_for(actor, patients)
+    rows = [(p, [cells.get(p.pk, "") for _, cells in columns]) for p in patients]
     return render(
         request,
         "patients/list.html",
         {
             "form": form,
             "page": page,
+            "rows": rows,
+            "columns": [column for column, _ in columns],
             "params": params,
             "error": error,
             "sorts": queries.SORTS,

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from ketacare.accounts.permissions import Perm, has_perm
-from ketacare.lib.panels import Panel, PanelContext, chart_panels
+from ketacare.clinical import get_protocol
+from ketacare.lib.panels import Column, Panel, PanelContext, chart_panels, list_columns
 
+from .queries import plans_in_force
 from .summary import care_summary
 
 
@@ -24,3 +26,16 @@ def _care(actor: Any, patient: Any) -> PanelContext:
 chart_panels.register(
     Panel("care", "Candidacy and treatment", 10, "treatment/care_summary.html", _care)
 )
+
+
+def _plan_cells(actor: Any, patients: list[Any]) -> dict[Any, str] | None:
+    """The plan in force of each patient on the page, by protocol name and status."""
+    if not has_perm(actor.membership, Perm.PLAN_READ):
+        return None
+    return {
+        patient_id: f"{get_protocol(plan.protocol_id).title} ({plan.get_status_display()})"
+        for patient_id, plan in plans_in_force(patients).items()
+    }
+
+
+list_columns.register(Column("plan", "Plan", 10, _plan_cells))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -35,15 +37,25 @@ def read_plan(actor: Actor, plan_id: int) -> TreatmentPlan:
     return plan
 
 
-def active_plan(patient: Patient) -> TreatmentPlan | None:
-    """The signed plan in force, else the newest draft (one query)."""
-    plans = list(
-        TreatmentPlan.objects.filter(patient=patient)
+def plans_in_force(patients: Iterable[Patient]) -> dict[Any, TreatmentPlan]:
+    """Each patient's plan in force: the signed one, else the newest draft (one query)."""
+    chosen: dict[Any, TreatmentPlan] = {}
+    plans = (
+        TreatmentPlan.objects.filter(patient__in=list(patients))
         .exclude(status=TreatmentPlan.Status.SUPERSEDED)
         .order_by("-created_at", "-id")
     )
-    signed = [p for p in plans if p.status == TreatmentPlan.Status.SIGNED]
-    return signed[0] if signed else (plans[0] if plans else None)
+    for plan in plans:
+        current = chosen.get(plan.patient_id)
+        signed = plan.status == TreatmentPlan.Status.SIGNED
+        if current is None or (signed and current.status != TreatmentPlan.Status.SIGNED):
+            chosen[plan.patient_id] = plan
+    return chosen
+
+
+def active_plan(patient: Patient) -> TreatmentPlan | None:
+    """The signed plan in force, else the newest draft (one query)."""
+    return plans_in_force([patient]).get(patient.pk)
 
 
 @dataclass(frozen=True)

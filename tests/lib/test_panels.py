@@ -141,3 +141,26 @@ def test_header_links_are_registered_by_their_apps() -> None:
         ("audit", "audit:log"),
     ]
     assert isinstance(header_links["alerts"], HeaderLink)
+
+
+def test_the_patient_list_shows_each_registered_column_to_the_roles_allowed(
+    cast: Cast, as_role: Any
+) -> None:
+    """Treatment adds the plan in force of each patient on the page (a signed plan wins
+    over a newer draft); front desk, who may not read plans, does not get the column."""
+    from ketacare.treatment import services as plans
+
+    intake_submit(cast.actor(cast.nurse), cast.dan.pk, fields=fields(), scales=scales())
+    prescriber = cast.actor(cast.prescriber)
+    signed = plans.plan_create(prescriber, cast.dan.pk, protocol_id="depression-iv-induction")
+    plans.plan_sign(prescriber, signed.pk)
+    plans.plan_create(prescriber, cast.dan.pk, protocol_id="depression-im", override_reason="x")
+    nurse = as_role("nurse").get("/patients/?q=dawson").content.decode()
+    row = re.search(
+        r"<tr>\s*<td><a href=\"/patients/[^\"]+/\">Dawson, Dan</a>(.*?)</tr>", nurse, re.S
+    )
+    assert "<th>Plan</th>" in nurse and row is not None
+    cells = re.findall(r"<td>(.*?)</td>", row.group(1), re.S)
+    assert cells[-1] == "Depression: IV ketamine induction (Signed)"
+    desk = as_role("front_desk").get("/patients/?q=dawson").content.decode()
+    assert "<th>Plan</th>" not in desk
