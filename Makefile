@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check ketacare tests bench
 	$(BIN)/ruff format --check ketacare tests bench
 	$(BIN)/mypy ketacare
+	$(BIN)/lint-imports
 	$(BIN)/ketacare manage makemigrations --check --dry-run
 
 openapi-snapshot: $(STAMP)

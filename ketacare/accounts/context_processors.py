@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .permissions import ROLE_PERMISSIONS, Perm
+from .permissions import ROLE_PERMISSIONS
 
 
 def membership(request: HttpRequest) -> dict[str, Any]:
@@ -14,16 +14,8 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         (m for m in getattr(request, "memberships", []) if current is None or m.pk != current.pk),
         key=lambda m: m.clinic.name,
     )
-    open_alerts = 0
-    if current is not None and Perm.ALERT_READ in perms:
-        from ketacare.alerts.models import Alert
-
-        open_alerts = Alert.objects.filter(
-            clinic_id=current.clinic_id, acknowledged_at__isnull=True
-        ).count()
     return {
         "membership": current,
-        "open_alert_count": open_alerts,
         "other_memberships": others,
         "kc_perms": {p.value.replace(".", "_") for p in perms},
     }

@@ -1,26 +1,17 @@
 """Who may do what: the one place that decides.
 
-Roles map to permissions here; objects are fetched for a user through the access helpers,
-which answer 404 when the object is not visible to the user and 403 when it is visible but
-the action is not allowed (the healthchecks pattern). Views and API endpoints never decide
-on their own.
+Roles map to permissions here. Which patients (and their records) a user sees is
+``ketacare.patients.access``, which answers "not visible" before "not allowed". Views and API
+endpoints never decide on their own.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
-from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from ketacare.lib.errors import NotPermitted
 
 from .models import Membership, Role
-
-if TYPE_CHECKING:
-    from django.db.models import QuerySet
-
-    from ketacare.patients.models import Patient
 
 
 class Perm(StrEnum):
@@ -78,30 +69,4 @@ def has_perm(membership: Membership | None, perm: Perm) -> bool:
 def require_perm(membership: Membership | None, perm: Perm) -> None:
     """Raise 403 unless the membership holds ``perm``."""
     if not has_perm(membership, perm):
-        raise PermissionDenied(f"your role does not allow {perm.value}")
-
-
-def visible_patients(membership: Membership | None) -> QuerySet[Patient]:
-    """The patients this membership may see: the clinic's, or a patient's own record."""
-    from ketacare.patients.models import Patient
-
-    if membership is None or not membership.is_active:
-        return Patient.objects.none()
-    patients = Patient.objects.filter(clinic_id=membership.clinic_id)
-    if membership.role == Role.PATIENT:
-        return patients.filter(portal_user_id=membership.user_id)
-    return patients
-
-
-def get_patient_for_user(
-    membership: Membership | None, pk: UUID | str, *, perm: Perm = Perm.PATIENT_READ
-) -> Patient:
-    """Fetch a patient for this membership: 404 when not visible, 403 when ``perm`` is missing."""
-    from ketacare.patients.models import Patient
-
-    try:
-        patient = visible_patients(membership).select_related("clinic").get(pk=pk)
-    except (Patient.DoesNotExist, ValidationError, ValueError):
-        raise Http404("No such patient") from None
-    require_perm(membership, perm)
-    return patient
+        raise NotPermitted(f"your role does not allow {perm.value}")

@@ -10,9 +10,9 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
-from ketacare.api.problems import WRITE_ERRORS, responses
 from ketacare.audit import services as audit
 from ketacare.lib.inputs import Input
+from ketacare.lib.responses import WRITE_ERRORS, responses
 
 from . import services
 from .models import Alert

@@ -1,4 +1,4 @@
-"""Alerts to the care team: raised by a service the moment the cause is saved."""
+"""Alerts to the care team: raised by the service that saves the cause, in its transaction."""
 
 from __future__ import annotations
 
@@ -23,13 +23,10 @@ class Alert(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     message = models.CharField(max_length=500)
-    response = models.ForeignKey(
-        "outcomes.QuestionnaireResponse",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="alerts",
-    )
+    # What raised it, named generically ("outcomes.questionnaireresponse", its id): the app
+    # that detects a cause raises the alert, and alerts knows no app above it.
+    source_type = models.CharField(max_length=64, blank=True)
+    source_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
@@ -42,7 +39,10 @@ class Alert(models.Model):
     acknowledgement_note = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["clinic", "acknowledged_at", "created_at"])]
+        indexes = [
+            models.Index(fields=["clinic", "acknowledged_at", "created_at"]),
+            models.Index(fields=["source_type", "source_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} alert for patient {self.patient_id}"

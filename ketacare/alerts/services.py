@@ -2,47 +2,75 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db import models, transaction
+from django.db.models import Case, Model, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.permissions import Perm, require_perm, visible_patients
+from ketacare.accounts.permissions import Perm, require_perm
 from ketacare.audit import services as audit
+from ketacare.clinical.safety.suicidality import SEVERITY_RANK
 from ketacare.lib.errors import FieldErrors
+from ketacare.patients.access import get_record_for_user
+from ketacare.patients.models import Patient
 
 from .models import Alert
-from .rules import suicidality_alert
 
-if TYPE_CHECKING:
-    from ketacare.outcomes.models import QuestionnaireResponse
+_MOST_URGENT_FIRST = Case(
+    *(When(severity=severity, then=Value(rank)) for severity, rank in SEVERITY_RANK.items()),
+    default=Value(len(SEVERITY_RANK)),
+    output_field=models.IntegerField(),
+)
 
 
-def raise_for_response(actor: Actor, response: QuestionnaireResponse) -> Alert | None:
-    """Raise a suicidality alert for a just-saved response, inside its transaction."""
-    spec = suicidality_alert(response.instrument_id, response.score)
-    if spec is None:
-        return None
-    patient = response.patient
+def source_of(record: Model) -> tuple[str, str]:
+    """How an alert names the record that raised it."""
+    return record._meta.label_lower, str(record.pk)
+
+
+def alert_raise(
+    actor: Actor,
+    patient: Patient,
+    *,
+    kind: str,
+    severity: str,
+    message: str,
+    source: Model,
+) -> Alert:
+    """Raise an alert for the patient's care team, inside the transaction that saved
+    ``source`` (the record that is the cause: a questionnaire response, a vital sign)."""
+    source_type, source_id = source_of(source)
     alert = Alert.objects.create(
         clinic_id=patient.clinic_id,
         patient=patient,
-        kind=Alert.Kind.SUICIDALITY,
-        severity=spec.severity,
-        message=spec.message,
-        response=response,
+        kind=kind,
+        severity=severity,
+        message=message[:500],
+        source_type=source_type,
+        source_id=source_id,
     )
     audit.record(
         actor,
         "alert.raise",
         patient_id=patient.pk,
         target=alert,
-        data={"kind": alert.kind, "severity": alert.severity},
+        data={"kind": alert.kind, "severity": alert.severity, "source": source_type},
     )
     return alert
+
+
+def raised_by(sources: Iterable[Model]) -> list[Alert]:
+    """The alerts these records raised, oldest first."""
+    by_type: dict[str, list[str]] = {}
+    for record in sources:
+        source_type, source_id = source_of(record)
+        by_type.setdefault(source_type, []).append(source_id)
+    found = Q(pk__in=[])
+    for source_type, ids in by_type.items():
+        found |= Q(source_type=source_type, source_id__in=ids)
+    return list(Alert.objects.filter(found).order_by("created_at", "id"))
 
 
 @audit.records_refusals("alert.acknowledge")
@@ -51,14 +79,14 @@ def alert_acknowledge(actor: Actor, alert_id: int, *, note: str) -> Alert:
     with transaction.atomic():
         # Not visible (another clinic, another patient's alert): 404; visible but the role may
         # not acknowledge: 403.
-        alert = (
-            Alert.objects.select_for_update()
-            .filter(pk=alert_id, patient__in=visible_patients(actor.membership))
-            .first()
+        alert = get_record_for_user(
+            actor.membership,
+            Alert.objects.all(),
+            alert_id,
+            perm=Perm.ALERT_ACKNOWLEDGE,
+            name="alert",
+            lock=True,
         )
-        if alert is None:
-            raise Http404("No such alert")
-        require_perm(actor.membership, Perm.ALERT_ACKNOWLEDGE)
         if not note.strip():
             raise FieldErrors({"note": "say what was done (for example: safety plan reviewed)"})
         if alert.acknowledged_at is not None:
@@ -85,5 +113,5 @@ def open_alerts(actor: Actor) -> QuerySet[Alert]:
     return (
         Alert.objects.filter(clinic_id=actor.membership.clinic_id, acknowledged_at__isnull=True)
         .select_related("patient")
-        .order_by("-severity", "-created_at")
+        .order_by(_MOST_URGENT_FIRST, "-created_at")
     )

@@ -6,11 +6,18 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from ketacare.lib.errors import Conflict, Duplicate, FieldErrors, StaleVersion
+from ketacare.lib.errors import (
+    Conflict,
+    Duplicate,
+    FieldErrors,
+    NotPermitted,
+    NotVisible,
+    StaleVersion,
+)
 from ketacare.lib.problems import problem
 
 
@@ -54,12 +61,14 @@ def install(api: NinjaAPI) -> None:
             existing=exc.existing if isinstance(exc, Duplicate) else None,
         )
 
+    @api.exception_handler(NotVisible)
     @api.exception_handler(Http404)
-    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
         return problem(404, "Not found", str(exc) or "Not found", kind="not-found")
 
+    @api.exception_handler(NotPermitted)
     @api.exception_handler(PermissionDenied)
-    def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    def _denied(request: HttpRequest, exc: Exception) -> HttpResponse:
         return problem(403, "Forbidden", str(exc) or "Not allowed", kind="forbidden")
 
     @api.exception_handler(AuthenticationError)
@@ -76,39 +85,3 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return problem(exc.status_code, "Error", str(exc), kind="http")
-
-
-class InvalidParam(Schema):
-    name: str
-    reason: str
-
-
-class Existing(Schema):
-    """The record a duplicate would repeat."""
-
-    id: str
-    mrn: str | None = None
-    name: str | None = None
-    section: str | None = None
-
-
-class Problem(Schema):
-    """An RFC 7807 problem; ``invalid_params`` names each bad field (422, 409); ``existing``
-    names the record a duplicate would repeat (409)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    invalid_params: list[InvalidParam] | None = None
-    existing: list[Existing] | None = None
-
-
-READ_ERRORS = (401, 403, 404)
-WRITE_ERRORS = (401, 403, 404, 422)
-EDIT_ERRORS = (401, 403, 404, 409, 422)
-
-
-def responses(ok: Any, *errors: int, status: int = 200) -> dict[int, Any]:
-    """An operation's documented answers: its success and the problems it can answer with."""
-    return {status: ok, **dict.fromkeys(errors, Problem)}

@@ -19,13 +19,11 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.http import Http404
 from django.utils import timezone
 
-from ketacare.lib.errors import Conflict, FieldErrors
+from ketacare.lib.errors import Conflict, FieldErrors, NotPermitted, NotVisible
 
 from .actions import ACTIONS
 from .models import AuditEvent
@@ -34,7 +32,7 @@ if TYPE_CHECKING:
     from ketacare.accounts.actor import Actor
 
 GENESIS_HASH = "0" * 64
-_REFUSALS = (FieldErrors, Conflict, PermissionDenied, Http404)
+_REFUSALS = (FieldErrors, Conflict, NotPermitted, NotVisible)
 # Arbitrary constant naming the advisory lock that serialises chain writers on PostgreSQL.
 _PG_CHAIN_LOCK = 7_262_773_501
 

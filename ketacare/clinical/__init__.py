@@ -21,7 +21,7 @@ Screening
 
 Protocols and dosing
     ``load_protocols()``, ``get_protocol(id) -> Protocol``, ``load_services()``,
-    ``get_service(id)``; ``calculate_dose(protocol, weight_kg=..., height_cm=None,
+    ``calculate_dose(protocol, weight_kg=..., height_cm=None,
     age_years=None, sex=None, concentration_mg_per_ml=None, weight_basis=None,
     dose_mg_per_kg=None, dose_mg_per_kg_per_h=None, dose_mg=None, session_number=1)
     -> DoseResult`` (``dose_mg``, ``duration_min``, ``rate_mg_per_h``, ``volume_ml``,
@@ -46,7 +46,7 @@ Errors
     ``ClinicalDataError`` (a broken packaged data file, naming file and key),
     ``UnknownIdError`` (unknown instrument, protocol or service id).
 
-Names are exported lazily so that importing ``ketacare.clinical.cli`` stays cheap.
+Names are exported lazily so that importing ``ketacare.cli.clinical`` stays cheap.
 """
 
 from __future__ import annotations
@@ -77,7 +77,6 @@ if TYPE_CHECKING:
         Protocol,
         ServiceType,
         get_protocol,
-        get_service,
         load_protocols,
         load_services,
     )
@@ -117,7 +116,6 @@ _EXPORTS: dict[str, str] = {
     "Protocol": "protocols",
     "ServiceType": "protocols",
     "get_protocol": "protocols",
-    "get_service": "protocols",
     "load_protocols": "protocols",
     "load_services": "protocols",
     "SafetyAssessment": "safety",
@@ -163,7 +161,6 @@ __all__ = [
     "evaluate_session",
     "get_instrument",
     "get_protocol",
-    "get_service",
     "icd10_lookup",
     "intake_json_schema",
     "load_instruments",

@@ -26,7 +26,9 @@ from ketacare.clinical.sources import all_sources
 ICD10_FILE = DATA_DIR / "icd10cm.csv"
 DRUG_CLASSES_FILE = DATA_DIR / "drug_classes.toml"
 ICD10_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
-SNOMED_SYSTEM = "http://snomed.info/sct"
+#: ICD-10-CM R45.851, suicidal ideations: the indication of the Spravato MDSI label and the
+#: suicidal-ideation IV protocol.
+SUICIDAL_IDEATION_CODE = "R45.851"
 
 Indication = Literal[
     "depression",
@@ -100,11 +102,6 @@ def all_icd10_codes() -> Mapping[str, Code]:
 def icd10_lookup(code: str) -> Code | None:
     """The clinic's entry for ``code`` (any common spelling), or None if it is not used here."""
     return all_icd10_codes().get(normalise_icd10(code))
-
-
-def icd10_for_indication(indication: Indication) -> list[Code]:
-    """All codes of one indication group, e.g. every CRPS code."""
-    return [code for code in all_icd10_codes().values() if code.indication == indication]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ketacare.clinical.codes import icd10_lookup
+from ketacare.clinical.codes import SUICIDAL_IDEATION_CODE, icd10_lookup
 from ketacare.clinical.intake import MedicationTrial
 from ketacare.clinical.settings import DEFAULT_SETTINGS, ClinicSettings
 from ketacare.clinical.sources import cite
@@ -23,7 +23,6 @@ from ketacare.clinical.trd import assess_trd
 Status = Literal["met", "missing", "not_met"]
 ADULT_AGE_YEARS = 18  # bcbs-nc-spravato; Spravato label: adults only
 MDD_PREFIXES = ("F32", "F33")
-SUICIDAL_IDEATION_CODE = "R45.851"
 
 
 @dataclass(frozen=True)

@@ -25,3 +25,12 @@ DischargeCriterion = Literal[
     "pulse_oximetry_recorded",
 ]
 DISCHARGE_CRITERIA: tuple[str, ...] = get_args(DischargeCriterion)
+
+#: The integrative care items a treatment plan may carry beside the drug course, by label.
+CARE_ITEM_KINDS: dict[str, str] = {
+    "talk_therapy": "Talk therapy / CBT",
+    "integration": "Integration session",
+    "lifestyle": "Lifestyle",
+    "nutrition": "Nutrition",
+    "other": "Other",
+}

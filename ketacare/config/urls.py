@@ -9,7 +9,7 @@ urlpatterns = [
     path("accounts/", include("ketacare.accounts.urls")),
     path("patients/", include("ketacare.patients.urls")),
     path("patients/", include("ketacare.screening.urls")),
-    path("audit/", include("ketacare.audit.urls")),
+    path("audit/", include("ketacare.oversight.urls")),
     path("alerts/", include("ketacare.alerts.urls")),
     path("", include("ketacare.treatment.urls")),
     path("api/v1/", api.urls),

@@ -16,6 +16,7 @@ from ketacare.clinical.intake import History
 from ketacare.lib.errors import FieldErrors
 from ketacare.patients.models import Patient
 from ketacare.screening.chart import chart_facts
+from ketacare.screening.queries import latest_screening
 from ketacare.screening.services import intake_submit
 from ketacare.treatment import services as plans
 from ketacare.treatment.choices import choice_for
@@ -101,7 +102,7 @@ def _intake(rng: random.Random, nurse: Actor, patient: Patient, today: Any, suic
 def _spravato_open(patient: Patient, age: int) -> bool:
     from ketacare.clinical import get_protocol
 
-    screening = plans.latest_screening(patient)
+    screening = latest_screening(patient)
     return (
         screening is not None
         and choice_for(get_protocol("esketamine-trd-induction"), screening, age).open
@@ -109,7 +110,7 @@ def _spravato_open(patient: Patient, age: int) -> bool:
 
 
 def _plan(prescriber: Actor, patient: Patient, age: int, *, spravato: bool = False) -> Any:
-    screening = plans.latest_screening(patient)
+    screening = latest_screening(patient)
     assert screening is not None
     diagnoses = screening.intake.document["diagnoses"]
     group = next(

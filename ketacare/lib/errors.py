@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
+
+
+class NamedFieldError(Protocol):
+    """An error that names one field (the clinical core's ``ClinicalInputError``)."""
+
+    field: str
+    message: str
 
 
 class FieldErrors(Exception):
@@ -24,6 +32,11 @@ class FieldErrors(Exception):
                 }
             )
         return cls({"__all__": " ".join(exc.messages)})
+
+    @classmethod
+    def naming(cls, exc: NamedFieldError, prefix: str = "") -> FieldErrors:
+        """``ClinicalInputError("vitals.systolic", m)`` gives ``{"<prefix>vitals.systolic": m}``."""
+        return cls({f"{prefix}{exc.field}": exc.message})
 
 
 class Conflict(Exception):
@@ -55,3 +68,12 @@ class Duplicate(Conflict):
     def __init__(self, field: str, message: str, existing: list[dict[str, str]]) -> None:
         self.existing = existing
         super().__init__(field, message)
+
+
+class NotVisible(Exception):
+    """No such record for this user: another clinic's, another patient's, or none (the HTTP
+    layer answers 404, so a user cannot tell "not yours" from "not there")."""
+
+
+class NotPermitted(Exception):
+    """The user sees the record but their role may not do this (the HTTP layer answers 403)."""

@@ -16,7 +16,7 @@ from ketacare.alerts import services as alerts
 from ketacare.audit import services as audit
 from ketacare.clinical import score as score_answers
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
-from ketacare.lib.clinical_errors import as_field_errors
+from ketacare.clinical.safety.suicidality import suicidality_alert
 from ketacare.lib.errors import FieldErrors
 from ketacare.patients.models import Patient
 
@@ -47,7 +47,7 @@ def response_record(
     except UnknownIdError as exc:
         raise FieldErrors({f"scales.{instrument_id}": str(exc)}) from None
     except ClinicalInputError as exc:
-        raise as_field_errors(exc, prefix=f"scales.{instrument_id}.") from None
+        raise FieldErrors.naming(exc, prefix=f"scales.{instrument_id}.") from None
     with transaction.atomic():
         response = QuestionnaireResponse.objects.create(
             patient=patient,
@@ -71,5 +71,14 @@ def response_record(
             changes={"answers": [None, response.answers], "total": [None, scored.total]},
             data={"instrument": scored.instrument, "context": context, "flags": list(scored.flags)},
         )
-        alerts.raise_for_response(actor, response)
+        spec = suicidality_alert(response.instrument_id, response.score)
+        if spec is not None:
+            alerts.alert_raise(
+                actor,
+                patient,
+                kind="suicidality",
+                severity=spec.severity,
+                message=spec.message,
+                source=response,
+            )
     return response

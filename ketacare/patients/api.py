@@ -12,8 +12,8 @@ from ninja import Query, Router, Status
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
-from ketacare.api.problems import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 from ketacare.lib.inputs import Input, QueryInput
+from ketacare.lib.responses import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 
 from . import queries, services
 from .parts import PARTS
@@ -76,14 +76,14 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status[dict[str,
     data = payload.model_dump()
     confirm, reason = data.pop("confirm_new_person"), data.pop("reason")
     saved = services.patient_create(actor, data=data, confirm_new_person=confirm, reason=reason)
-    return Status(201, _chart_out(queries.open_chart(actor, saved.obj.pk)))
+    return Status(201, _chart_out(queries.read_record(actor, saved.obj.pk)))
 
 
 @router.get(
     "/{patient_id}", response=responses(PatientOut, *READ_ERRORS), summary="Read a patient's record"
 )
 def read_patient(request: HttpRequest, patient_id: UUID) -> dict[str, Any]:
-    return _chart_out(queries.open_chart(actor_from_request(request), patient_id))
+    return _chart_out(queries.read_record(actor_from_request(request), patient_id))
 
 
 @router.patch(
@@ -96,7 +96,7 @@ def update_patient(request: HttpRequest, patient_id: UUID, payload: PatientPatch
     data = payload.model_dump(exclude_unset=True)
     version, reason = data.pop("version"), data.pop("reason", "")
     services.patient_update(actor, patient_id, data=data, expected_version=version, reason=reason)
-    return _chart_out(queries.open_chart(actor, patient_id))
+    return _chart_out(queries.read_record(actor, patient_id))
 
 
 @router.post(
@@ -122,7 +122,7 @@ def _set_active(request: HttpRequest, patient_id: UUID, payload: StatusIn, *, ac
     services.patient_set_active(
         actor, patient_id, active=active, expected_version=payload.version, reason=payload.reason
     )
-    return _chart_out(queries.open_chart(actor, patient_id))
+    return _chart_out(queries.read_record(actor, patient_id))
 
 
 def _add_part_routes(key: str) -> None:

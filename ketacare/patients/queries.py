@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -12,18 +13,14 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.permissions import (
-    Perm,
-    get_patient_for_user,
-    has_perm,
-    require_perm,
-    visible_patients,
-)
+from ketacare.accounts.permissions import Perm, has_perm, require_perm
 from ketacare.audit import services as audit
-from ketacare.lib.errors import FieldErrors
+from ketacare.lib.errors import FieldErrors, NotVisible
+from ketacare.lib.panels import Column, Panel, chart_panels, list_columns
 
 from . import display
-from .models import BodyMeasurement, Patient, PatientId, search_key
+from .access import get_patient_for_user, visible_patients
+from .models import Patient, PatientId, search_key
 from .parts import PARTS, PartSpec
 
 # Sort keys a caller may ask for; anything else is refused, never passed to the database.
@@ -120,6 +117,21 @@ def search_patients(actor: Actor, params: SearchParams) -> Page[Patient]:
     return page
 
 
+def list_columns_for(
+    actor: Actor, patients: list[Patient]
+) -> list[tuple[Column, Mapping[Any, str]]]:
+    """The registered patient-list columns this actor sees, with their cells for ``patients``
+    (one read per column for the whole page, never one per row)."""
+    if not patients:
+        return []
+    shown = []
+    for column in list_columns:
+        cells = column.cells(actor, patients)
+        if cells is not None:
+            shown.append((column, cells))
+    return shown
+
+
 @dataclass(frozen=True)
 class Section:
     spec: PartSpec
@@ -132,36 +144,62 @@ class Section:
 
 
 @dataclass(frozen=True)
+class ShownPanel:
+    panel: Panel
+    context: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Chart:
     patient: Patient
     sections: list[Section]
-    latest_measurement: BodyMeasurement | None
     can_edit: bool
+    panels: list[ShownPanel] = field(default_factory=list)
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.spec.key == key), None)
 
 
-def open_chart(actor: Actor, patient_id: PatientId) -> Chart:
-    """The patient's chart with every section the actor may read; the read is audited."""
-    patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.PATIENT_READ)
-    sections = []
-    for spec in PARTS.values():
-        if not has_perm(actor.membership, spec.read_perm):
-            continue
-        rows = list(spec.model.objects.filter(patient=patient).order_by(*spec.order_by))  # type: ignore[attr-defined]
-        sections.append(Section(spec, rows, has_perm(actor.membership, spec.edit_perm)))
-    measurements = next((s.rows for s in sections if s.spec.key == "measurements"), [])
-    latest = measurements[0] if measurements else None
+def section_of(actor: Actor, patient: Patient, spec: PartSpec) -> Section | None:
+    """One section of the chart with its rows, or None when the role may not read it."""
+    if not has_perm(actor.membership, spec.read_perm):
+        return None
+    rows = list(spec.model.objects.filter(patient=patient).order_by(*spec.order_by))  # type: ignore[attr-defined]
+    return Section(spec, rows, has_perm(actor.membership, spec.edit_perm))
+
+
+def _audit_read(actor: Actor, patient: Patient, sections: list[str]) -> None:
     with transaction.atomic():
         audit.record(
             actor,
             "patient.read",
             patient_id=patient.pk,
             target=patient,
-            data={"sections": [s.spec.key for s in sections]},
+            data={"sections": sections},
         )
-    return Chart(patient, sections, latest, has_perm(actor.membership, Perm.PATIENT_EDIT))
+
+
+def read_record(actor: Actor, patient_id: PatientId) -> Chart:
+    """The patient's record with every section the actor may read (the API's view of the
+    chart); the read is audited, naming the sections."""
+    patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.PATIENT_READ)
+    sections = [s for spec in PARTS.values() if (s := section_of(actor, patient, spec))]
+    _audit_read(actor, patient, [s.spec.key for s in sections])
+    return Chart(patient, sections, has_perm(actor.membership, Perm.PATIENT_EDIT))
+
+
+def open_chart(actor: Actor, patient_id: PatientId) -> Chart:
+    """The chart page: every registered panel that shows for the actor, by weight (each panel
+    checks its own permission and reads its own part); audited as one read naming them."""
+    patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.PATIENT_READ)
+    shown = []
+    for panel in chart_panels:
+        context = panel.load(actor, patient)
+        if context is not None:
+            shown.append(ShownPanel(panel, context))
+    _audit_read(actor, patient, [p.panel.key for p in shown])
+    sections = [p.context["section"] for p in shown if "section" in p.context]
+    return Chart(patient, sections, has_perm(actor.membership, Perm.PATIENT_EDIT), shown)
 
 
 def read_part(
@@ -169,14 +207,13 @@ def read_part(
 ) -> tuple[Patient, Any]:
     """One row of a chart section, for its edit form (audited as a chart read)."""
     from django.core.exceptions import ValidationError
-    from django.http import Http404
 
     spec = PARTS[key]
     patient = get_patient_for_user(actor.membership, patient_id, perm=spec.edit_perm)
     try:
         part = spec.model.objects.get(pk=part_id, patient=patient)  # type: ignore[attr-defined]
     except (spec.model.DoesNotExist, ValueError, ValidationError):  # type: ignore[attr-defined]
-        raise Http404(f"No such {spec.singular}") from None
+        raise NotVisible(f"No such {spec.singular}") from None
     with transaction.atomic():
         audit.record(
             actor, "patient.read", patient_id=patient.pk, target=part, data={"sections": [key]}

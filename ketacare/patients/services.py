@@ -13,11 +13,13 @@ from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
 from ketacare.accounts.models import Clinic, User
-from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm
+from ketacare.accounts.permissions import Perm, require_perm
 from ketacare.audit import services as audit
-from ketacare.lib.errors import Conflict, Duplicate, FieldErrors, StaleVersion
+from ketacare.lib.errors import Conflict, Duplicate, FieldErrors, NotVisible, StaleVersion
+from ketacare.lib.versioned import save_new_version
 
 from . import display, validation
+from .access import get_patient_for_user
 from .models import Patient, PatientId
 from .parts import PARTS, PartSpec
 
@@ -232,9 +234,7 @@ def patient_set_active(
         changes = {"is_active": [patient.is_active, active]}
         patient.is_active = active
         patient.inactive_reason = "" if active else reason
-        patient.version += 1
-        patient.updated_at = timezone.now()
-        patient.save(update_fields=["is_active", "inactive_reason", "version", "updated_at"])
+        save_new_version(patient, ["is_active", "inactive_reason"])
         audit.record(
             actor,
             "patient.reactivate" if active else "patient.deactivate",
@@ -272,9 +272,7 @@ def patient_update(
             _check_mrn_free(patient, findings)
             if findings.errors:
                 raise FieldErrors(findings.errors)
-        patient.version += 1
-        patient.updated_at = timezone.now()
-        patient.save()
+        save_new_version(patient, [*changes, "name_search", "name_sort"])
         audit.record(
             actor,
             "patient.update",
@@ -379,9 +377,7 @@ def part_update(
         try:
             part = spec.model.objects.select_for_update().get(pk=part_id, patient=patient)  # type: ignore[attr-defined]
         except (spec.model.DoesNotExist, ValueError, ValidationError):  # type: ignore[attr-defined]
-            from django.http import Http404
-
-            raise Http404(f"No such {spec.singular}") from None
+            raise NotVisible(f"No such {spec.singular}") from None
         if part.version != expected_version:
             raise StaleVersion(expected=expected_version, current=part.version)
         findings = spec.check({**_values_of(part, spec.fields), **values}, clinic_today(actor))
@@ -390,9 +386,7 @@ def part_update(
             return Saved(part, findings.flags)
         _full_clean(part, findings, exclude=["patient"])
         _refuse_duplicate_row(spec, patient, part)
-        part.version += 1
-        part.updated_at = timezone.now()
-        part.save()
+        save_new_version(part, changes)
         audit.record(
             actor,
             "record.update",
@@ -418,9 +412,7 @@ def patient_link_portal_user(actor: Actor, patient_id: PatientId, *, user: User 
             )
         old = patient.portal_user.email if patient.portal_user else None
         patient.portal_user = user
-        patient.version += 1
-        patient.updated_at = timezone.now()
-        patient.save(update_fields=["portal_user", "version", "updated_at"])
+        save_new_version(patient, ["portal_user"])
         audit.record(
             actor,
             "patient.update",

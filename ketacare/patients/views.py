@@ -81,12 +81,17 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             page = queries.search_patients(actor, params)
         except FieldErrors as exc:
             error = str(exc)
+    patients = list(page.object_list) if page is not None else []
+    columns = queries.list_columns_for(actor, patients)
+    rows = [(p, [cells.get(p.pk, "") for _, cells in columns]) for p in patients]
     return render(
         request,
         "patients/list.html",
         {
             "form": form,
             "page": page,
+            "rows": rows,
+            "columns": [column for column, _ in columns],
             "params": params,
             "error": error,
             "sorts": queries.SORTS,
@@ -137,22 +142,8 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 def patient_detail(request: HttpRequest, pk: str) -> HttpResponse:
     actor = actor_from_request(request)
     chart = queries.open_chart(actor, pk)
-    care = None
-    if actor.can(Perm.SCREENING_READ):
-        from ketacare.treatment.summary import care_summary
-
-        care = care_summary(chart.patient)
-    return render(
-        request,
-        "patients/detail.html",
-        {
-            "chart": chart,
-            "patient": chart.patient,
-            "care": care,
-            "can_intake": actor.can(Perm.INTAKE_RECORD),
-            "can_plan": actor.can(Perm.PLAN_WRITE),
-        },
-    )
+    context = {"chart": chart, "patient": chart.patient, "can_edit": chart.can_edit}
+    return render(request, "patients/detail.html", context)
 
 
 Update = Callable[[dict[str, Any], int, str], services.Saved]

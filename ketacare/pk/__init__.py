@@ -25,7 +25,7 @@ Public API (units are in the names; times in minutes, doses in mg, concentration
 - ``plot_result`` / ``plot_population``: PNG or SVG with concentration bands.
 - Every refusal raises ``PkInputError`` (a ``ValueError`` with ``.field``).
 
-Attributes load lazily so that importing ``ketacare.pk.cli`` stays cheap (no numpy).
+Attributes load lazily so that importing ``ketacare.cli.pk`` stays cheap (no numpy).
 """
 
 from __future__ import annotations

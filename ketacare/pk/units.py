@@ -13,14 +13,3 @@ KETAMINE_MW_G_PER_MOL = 237.73
 #: Norketamine free base C12H14ClNO, g/mol, from the formula with IUPAC standard atomic weights
 #: (C 12.011, H 1.008, Cl 35.453, N 14.007, O 15.999).
 NORKETAMINE_MW_G_PER_MOL = 223.70
-
-#: Time units accepted in model data and their length in minutes.
-MINUTES_PER_TIME_UNIT: dict[str, float] = {"min": 1.0, "h": 60.0}
-
-
-def rate_unit_to_per_min(unit: str) -> float:
-    """Factor that turns a quantity per ``unit`` of time into the same quantity per minute."""
-    try:
-        return 1.0 / MINUTES_PER_TIME_UNIT[unit]
-    except KeyError:
-        raise ValueError(f"unknown time unit {unit!r}") from None

@@ -9,13 +9,14 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
-from ketacare.api.problems import READ_ERRORS, WRITE_ERRORS, responses
+from ketacare.alerts.services import raised_by
 from ketacare.clinical import DRUG_CLASSES, ranges
 from ketacare.clinical.intake import History, IntakeVitals, MedicationTrial, Sex
 from ketacare.clinical.validation import Range
 from ketacare.lib.inputs import Input
-from ketacare.treatment.queries import read_screening
+from ketacare.lib.responses import READ_ERRORS, WRITE_ERRORS, responses
 
+from .queries import read_screening
 from .services import intake_submit
 
 router = Router(tags=["candidacy"])
@@ -146,7 +147,7 @@ def create_intake(
                 }
                 for r in outcome.responses
             ],
-            "alerts": [a.message for r in outcome.responses for a in r.alerts.all()],
+            "alerts": [a.message for a in raised_by(outcome.responses)],
             "screening": _screening_out(outcome.screening),
         },
     )

@@ -14,16 +14,16 @@ from django.db.models import Max
 
 from ketacare.accounts.actor import Actor
 from ketacare.accounts.clinic_rules import clinic_settings
-from ketacare.accounts.permissions import Perm, get_patient_for_user
+from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.clinical import parse_intake, screen
 from ketacare.clinical import score as score_answers
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
-from ketacare.lib.clinical_errors import as_field_errors
 from ketacare.lib.errors import FieldErrors
 from ketacare.outcomes.models import QuestionnaireResponse
 from ketacare.outcomes.services import response_record
 from ketacare.patients import services as patients
+from ketacare.patients.access import get_patient_for_user
 from ketacare.patients.models import Patient, PatientId
 
 from .chart import chart_facts
@@ -106,7 +106,7 @@ def intake_submit(
     try:
         intake_doc = parse_intake(document)
     except ClinicalInputError as exc:
-        raise as_field_errors(exc) from None
+        raise FieldErrors.naming(exc) from None
     result = screen(intake_doc, settings)
     with transaction.atomic():
         Patient.objects.select_for_update().filter(pk=patient.pk).first()

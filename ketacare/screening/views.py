@@ -10,15 +10,16 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ketacare.accounts.actor import actor_from_request
 from ketacare.accounts.permissions import Perm
+from ketacare.alerts.services import raised_by
 from ketacare.lib.errors import FieldErrors
 from ketacare.patients import queries as patient_queries
 from ketacare.patients.services import clinic_today
-from ketacare.treatment.queries import read_screening
 
 from . import services
 from .chart import chart_facts
 from .forms import IntakeForm
 from .models import Intake
+from .queries import read_screening
 
 
 @login_required
@@ -48,7 +49,7 @@ def intake_new(request: HttpRequest, pk: str) -> HttpResponse:
             except FieldErrors as exc:
                 form.add_service_errors(exc.errors)
             else:
-                alerts = [a for r in outcome.responses for a in r.alerts.all()]
+                alerts = raised_by(outcome.responses)
                 for alert in alerts:
                     messages.error(request, f"Alert raised to the prescriber: {alert.message}")
                 messages.success(request, f"Intake {outcome.intake.number} recorded and screened.")

@@ -10,7 +10,6 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
-from ketacare.api.problems import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 from ketacare.clinical import load_protocols
 from ketacare.clinical.dosing import (
     CONCENTRATION_MAX_MG_PER_ML,
@@ -19,6 +18,7 @@ from ketacare.clinical.dosing import (
 )
 from ketacare.clinical.sources import cite
 from ketacare.lib.inputs import Input
+from ketacare.lib.responses import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, responses
 
 from . import queries, services
 from .models import TreatmentPlan

@@ -1,110 +1,28 @@
-"""Which protocols the latest screening allows for a patient, and why the others need a reason.
-
-A protocol is open when the screening decision for its option is ``eligible``, a diagnosis on
-the intake is one the protocol treats, and the patient's age is inside the protocol's range.
-Anything else stays possible, but only with an override reason the prescriber writes (the
-software advises; a prescriber decides).
-"""
+"""A stored screening as the clinical core's ``Screened``, for its protocol-choice rule
+(``ketacare.clinical.protocols.choice``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from ketacare.clinical import load_protocols
 from ketacare.clinical.protocols import Protocol
-from ketacare.clinical.sources import cite
+from ketacare.clinical.protocols.choice import ProtocolChoice, Screened
+from ketacare.clinical.protocols.choice import choice_for as _choice_for
+from ketacare.clinical.protocols.choice import protocol_choices as _protocol_choices
 from ketacare.screening.models import ScreeningResult
 
-NOT_SCREENED = "not_screened"
 
-
-@dataclass(frozen=True)
-class ProtocolChoice:
-    protocol: Protocol
-    decision: str
-    reasons: list[dict[str, Any]]
-
-    @property
-    def open(self) -> bool:
-        return self.decision == "eligible"
-
-
-# A protocol for depression with suicidal ideation (Spravato MDSI, the suicidal-ideation IV
-# protocol) treats that indication only: MDD alone does not open it (Spravato label, MDSI).
-SUICIDAL_IDEATION = "R45.851"
-
-
-def _indication_gap(protocol: Protocol, diagnoses: list[str]) -> str:
-    """Why the intake's diagnoses do not match what the protocol treats ("" when they do)."""
-    if SUICIDAL_IDEATION in protocol.indication_codes and SUICIDAL_IDEATION not in diagnoses:
-        return (
-            "this protocol is for depression with suicidal ideation (R45.851), which the "
-            f"intake's diagnoses ({', '.join(diagnoses) or 'none'}) do not include"
-        )
-    if not any(code.startswith(protocol.indication_codes) for code in diagnoses):
-        return (
-            f"no diagnosis on the intake ({', '.join(diagnoses) or 'none'}) is one this "
-            f"protocol treats ({', '.join(protocol.indication_codes)})"
-        )
-    return ""
+def screened(screening: ScreeningResult | None) -> Screened | None:
+    if screening is None:
+        return None
+    options = {str(o["option"]): o for o in screening.result["options"]}
+    return Screened(options, tuple(screening.intake.document.get("diagnoses", [])))
 
 
 def choice_for(
     protocol: Protocol, screening: ScreeningResult | None, age_years: int
 ) -> ProtocolChoice:
-    if screening is None:
-        return ProtocolChoice(
-            protocol,
-            NOT_SCREENED,
-            [
-                {
-                    "code": "no_screening",
-                    "message": "no intake has been screened for this patient",
-                    "source": "",
-                    "decision": "needs_prescriber_review",
-                }
-            ],
-        )
-    option = screening.option(protocol.screening_option) or {
-        "decision": NOT_SCREENED,
-        "reasons": [],
-    }
-    decision = str(option["decision"])
-    reasons = list(option.get("reasons", []))  # type: ignore[call-overload]
-    diagnoses = list(screening.intake.document.get("diagnoses", []))
-    missing = _indication_gap(protocol, diagnoses)
-    if missing:
-        reasons.append(
-            {
-                "code": "protocol_indication",
-                "message": missing,
-                "source": cite(*protocol.sources),
-                "decision": "needs_prescriber_review",
-            }
-        )
-        if decision == "eligible":
-            decision = "needs_prescriber_review"
-    too_young = age_years < protocol.age_min_years
-    too_old = protocol.age_max_years is not None and age_years > protocol.age_max_years
-    if too_young or too_old:
-        upper = f"-{protocol.age_max_years}" if protocol.age_max_years else "+"
-        reasons.append(
-            {
-                "code": "protocol_age_range",
-                "message": (
-                    f"this protocol is for ages {protocol.age_min_years}{upper}; "
-                    f"the patient is {age_years}"
-                ),
-                "source": cite(*protocol.sources),
-                "decision": "not_eligible",
-            }
-        )
-        decision = "not_eligible"
-    return ProtocolChoice(protocol, decision, reasons)
+    return _choice_for(protocol, screened(screening), age_years)
 
 
 def protocol_choices(screening: ScreeningResult | None, age_years: int) -> list[ProtocolChoice]:
     """Every protocol, open ones first, each with its decision and reasons."""
-    choices = [choice_for(p, screening, age_years) for p in load_protocols().values()]
-    return sorted(choices, key=lambda c: (not c.open, c.protocol.title))
+    return _protocol_choices(screened(screening), age_years)

@@ -13,6 +13,10 @@ from typing import Any, Literal
 from ketacare.clinical.dosing import DoseResult
 from ketacare.clinical.protocols import Protocol
 
+#: The curve covers the dose and the 3 hours after it: past the at-least-2-hour Spravato
+#: monitoring (REMS; reference/clinical.md section 8) and the recovery of an IV session,
+#: where concentrations have fallen well below the analgesic band. One point a minute is
+#: finer than any vital-sign schedule.
 AFTER_DOSE_MIN = 180.0
 STEP_MIN = 1.0
 
@@ -22,12 +26,13 @@ def predict_curve(
 ) -> dict[str, Any]:
     from ketacare.pk import Patient, Regimen, resolve_model, simulate, uniform_grid
     from ketacare.pk.catalog import bands
+    from ketacare.pk.limits import ESKETAMINE_DEVICE_INTERVAL_MIN
 
     model = resolve_model(protocol.drug, protocol.route)
     if protocol.drug == "esketamine":
         assert dose.devices is not None
         regimen = Regimen.spravato(dose.devices)
-        dosing_min = 5.0 * (dose.devices - 1)
+        dosing_min = ESKETAMINE_DEVICE_INTERVAL_MIN * (dose.devices - 1)
     else:
         over_min = float(dose.duration_min or 0)
         regimen = Regimen.single(protocol.route, dose_mg=dose.dose_mg, over_min=over_min)

@@ -2,65 +2,60 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 
 from ketacare.accounts.actor import Actor
 from ketacare.accounts.clinic_rules import clinic_settings
-from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm, visible_patients
+from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.clinical import PriorAuthChecklist, PriorAuthFacts, prior_auth_checklist
 from ketacare.clinical.intake import MedicationTrial as TrialDocument
-from ketacare.patients.models import Consent, Coverage, Patient, PatientId
+from ketacare.patients.access import get_record_for_user
+from ketacare.patients.models import Consent, Coverage, Patient
 from ketacare.screening.chart import chart_facts
-from ketacare.screening.models import ScreeningResult
 
 from .models import TreatmentPlan
-from .services import latest_screening
 
 
 def read_plan(actor: Actor, plan_id: int) -> TreatmentPlan:
     """A plan of a patient the actor can see (else 404), if the role reads plans (else 403)."""
-    plan = (
-        TreatmentPlan.objects.filter(pk=plan_id, patient__in=visible_patients(actor.membership))
-        .select_related("patient__clinic", "previous", "screening")
-        .first()
+    plan = get_record_for_user(
+        actor.membership,
+        TreatmentPlan.objects.select_related("patient__clinic", "previous", "screening"),
+        plan_id,
+        perm=Perm.PLAN_READ,
+        name="plan",
     )
-    if plan is None:
-        raise Http404("No such plan")
-    require_perm(actor.membership, Perm.PLAN_READ)
     with transaction.atomic():
         audit.record(actor, "plan.read", patient_id=plan.patient_id, target=plan)
     return plan
 
 
-def read_screening(actor: Actor, patient_id: PatientId) -> tuple[Patient, ScreeningResult | None]:
-    """The patient's latest screening (None before the first intake); the read is audited."""
-    patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.SCREENING_READ)
-    screening = latest_screening(patient)
-    with transaction.atomic():
-        audit.record(
-            actor,
-            "screening.read",
-            patient_id=patient.pk,
-            target=screening if screening is not None else patient,
-        )
-    return patient, screening
+def plans_in_force(patients: Iterable[Patient]) -> dict[Any, TreatmentPlan]:
+    """Each patient's plan in force: the signed one, else the newest draft (one query)."""
+    chosen: dict[Any, TreatmentPlan] = {}
+    plans = (
+        TreatmentPlan.objects.filter(patient__in=list(patients))
+        .exclude(status=TreatmentPlan.Status.SUPERSEDED)
+        .order_by("-created_at", "-id")
+    )
+    for plan in plans:
+        current = chosen.get(plan.patient_id)
+        signed = plan.status == TreatmentPlan.Status.SIGNED
+        if current is None or (signed and current.status != TreatmentPlan.Status.SIGNED):
+            chosen[plan.patient_id] = plan
+    return chosen
 
 
 def active_plan(patient: Patient) -> TreatmentPlan | None:
     """The signed plan in force, else the newest draft (one query)."""
-    plans = list(
-        TreatmentPlan.objects.filter(patient=patient)
-        .exclude(status=TreatmentPlan.Status.SUPERSEDED)
-        .order_by("-created_at", "-id")
-    )
-    signed = [p for p in plans if p.status == TreatmentPlan.Status.SIGNED]
-    return signed[0] if signed else (plans[0] if plans else None)
+    return plans_in_force([patient]).get(patient.pk)
 
 
 @dataclass(frozen=True)

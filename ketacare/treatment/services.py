@@ -11,45 +11,31 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.permissions import Perm, get_patient_for_user, require_perm, visible_patients
+from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.clinical import get_protocol
 from ketacare.clinical.course import course
 from ketacare.clinical.dose_mg import calculate_dose_mg
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
 from ketacare.clinical.protocols import Protocol
-from ketacare.lib.clinical_errors import as_field_errors
+from ketacare.clinical.vocabulary import CARE_ITEM_KINDS
 from ketacare.lib.errors import Conflict, FieldErrors, StaleVersion
+from ketacare.lib.versioned import save_new_version
 from ketacare.patients import services as patients
+from ketacare.patients.access import get_patient_for_user, get_record_for_user
 from ketacare.patients.models import BodyMeasurement, Patient, PatientId
 from ketacare.patients.rules import years_between
-from ketacare.screening.models import ScreeningResult
+from ketacare.screening.queries import latest_screening
 
 from .choices import choice_for
 from .curve import predict_curve
 from .models import TreatmentPlan
 
-INTEGRATIVE_KINDS = {
-    "talk_therapy": "Talk therapy / CBT",
-    "integration": "Integration session",
-    "lifestyle": "Lifestyle",
-    "nutrition": "Nutrition",
-    "other": "Other",
-}
+INTEGRATIVE_KINDS = CARE_ITEM_KINDS
 MAX_INTEGRATIVE_ITEMS = 20
-
-
-def latest_screening(patient: Patient) -> ScreeningResult | None:
-    return (
-        ScreeningResult.objects.filter(patient=patient)
-        .select_related("intake")
-        .order_by("-computed_at", "-id")
-        .first()
-    )
 
 
 def _protocol(protocol_id: str) -> Protocol:
@@ -111,7 +97,7 @@ def _computed(
             concentration_mg_per_ml=concentration_mg_per_ml,
         )
     except ClinicalInputError as exc:
-        raise as_field_errors(exc) from None
+        raise FieldErrors.naming(exc) from None
     curve = predict_curve(protocol, dose, weight_kg=weight, age_years=age, sex=patient.sex_at_birth)
     return {
         "dose": dose,
@@ -199,16 +185,14 @@ def plan_create(
 
 def _lock_plan(actor: Actor, plan_id: int, perm: Perm) -> TreatmentPlan:
     """Lock a plan of a patient the actor can see (else 404) if the role may ``perm`` (403)."""
-    plan = (
-        TreatmentPlan.objects.select_for_update()
-        .filter(pk=plan_id, patient__in=visible_patients(actor.membership))
-        .select_related("patient__clinic")
-        .first()
+    return get_record_for_user(
+        actor.membership,
+        TreatmentPlan.objects.select_related("patient__clinic"),
+        plan_id,
+        perm=perm,
+        name="plan",
+        lock=True,
     )
-    if plan is None:
-        raise Http404("No such plan")
-    require_perm(actor.membership, perm)
-    return plan
 
 
 @audit.records_refusals("plan.update")
@@ -267,8 +251,11 @@ def plan_update(
                 changes["integrative_items"] = [plan.integrative_items, items]
                 plan.integrative_items = items
         if changes:
-            plan.version += 1
-            plan.save()
+            recomputed = (
+                ["dose_mg", "dose", "weight_kg", "curve"] if new_dose or new_concentration else []
+            )
+            stored = [name for name in changes if name not in ("concentration_mg_per_ml",)]
+            save_new_version(plan, [*recomputed, *stored])
             audit.record(
                 actor, "plan.update", patient_id=plan.patient_id, target=plan, changes=changes
             )
@@ -287,12 +274,11 @@ def plan_sign(actor: Actor, plan_id: int) -> TreatmentPlan:
         plan.signed_by = actor.user
         plan.signed_by_label = actor.label
         plan.signed_at = now
-        plan.version += 1
-        plan.save()
+        save_new_version(plan, ["status", "signed_by", "signed_by_label", "signed_at"])
         if plan.previous_id is not None:
-            TreatmentPlan.objects.filter(pk=plan.previous_id).update(
-                status=TreatmentPlan.Status.SUPERSEDED
-            )
+            previous = TreatmentPlan.objects.select_for_update().get(pk=plan.previous_id)
+            previous.status = TreatmentPlan.Status.SUPERSEDED
+            save_new_version(previous, ["status"])
         audit.record(
             actor,
             "plan.sign",

@@ -1,18 +1,17 @@
 """The chart's "at a glance" view of candidacy and treatment: latest screening, the plan in
-force, the latest score of each scale, open alerts."""
+force, the latest score of each scale."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ketacare.alerts.models import Alert
 from ketacare.outcomes.models import QuestionnaireResponse
 from ketacare.patients.models import Patient
 from ketacare.screening.models import ScreeningResult
+from ketacare.screening.queries import latest_screening
 
 from .models import TreatmentPlan
 from .queries import active_plan
-from .services import latest_screening
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,6 @@ class CareSummary:
     screening: ScreeningResult | None
     plan: TreatmentPlan | None
     latest_scores: list[QuestionnaireResponse]
-    open_alerts: list[Alert]
 
 
 def care_summary(patient: Patient) -> CareSummary:
@@ -34,9 +32,4 @@ def care_summary(patient: Patient) -> CareSummary:
         screening=latest_screening(patient),
         plan=active_plan(patient),
         latest_scores=list(latest.values()),
-        open_alerts=list(
-            Alert.objects.filter(patient=patient, acknowledged_at__isnull=True).order_by(
-                "-created_at"
-            )
-        ),
     )

@@ -19,6 +19,7 @@ from ketacare.lib.svgchart import line_chart
 from ketacare.patients import queries as patient_queries
 from ketacare.patients.rules import years_between
 from ketacare.patients.services import clinic_today
+from ketacare.screening.queries import latest_screening
 
 from . import queries, services
 from .choices import protocol_choices
@@ -35,7 +36,7 @@ def _float(value: Decimal | None) -> float | None:
 def plan_new(request: HttpRequest, pk: str) -> HttpResponse:
     actor = actor_from_request(request)
     patient = patient_queries.patient_for_edit(actor, pk, Perm.PLAN_WRITE)
-    screening = services.latest_screening(patient)
+    screening = latest_screening(patient)
     choices = protocol_choices(screening, years_between(patient.date_of_birth, clinic_today(actor)))
     form = PlanForm(
         request.POST or None, protocol_choices=[(c.protocol.id, c.protocol.title) for c in choices]

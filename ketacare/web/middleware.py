@@ -1,4 +1,4 @@
-"""Request ids and the response headers every page carries."""
+"""Request ids, the response headers every page carries, and the pages that refusals answer."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views import defaults
+
+from ketacare.lib.errors import NotPermitted, NotVisible
 
 Handler = Callable[[HttpRequest], HttpResponse]
 # A proxy's request id is kept only as a bounded token of letters, digits and hyphens (a UUID,
@@ -49,3 +53,21 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith("/static/"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class RefusalPagesMiddleware:
+    """A page whose service refused (``NotVisible``, ``NotPermitted``) answers the 404 or 403
+    page: services raise domain errors, the HTTP layer says what they mean on the web."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, NotVisible):
+            return defaults.page_not_found(request, Http404(str(exc)))
+        if isinstance(exc, NotPermitted):
+            return defaults.permission_denied(request, PermissionDenied(str(exc)))
+        return None

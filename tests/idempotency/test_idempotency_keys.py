@@ -165,7 +165,7 @@ def test_an_answer_that_fails_after_the_write_leaves_nothing_saved(
     client.cookies = logged.cookies
     events = AuditEvent.objects.count()
     with monkeypatch.context() as patched:
-        patched.setattr(queries, "open_chart", broken)
+        patched.setattr(queries, "read_record", broken)
         failed = post(client, URL, MAYA)
     assert failed.status_code == 500
     assert not Patient.objects.filter(family_name="Lindqvist").exists()
@@ -187,7 +187,7 @@ def test_an_answer_that_fails_after_a_write_without_a_key_saves_nothing(
     client = Client(raise_request_exception=False)
     client.cookies = logged_in(cast.nurse.user).cookies
     version = Patient.objects.get(pk=cast.dan.pk).version
-    monkeypatch.setattr(queries, "open_chart", broken)
+    monkeypatch.setattr(queries, "read_record", broken)
     response = client.patch(
         f"{URL}/{cast.dan.pk}",
         json.dumps({"version": version, "city": "Salem"}),

@@ -99,7 +99,7 @@ def test_front_desk_sees_no_clinical_sections(cast: Cast, as_role) -> None:  # t
     assert 'id="conditions"' not in html and 'id="trials"' not in html
     event = AuditEvent.objects.filter(action="patient.read").order_by("-id").first()
     assert event is not None
-    assert event.data == {"sections": ["contacts", "coverage", "consents"]}
+    assert event.data == {"sections": ["details", "contacts", "coverage", "consents"]}
 
 
 def test_the_nurse_sees_the_clinical_sections_and_the_latest_weight(cast: Cast, as_role) -> None:  # type: ignore[no-untyped-def]
@@ -123,11 +123,12 @@ def test_the_chart_page_runs_a_fixed_number_of_queries(
 ) -> None:  # type: ignore[no-untyped-def]
     client = as_role("nurse")
     client.get(f"/patients/{cast.dan.pk}/")
-    # session, user, membership, patient, 7 sections, audit savepoint + chain head + insert +
-    # release, the care summary (screening, plans, scores, open alerts), the header's
-    # open-alert count: 20, and no query per row (memberships come with the clinic's lookup).
-    # PostgreSQL adds the advisory lock that serialises the audit chain.
+    # session, user, membership, patient; the panels: details (latest weight), open alerts,
+    # candidacy and treatment (scores, screening, plans), 7 sections; audit savepoint + chain
+    # head + insert + release; the header's open-alert count: 21, and no query per row
+    # (memberships come with the clinic's lookup). PostgreSQL adds the advisory lock that
+    # serialises the audit chain.
     from django.db import connection
 
-    with django_assert_num_queries(21 if connection.vendor == "postgresql" else 20):
+    with django_assert_num_queries(22 if connection.vendor == "postgresql" else 21):
         assert client.get(f"/patients/{cast.dan.pk}/").status_code == 200

@@ -8,11 +8,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 
 from ketacare.audit.models import AuditEvent
-from ketacare.lib.errors import FieldErrors, StaleVersion
+from ketacare.lib.errors import FieldErrors, NotPermitted, NotVisible, StaleVersion
 from ketacare.patients import services
 from ketacare.patients.models import BodyMeasurement, Condition, MedicationTrial, Patient
 from tests.conftest import Cast
@@ -268,7 +266,7 @@ def test_a_medication_trial_is_checked(cast: Cast) -> None:
 
 
 def test_front_desk_cannot_write_clinical_sections(cast: Cast) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         services.part_create(
             cast.actor(cast.front_desk),
             cast.dan.pk,
@@ -279,7 +277,7 @@ def test_front_desk_cannot_write_clinical_sections(cast: Cast) -> None:
 
 
 def test_staff_of_another_clinic_cannot_see_the_patient(cast: Cast) -> None:
-    with pytest.raises(Http404):
+    with pytest.raises(NotVisible):
         services.patient_update(
             cast.actor(cast.outsider),
             cast.dan.pk,

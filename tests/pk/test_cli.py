@@ -359,7 +359,7 @@ def test_registration_does_not_import_numpy() -> None:
     """Building the ``ketacare`` parser must stay cheap: the engine loads in the handlers."""
     code = (
         "import argparse, sys\n"
-        "from ketacare.pk import cli\n"
+        "from ketacare.cli import pk as cli\n"
         "p = argparse.ArgumentParser(); cli.register(p.add_subparsers())\n"
         "print('numpy' in sys.modules, 'matplotlib' in sys.modules)\n"
     )

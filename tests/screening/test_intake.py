@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from ketacare.alerts.models import Alert
 from ketacare.audit.models import AuditEvent
-from ketacare.lib.errors import FieldErrors
+from ketacare.lib.errors import FieldErrors, NotPermitted
 from ketacare.outcomes.models import QuestionnaireResponse
 from ketacare.patients.models import BodyMeasurement
 from ketacare.screening.models import Intake, ScreeningResult
@@ -91,7 +90,11 @@ def test_a_positive_phq9_item_9_raises_an_alert_at_once(cast: Cast) -> None:
     assert alert.message == (
         "PHQ-9 positive for suicidality: item 9 (Suicidal thoughts): More than half the days"
     )
-    assert alert.response is not None and alert.response.instrument_id == "phq9"
+    phq9_response = QuestionnaireResponse.objects.get(patient=cast.dan, instrument_id="phq9")
+    assert (alert.source_type, alert.source_id) == (
+        "outcomes.questionnaireresponse",
+        str(phq9_response.pk),
+    )
     assert AuditEvent.objects.filter(action="alert.raise", patient_id=cast.dan.pk).count() == 1
 
 
@@ -162,6 +165,6 @@ def test_bad_input_names_the_field_and_writes_nothing(
 
 
 def test_front_desk_cannot_record_an_intake(cast: Cast) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         intake_submit(cast.actor(cast.front_desk), cast.dan.pk, fields=fields(), scales=scales())
     assert Intake.objects.count() == 0

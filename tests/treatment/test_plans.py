@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from ketacare.audit.models import AuditEvent
-from ketacare.lib.errors import Conflict, FieldErrors
+from ketacare.lib.errors import Conflict, FieldErrors, NotPermitted
 from ketacare.pk import Patient as PkPatient
 from ketacare.pk import Regimen, simulate, uniform_grid
+from ketacare.screening.queries import latest_screening
 from ketacare.screening.services import intake_submit
 from ketacare.treatment import services
 from ketacare.treatment.models import TreatmentPlan
@@ -208,7 +208,7 @@ def test_a_nurse_cannot_sign(screened: Cast) -> None:
     plan = services.plan_create(
         cast.actor(cast.prescriber), cast.dan.pk, protocol_id="depression-iv-induction"
     )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         services.plan_sign(cast.actor(cast.nurse), plan.pk)
     assert TreatmentPlan.objects.get(pk=plan.pk).status == "draft"
 
@@ -225,8 +225,11 @@ def test_a_change_to_a_signed_plan_is_a_new_version_with_its_reason(screened: Ca
     with pytest.raises(Conflict, match="already being drafted"):
         services.plan_revise(prescriber, plan.pk, reason="again")
     services.plan_update(prescriber, draft.pk, expected_version=1, dose_mg=33)
+    signed_version = TreatmentPlan.objects.get(pk=plan.pk).version
     services.plan_sign(prescriber, draft.pk)
-    assert TreatmentPlan.objects.get(pk=plan.pk).status == "superseded"
+    superseded = TreatmentPlan.objects.get(pk=plan.pk)
+    # Superseding is a change of the old plan: a new edit version, like any other.
+    assert (superseded.status, superseded.version) == ("superseded", signed_version + 1)
     assert TreatmentPlan.objects.get(pk=draft.pk).status == "signed"
     assert TreatmentPlan.objects.get(pk=plan.pk).dose_mg == Decimal("41.30")
 
@@ -236,7 +239,7 @@ def test_suicidal_ideation_protocols_need_the_suicidal_ideation_diagnosis(screen
     from ketacare.clinical import get_protocol
     from ketacare.treatment.choices import choice_for
 
-    screening = services.latest_screening(cast.dan)
+    screening = latest_screening(cast.dan)
     for protocol_id in ("esketamine-mdsi", "suicidal-ideation-iv"):
         choice = choice_for(get_protocol(protocol_id), screening, DAN_AGE)
         assert choice.decision == "needs_prescriber_review"
@@ -280,7 +283,7 @@ def test_refused_attempts_are_audited_and_write_nothing(screened: Cast) -> None:
         (
             lambda: services.plan_sign(cast.actor(cast.nurse), plan.pk),
             "plan.sign",
-            "PermissionDenied",
+            "NotPermitted",
         ),
         (lambda: services.plan_sign(cast.actor(cast.prescriber), plan.pk), "plan.sign", "Conflict"),
         (
@@ -303,7 +306,7 @@ def test_refused_attempts_are_audited_and_write_nothing(screened: Cast) -> None:
     ]
     before = TreatmentPlan.objects.values().get()
     for attempt, action, refusal in attempts:
-        with pytest.raises((PermissionDenied, Conflict, FieldErrors)):
+        with pytest.raises((NotPermitted, Conflict, FieldErrors)):
             attempt()
         event = AuditEvent.objects.order_by("-id").first()
         assert event is not None

@@ -41,6 +41,7 @@ from ketacare.accounts import session
 from ketacare.accounts.actor import actor_for
 from ketacare.accounts.models import Membership, TotpDevice, User
 from ketacare.alerts.models import Alert
+from ketacare.alerts.services import raised_by
 from ketacare.audit.models import AuditEvent
 from ketacare.config.api import api
 from ketacare.outcomes.models import QuestionnaireResponse
@@ -482,7 +483,7 @@ class World:
             outcome = intake_submit(
                 actor_for(clinician), patient.pk, fields=fields(), scales=scales(phq9=PHQ9_SI)
             )
-            self.care[(name, "alert")] = Alert.objects.get(response__intake=outcome.intake)
+            self.care[(name, "alert")] = raised_by(outcome.responses)[0]
             self.care[(name, "draft")] = plans.plan_create(
                 actor_for(prescriber), patient.pk, protocol_id="depression-iv-induction"
             )

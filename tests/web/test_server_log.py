@@ -27,9 +27,7 @@ def test_a_403_page_is_logged_as_one_line_with_its_path(
     with caplog.at_level(logging.WARNING, logger="django.request"):
         response = as_role("patient").get(path)
     assert response.status_code == 403
-    assert _request_records(caplog) == [
-        ("WARNING", f"Forbidden (Permission denied): {path}", None, None)
-    ]
+    assert _request_records(caplog) == [("WARNING", f"Forbidden: {path}", None, None)]
     assert "Traceback" not in caplog.text
 
 

@@ -2,13 +2,12 @@
 
 from ketacare.clinical.protocols.loader import get_protocol, load_protocol_file, load_protocols
 from ketacare.clinical.protocols.model import Protocol
-from ketacare.clinical.protocols.services import ServiceType, get_service, load_services
+from ketacare.clinical.protocols.service_types import ServiceType, load_services
 
 __all__ = [
     "Protocol",
     "ServiceType",
     "get_protocol",
-    "get_service",
     "load_protocol_file",
     "load_protocols",
     "load_services",

@@ -17,7 +17,7 @@ from ketacare.clinical.datafiles import DATA_DIR, display_path, read_toml, valid
 from ketacare.clinical.errors import ClinicalDataError, UnknownIdError
 from ketacare.clinical.instruments.registry import INSTRUMENT_IDS
 from ketacare.clinical.protocols.model import Protocol
-from ketacare.clinical.protocols.services import load_services
+from ketacare.clinical.protocols.service_types import load_services
 
 PROTOCOLS_DIR = DATA_DIR / "protocols"
 

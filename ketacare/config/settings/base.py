@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ketacare.alerts",
     "ketacare.screening",
     "ketacare.treatment",
+    "ketacare.oversight",
 ]
 
 MIDDLEWARE = [
@@ -46,6 +47,7 @@ MIDDLEWARE = [
     "ketacare.web.middleware.RequestIdMiddleware",
     "ketacare.api.middleware.ApiProblemMiddleware",
     "ketacare.web.middleware.SecurityHeadersMiddleware",
+    "ketacare.web.middleware.RefusalPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -53,7 +55,7 @@ MIDDLEWARE = [
     "ketacare.accounts.middleware.SessionTimeoutMiddleware",
     "ketacare.accounts.middleware.ClinicMiddleware",
     "ketacare.accounts.middleware.MfaMiddleware",
-    "ketacare.audit.middleware.RefusedReadMiddleware",
+    "ketacare.oversight.middleware.RefusedReadMiddleware",
     "ketacare.idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -73,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ketacare.accounts.context_processors.membership",
+                "ketacare.web.context_processors.header",
             ],
         },
     },

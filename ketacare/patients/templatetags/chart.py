@@ -14,3 +14,12 @@ register = template.Library()
 def age_today(patient: Any) -> int:
     """Age in whole years on today's date in the clinic's time zone."""
     return int(patient.age_on(timezone.localdate()))
+
+
+@register.simple_tag(takes_context=True)
+def render_panel(context: Any, shown: Any) -> str:
+    """One chart panel, rendered with its own context on top of the page's (no second run of
+    the context processors)."""
+    template = context.template.engine.get_template(shown.panel.template)
+    with context.push(panel=shown.panel, **shown.context):
+        return str(template.render(context))

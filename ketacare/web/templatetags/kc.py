@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from ketacare.clinical.vocabulary import CARE_ITEM_KINDS
+
 register = template.Library()
 
 OPTION_LABELS = {
@@ -23,9 +25,7 @@ DECISION_LABELS = {
 
 @register.filter
 def integrative_label(value: str) -> str:
-    from ketacare.treatment.services import INTEGRATIVE_KINDS
-
-    return INTEGRATIVE_KINDS.get(value, value)
+    return CARE_ITEM_KINDS.get(value, value)
 
 
 @register.filter

@@ -19,8 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import ResolverMatch
 
 from ketacare.accounts.actor import actor_from_request
-
-from . import services
+from ketacare.audit import services
 
 Handler = Callable[[HttpRequest], HttpResponse]
 

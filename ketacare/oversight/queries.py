@@ -12,13 +12,12 @@ from django.db import transaction
 from ketacare.accounts.actor import Actor
 from ketacare.accounts.models import User, normalize_email
 from ketacare.accounts.permissions import Perm, require_perm
+from ketacare.audit import services
+from ketacare.audit.actions import ACTIONS
+from ketacare.audit.models import AuditEvent
 from ketacare.lib.clinic_time import day_bounds_utc
 from ketacare.lib.errors import FieldErrors
 from ketacare.patients.models import Patient
-
-from . import services
-from .actions import ACTIONS
-from .models import AuditEvent
 
 PAGE_SIZE = 50
 # What an event's ``outcome`` may be, and how the audit page names it.

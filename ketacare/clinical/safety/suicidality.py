@@ -9,15 +9,21 @@ behaviour; other positive answers are high.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from ketacare.clinical.instruments.registry import get_instrument
 
 SUICIDALITY_FLAGS = ("suicidal_ideation", "suicidal_behaviour")
 URGENT_RISKS = ("moderate", "high")
 
+Severity = Literal["urgent", "high"]
+#: Most urgent first: the order the care team's alert list is sorted in (never alphabetical).
+SEVERITY_RANK: dict[str, int] = {"urgent": 0, "high": 1}
+
 
 @dataclass(frozen=True)
 class AlertSpec:
-    severity: str
+    severity: Severity
     message: str
 
 
@@ -39,8 +45,6 @@ def suicidality_alert(instrument_id: str, score: dict[str, Any]) -> AlertSpec | 
         )
     ]
     risk_text = f"; C-SSRS risk {risk}" if risk else ""
-    from ketacare.clinical import get_instrument
-
     message = (
         f"{get_instrument(instrument_id).abbreviation} positive for suicidality{risk_text}: "
         + ("; ".join(positives) if positives else ", ".join(flags))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ketacare.alerts.rules import suicidality_alert
 from ketacare.clinical import score
+from ketacare.clinical.safety.suicidality import suicidality_alert
 
 
 def _alert(instrument_id: str, answers: list[int | None]):  # type: ignore[no-untyped-def]

@@ -355,7 +355,9 @@ def _dose(args: argparse.Namespace) -> int:
         return 0
     print(f"{result.protocol}: {result.dose_mg:g} mg")
     if result.devices is not None:
-        print(f"  devices: {result.devices} x 28 mg")
+        from ketacare.pk.limits import ESKETAMINE_DEVICE_MG
+
+        print(f"  devices: {result.devices} x {ESKETAMINE_DEVICE_MG:g} mg")
     if result.duration_min is not None:
         print(f"  over {result.duration_min} min at {result.rate_mg_per_h:g} mg/h")
     if result.volume_ml is not None:

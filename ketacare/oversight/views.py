@@ -8,9 +8,9 @@ from django.views.decorators.http import require_safe
 
 from ketacare.accounts.actor import actor_from_request
 from ketacare.accounts.permissions import Perm, require_perm
+from ketacare.audit.actions import ACTIONS
 from ketacare.lib.errors import FieldErrors
 
-from .actions import ACTIONS
 from .queries import OUTCOMES, AuditFilter, audit_report
 
 

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from ketacare.clinical.cited import Cited
 from ketacare.clinical.datafiles import DATA_DIR, read_toml, validate_file
-from ketacare.clinical.errors import ClinicalDataError, UnknownIdError
+from ketacare.clinical.errors import ClinicalDataError
 
 SERVICES_FILE = DATA_DIR / "services.toml"
 
@@ -41,10 +41,3 @@ def load_services() -> Mapping[str, ServiceType]:
             raise ClinicalDataError(SERVICES_FILE, service_id, "expected a table")
         services[service_id] = validate_file(ServiceType, {"id": service_id, **body}, SERVICES_FILE)
     return MappingProxyType(services)
-
-
-def get_service(service_id: str) -> ServiceType:
-    services = load_services()
-    if service_id not in services:
-        raise UnknownIdError("service", service_id, list(services))
-    return services[service_id]

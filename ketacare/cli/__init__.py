@@ -1,8 +1,8 @@
-"""The `ketacare` command.
+"""The `ketacare` command: a package that imports the cores, never the other way round.
 
-Each area registers its own sub-commands (``register(subparsers)``) so that pure commands
-(scoring, screening, dosing, pharmacokinetics) never start Django, and Django commands
-(serve, seed, audit, token) set it up only when they run.
+Each module of the package registers its own sub-commands (``register(subparsers)``) so that
+pure commands (scoring, screening, dosing, pharmacokinetics) never start Django, and Django
+commands (serve, seed, audit, token) set it up only when they run.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from collections.abc import Sequence
 #: Modules with a ``register(subparsers)`` function. Registration must stay cheap: heavy
 #: imports (numpy, Django) happen inside the command handlers.
 COMMAND_MODULES: tuple[str, ...] = (
-    "ketacare.server_cli",  # serve, migrate, seed, audit, token, manage
-    "ketacare.pk.cli",  # pk models, simulate, population, tci
-    "ketacare.clinical.cli",  # score, screen, protocols, dose
+    "ketacare.cli.server",  # serve, migrate, seed, audit, token, manage
+    "ketacare.cli.pk",  # pk models, simulate, population, tci
+    "ketacare.cli.clinical",  # score, screen, protocols, dose
 )
 
 
@@ -50,7 +50,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     return int(status or 0)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,43 @@
+"""What alerts add to the chart (the patient's open alerts, shown first) and to the header
+(the clinic's open alerts, counted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketacare.accounts.permissions import Perm, has_perm
+from ketacare.lib.panels import HeaderLink, Panel, PanelContext, chart_panels, header_links
+
+from .models import Alert
+
+
+def _open_alerts(actor: Any, patient: Any) -> PanelContext:
+    """Shown only when there is an open alert, to those who read alerts."""
+    if not has_perm(actor.membership, Perm.ALERT_READ):
+        return None
+    alerts = list(
+        Alert.objects.filter(patient=patient, acknowledged_at__isnull=True).order_by("-created_at")
+    )
+    if not alerts:
+        return None
+    can_acknowledge = has_perm(actor.membership, Perm.ALERT_ACKNOWLEDGE)
+    return {"open_alerts": alerts, "can_acknowledge": can_acknowledge}
+
+
+def _open_count(membership: Any) -> int:
+    return Alert.objects.filter(
+        clinic_id=membership.clinic_id, acknowledged_at__isnull=True
+    ).count()
+
+
+chart_panels.register(Panel("alerts", "Open alerts", 5, "alerts/panels/open.html", _open_alerts))
+header_links.register(
+    HeaderLink(
+        "alerts",
+        "Alerts",
+        30,
+        "alerts:list",
+        lambda membership: has_perm(membership, Perm.ALERT_READ),
+        _open_count,
+    )
+)

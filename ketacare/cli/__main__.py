@@ -1,0 +1,7 @@
+"""``python -m ketacare.cli``: the same as the installed ``ketacare`` command."""
+
+import sys
+
+from ketacare.cli import main
+
+sys.exit(main())

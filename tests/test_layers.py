@@ -1,0 +1,28 @@
+"""The layers of DESIGN.md hold: import-linter's contracts (pyproject.toml) are all kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACTS = (
+    "Layers",
+    "The pure cores import no Django and nothing of ketacare outside themselves",
+    "The lib helpers import neither core",
+    "Domain modules never import views, forms or the API",
+)
+
+
+def test_every_import_contract_is_kept() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run(
+        [str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    kept = [
+        line.removesuffix(" KEPT") for line in done.stdout.splitlines() if line.endswith(" KEPT")
+    ]
+    assert kept == list(CONTRACTS)
+    assert f"Contracts: {len(CONTRACTS)} kept, 0 broken." in done.stdout
