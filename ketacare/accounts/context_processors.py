@@ -16,11 +16,9 @@ def membership(request: HttpRequest) -> dict[str, Any]:
     )
     open_alerts = 0
     if current is not None and Perm.ALERT_READ in perms:
-        from ketacare.alerts.models import Alert
+        from ketacare.alerts.services import visible_alerts
 
-        open_alerts = Alert.objects.filter(
-            clinic_id=current.clinic_id, acknowledged_at__isnull=True
-        ).count()
+        open_alerts = visible_alerts(current).filter(acknowledged_at__isnull=True).count()
     return {
         "membership": current,
         "open_alert_count": open_alerts,

@@ -1,0 +1,98 @@
+"""``ketacare serve --with-worker`` (what ``make demo`` runs): the web server and the worker as
+two child processes of one command.
+
+Ctrl-C (SIGINT) or SIGTERM stops both: each child gets one SIGTERM (gunicorn finishes its
+requests, the worker its task) and is killed if it has not stopped after
+``STOP_TIMEOUT_SECONDS`` (at once at a second Ctrl-C). When either child stops on its own,
+the other is stopped too and the command exits with the stopped child's status, so one
+command never leaves half the clinic running. The children run in process groups of their
+own, so a terminal's Ctrl-C reaches them only through this process, once.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+from typing import TextIO
+
+CLI = [sys.executable, "-m", "ketacare.cli"]
+STOP_TIMEOUT_SECONDS = 30
+POLL_SECONDS = 0.2
+
+
+def _say(text: str, *, stream: TextIO | None = None) -> None:
+    out = stream or sys.stdout
+    out.write(text + "\n")
+    out.flush()
+
+
+def exit_status(returncode: int) -> int:
+    """A child's status as a shell reports it (128 + the signal that killed it)."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def serve_with_worker(serve_args: list[str]) -> int:
+    """Run ``ketacare serve SERVE_ARGS`` and ``ketacare worker`` until stopped."""
+    stop: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.append(signum)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, command in (("web server", ["serve", *serve_args]), ("worker", ["worker"])):
+            children[name] = subprocess.Popen([*CLI, *command], process_group=0)  # noqa: S603
+        pids = " and ".join(f"{name} (pid {child.pid})" for name, child in children.items())
+        _say(f"ketacare: {pids} started; Ctrl-C stops both")
+        ended = _wait_for_first(children, stop)
+    finally:
+        _stop_all(children, stop)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if ended is None:
+        _say("ketacare: web server and worker stopped")
+        return 0
+    name, returncode = ended
+    other = "worker" if name == "web server" else "web server"
+    _say(
+        f"ketacare: the {name} stopped (exit status {exit_status(returncode)}); "
+        f"stopped the {other} too",
+        stream=sys.stderr,
+    )
+    return exit_status(returncode) or 1
+
+
+def _wait_for_first(
+    children: dict[str, subprocess.Popen[bytes]], stop: list[int]
+) -> tuple[str, int] | None:
+    """Until a stop signal (None) or a child's exit (its name and return code)."""
+    while not stop:
+        for name, child in children.items():
+            returncode = child.poll()
+            if returncode is not None:
+                return name, returncode
+        time.sleep(POLL_SECONDS)
+    return None
+
+
+def _stop_all(children: dict[str, subprocess.Popen[bytes]], stop: list[int]) -> None:
+    """SIGTERM to each running child; SIGKILL after the timeout, or at a further signal (a
+    second Ctrl-C)."""
+    running = [child for child in children.values() if child.poll() is None]
+    for child in running:
+        child.terminate()
+    signals_seen = len(stop)
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    while any(child.poll() is None for child in running):
+        if time.monotonic() >= deadline or len(stop) > signals_seen:
+            for child in running:
+                if child.poll() is None:
+                    child.kill()
+            for child in running:
+                child.wait()
+            return
+        time.sleep(POLL_SECONDS)
