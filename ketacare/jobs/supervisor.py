@@ -1,8 +1,8 @@
 """``ketacare serve --with-worker`` (what ``make demo`` runs): the web server and the worker as
 two child processes of one command.
 
-Ctrl-C (SIGINT) or SIGTERM stops both: each child gets one SIGTERM (gunicorn finishes its
-requests, the worker its task) and is killed if it has not stopped after
+Ctrl-C (SIGINT) or SIGTERM stops both: each child's process group gets one SIGTERM (gunicorn
+finishes its requests, the worker its task) and is killed if it has not stopped after
 ``STOP_TIMEOUT_SECONDS`` (at once at a second Ctrl-C). When either child stops on its own,
 the other is stopped too and the command exits with the stopped child's status, so one
 command never leaves half the clinic running. The children run in process groups of their
@@ -11,6 +11,7 @@ own, so a terminal's Ctrl-C reaches them only through this process, once.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -79,20 +80,31 @@ def _wait_for_first(
     return None
 
 
+def _signal_group(child: subprocess.Popen[bytes], signum: int) -> bool:
+    """Send ``signum`` to the child's process group (gunicorn's own workers are in it, and
+    outlive a master that was killed); whether any process of the group was left."""
+    try:
+        os.killpg(child.pid, signum)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _stop_all(children: dict[str, subprocess.Popen[bytes]], stop: list[int]) -> None:
-    """SIGTERM to each running child; SIGKILL after the timeout, or at a further signal (a
-    second Ctrl-C)."""
-    running = [child for child in children.values() if child.poll() is None]
-    for child in running:
-        child.terminate()
+    """SIGTERM to each child's process group; SIGKILL after the timeout, or at a further signal
+    (a second Ctrl-C). Returns when every process of every group has gone."""
+    groups = [child for child in children.values() if _signal_group(child, signal.SIGTERM)]
     signals_seen = len(stop)
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    while any(child.poll() is None for child in running):
-        if time.monotonic() >= deadline or len(stop) > signals_seen:
-            for child in running:
-                if child.poll() is None:
-                    child.kill()
-            for child in running:
-                child.wait()
+    killed = False
+    while True:
+        for child in groups:
+            child.poll()  # reap the child itself, so that only live processes count
+        groups = [child for child in groups if _signal_group(child, 0)]
+        if not groups:
             return
+        if not killed and (time.monotonic() >= deadline or len(stop) > signals_seen):
+            for child in groups:
+                _signal_group(child, signal.SIGKILL)
+            killed = True
         time.sleep(POLL_SECONDS)
