@@ -131,7 +131,7 @@ def raise_audit_chain_alerts(actor: Actor, *, event_id: int, problem: str) -> li
     source = f"audit_event:{event_id}"
     message = (
         f"The audit log's hash chain is broken at row {event_id}: {problem}. "
-        "`ketacare audit verify` names the row; keep a copy of the database as it is."
+        "The command ketacare audit verify names it; keep a copy of the database as it is."
     )[:500]
     raised = []
     with transaction.atomic():

@@ -123,6 +123,8 @@ def run_attempt(run_id: int, *, task_result_id: str = "") -> dict[str, Any] | No
         )
     try:
         result = schedule.get(run.job).func(**run.kwargs)
+    # Any error of the job is this attempt's failure (bounded retries, then shown to the owner);
+    # KeyboardInterrupt and SystemExit stop the worker instead.
     except Exception as exc:
         _attempt_failed(run, exc)
         raise

@@ -6,7 +6,8 @@ finishes its requests, the worker its task) and is killed if it has not stopped 
 ``STOP_TIMEOUT_SECONDS`` (at once at a second Ctrl-C). When either child stops on its own,
 the other is stopped too and the command exits with the stopped child's status, so one
 command never leaves half the clinic running. The children run in process groups of their
-own, so a terminal's Ctrl-C reaches them only through this process, once.
+own, so a terminal's Ctrl-C reaches them only through this process, once; on Linux they get
+a SIGTERM too if this process is killed outright.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ def _say(text: str, *, stream: TextIO | None = None) -> None:
     out.flush()
 
 
+def _die_with_parent() -> None:
+    """In the child, before it runs: SIGTERM when this process dies, however it dies (Linux's
+    PR_SET_PDEATHSIG), so that a killed supervisor does not leave the clinic half running."""
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def exit_status(returncode: int) -> int:
     """A child's status as a shell reports it (128 + the signal that killed it)."""
     return 128 - returncode if returncode < 0 else returncode
@@ -46,7 +57,9 @@ def serve_with_worker(serve_args: list[str]) -> int:
     children: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name, command in (("web server", ["serve", *serve_args]), ("worker", ["worker"])):
-            children[name] = subprocess.Popen([*CLI, *command], process_group=0)  # noqa: S603
+            children[name] = subprocess.Popen(  # noqa: S603
+                [*CLI, *command], process_group=0, preexec_fn=_die_with_parent
+            )
         pids = " and ".join(f"{name} (pid {child.pid})" for name, child in children.items())
         _say(f"ketacare: {pids} started; Ctrl-C stops both")
         ended = _wait_for_first(children, stop)

@@ -36,8 +36,8 @@ def break_chain() -> int:
 def message(row: int) -> str:
     return (
         f"The audit log's hash chain is broken at row {row}: row {row} does not match its hash "
-        "(edited or inserted out of band). `ketacare audit verify` names the row; keep a copy "
-        "of the database as it is."
+        "(edited or inserted out of band). The command ketacare audit verify names it; keep a "
+        "copy of the database as it is."
     )
 
 

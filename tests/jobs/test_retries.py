@@ -91,12 +91,20 @@ def test_the_bound_is_a_setting_and_a_job_may_set_its_own(
 
 @override_settings(TASKS=DATABASE_BACKEND)
 def test_the_database_backend_holds_each_retry_back_twice_as_long(
-    db: None, flaky_job: schedule.Job, django_capture_on_commit_callbacks
+    db: None,
+    flaky_job: schedule.Job,
+    django_capture_on_commit_callbacks,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The real queue and the database worker's own loop, in this process: attempts at 0, 60
     and 180 seconds, each a task of its own, the failed ones with their traceback. (Before the
     nightly time, so the worker's schedule adds nothing.)"""
     FAILURES_LEFT[0] = 10
+    # The worker closes a connection it finds inside a transaction (as a request would); here
+    # that transaction is the test's own.
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
 
     def turn() -> None:
         with django_capture_on_commit_callbacks(execute=True):
@@ -171,3 +179,18 @@ def test_a_failed_run_shows_on_the_owners_jobs_page(
     assert "H-1001" not in html
     assert 'href="/jobs/">Jobs</a>' in html
     assert 'href="/jobs/"' not in logged_in(cast.nurse.user).get("/patients/").content.decode()
+
+
+def test_a_task_delivered_again_after_its_run_finished_does_nothing(
+    db: None, flaky_job: schedule.Job, django_capture_on_commit_callbacks
+) -> None:
+    FAILURES_LEFT[0] = 0
+    run = enqueue(django_capture_on_commit_callbacks)
+    assert services.run_attempt(run.pk, task_result_id="again") == {"printed": 1}
+    assert len(CALLS) == 1
+    again = JobRun.objects.get(pk=run.pk)
+    assert (again.status, again.attempts, again.task_result_id) == (
+        "succeeded",
+        1,
+        run.task_result_id,
+    )

@@ -30,11 +30,16 @@ def test_make_demo_serves_with_the_worker() -> None:
 
 
 def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, exited but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
 
 
 def healthy(url: str) -> bool:
@@ -45,14 +50,30 @@ def healthy(url: str) -> bool:
         return False
 
 
+def stop(demo: subprocess.Popen[bytes]) -> None:
+    """Stop a demo the test left running, the way its user would (SIGKILL would leave its
+    children running: they are in process groups of their own)."""
+    if demo.poll() is None:
+        demo.send_signal(signal.SIGTERM)
+        try:
+            demo.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            demo.wait()
+
+
 def start_demo(clinic: Scratch) -> tuple[subprocess.Popen[bytes], Path, str, int, int]:
     port = free_port()
     demo, log = clinic.start(
         "serve", "--port", str(port), "--workers", "1", "--with-worker", log="demo.log"
     )
-    match = wait_until(lambda: STARTED.search(log.read_text()), what="both children")
     url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: healthy(url), what="the web server")
+    try:
+        match = wait_until(lambda: STARTED.search(log.read_text()), what="both children")
+        wait_until(lambda: healthy(url), what="the web server")
+    except BaseException:
+        stop(demo)
+        raise
     return demo, log, url, int(match.group(1)), int(match.group(2))
 
 
@@ -73,9 +94,7 @@ def test_it_runs_the_web_server_and_the_worker_and_ctrl_c_stops_both() -> None:
             demo.send_signal(signal.SIGINT)
             status = demo.wait(timeout=60)
         finally:
-            if demo.poll() is None:
-                demo.kill()
-                demo.wait()
+            stop(demo)
         assert status == 0, log.read_text()
         assert (alive(web_pid), alive(worker_pid), healthy(url)) == (False, False, False)
         assert log.read_text().endswith("ketacare: web server and worker stopped\n")
@@ -89,11 +108,22 @@ def test_when_either_stops_the_other_is_stopped_too(victim: str, other: str) -> 
             os.kill(worker_pid if victim == "worker" else web_pid, signal.SIGKILL)
             status = demo.wait(timeout=60)
         finally:
-            if demo.poll() is None:
-                demo.kill()
-                demo.wait()
+            stop(demo)
         assert status == 128 + signal.SIGKILL
         assert (alive(web_pid), alive(worker_pid), healthy(url)) == (False, False, False)
         assert log.read_text().endswith(
             f"ketacare: the {victim} stopped (exit status 137); stopped the {other} too\n"
+        )
+
+
+def test_a_killed_demo_leaves_neither_running() -> None:
+    """SIGKILL cannot be caught: the children are told by the kernel (PR_SET_PDEATHSIG)."""
+    with scratch_clinic() as clinic:
+        demo, log, url, web_pid, worker_pid = start_demo(clinic)
+        demo.kill()
+        assert demo.wait(timeout=60) == -signal.SIGKILL
+        wait_until(
+            lambda: (alive(web_pid), alive(worker_pid), healthy(url)) == (False, False, False),
+            what="both children to stop",
+            seconds=60,
         )
