@@ -18,7 +18,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ketacare migrate
 	$(BIN)/ketacare seed
-	$(BIN)/ketacare serve --port $(PORT)
+	$(BIN)/ketacare serve --port $(PORT) --with-worker
 
 test: $(STAMP)
 	$(BIN)/pytest

@@ -31,6 +31,7 @@ def test_every_command_has_help() -> None:
     assert sorted(commands) == [
         "audit",
         "dose",
+        "jobs",
         "manage",
         "migrate",
         "pk",
@@ -40,4 +41,5 @@ def test_every_command_has_help() -> None:
         "seed",
         "serve",
         "token",
+        "worker",
     ]

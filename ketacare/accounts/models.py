@@ -170,8 +170,15 @@ class LoginFailure(models.Model):
     a keyed hash of what it counts against: an email, a user or a client address
     (``throttle``)."""
 
+    class Policy(models.TextChoices):
+        # Counted only within the login window: pruned once older (jobs, nightly).
+        WINDOW = "window", "Sliding window"
+        # Counted until a success clears them: an escalating or permanent lock needs them all.
+        LOCK = "lock", "Escalating lock"
+
     key = models.CharField(max_length=64)
     failed_at = models.DateTimeField(default=timezone.now)
+    policy = models.CharField(max_length=8, choices=Policy.choices, default=Policy.LOCK)
 
     class Meta:
         indexes = [models.Index(fields=["key", "failed_at"])]

@@ -29,6 +29,9 @@ class Perm(StrEnum):
     PLAN_SIGN = "plan.sign"
     ALERT_READ = "alert.read"
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
+    # Alerts about the clinic itself (the audit chain broken), and the background jobs' runs.
+    ALERT_CLINIC = "alert.clinic"
+    JOBS_READ = "jobs.read"
 
 
 _STAFF_COMMON = {
@@ -42,7 +45,12 @@ _CLINICAL = {Perm.CLINICAL_READ, Perm.CLINICAL_EDIT}
 _CARE_TEAM = {Perm.SCREENING_READ, Perm.PLAN_READ, Perm.ALERT_READ}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.OWNER: frozenset(_STAFF_COMMON | _CLINICAL | _CARE_TEAM | {Perm.AUDIT_READ}),
+    Role.OWNER: frozenset(
+        _STAFF_COMMON
+        | _CLINICAL
+        | _CARE_TEAM
+        | {Perm.AUDIT_READ, Perm.ALERT_CLINIC, Perm.JOBS_READ}
+    ),
     # Only a prescriber chooses a protocol and signs the plan (the software advises).
     Role.PRESCRIBER: frozenset(
         _STAFF_COMMON

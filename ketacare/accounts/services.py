@@ -160,7 +160,7 @@ def login_check(email: str, password: str, *, ip: str | None, request_id: str) -
     user = authenticate(username=email, password=password)
     if user is None:
         with transaction.atomic():
-            throttle.record(email_key, ip_key)
+            throttle.record(email_key, ip_key, policy=throttle.WINDOW)
             audit.record(actor, "auth.login_failed", outcome="failure")
         return LoginOutcome(None)
     throttle.clear(email_key)
@@ -307,7 +307,7 @@ def _mfa_failed(
     """Count a wrong code or password against the account and the address, audit it, and
     audit each lock it starts (``auth.mfa_locked``); the lock now in force, if any."""
     keys = queries.mfa_keys(user, actor.ip)
-    throttle.record(*keys.values())
+    throttle.record(*keys.values(), policy=throttle.LOCK)
     audit.record(actor, action, outcome="failure", data=data)
     policies = queries.mfa_policies()
     for scope, key in keys.items():

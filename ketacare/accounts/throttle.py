@@ -12,6 +12,10 @@ Two policies read the rows:
   the count (``clear``).
 
 Attempts refused while locked are not failures: they were never checked.
+
+Each row says which policy counts it, so that pruning (``prune``, a nightly job) removes only
+what no policy reads any more: a sliding-window failure older than the window. A lock's
+failures count until a success clears them, however old (the hard limit needs them all).
 """
 
 from __future__ import annotations
@@ -36,10 +40,16 @@ def key(kind: str, value: str) -> str:
     return digest.hexdigest()
 
 
-def record(*keys: str) -> None:
-    """One failure against each of ``keys``."""
+WINDOW = LoginFailure.Policy.WINDOW
+LOCK = LoginFailure.Policy.LOCK
+
+
+def record(*keys: str, policy: str) -> None:
+    """One failure against each of ``keys``, counted by ``policy`` (``WINDOW`` or ``LOCK``)."""
     now = timezone.now()
-    LoginFailure.objects.bulk_create([LoginFailure(key=k, failed_at=now) for k in keys])
+    LoginFailure.objects.bulk_create(
+        [LoginFailure(key=k, failed_at=now, policy=policy) for k in keys]
+    )
 
 
 def clear(*keys: str) -> None:
@@ -50,6 +60,15 @@ def failures_within(key: str, seconds: int) -> int:
     """Failures against ``key`` in the last ``seconds`` (the sliding-window policy)."""
     since = timezone.now() - timedelta(seconds=seconds)
     return LoginFailure.objects.filter(key=key, failed_at__gte=since).count()
+
+
+def prune(window_seconds: int) -> int:
+    """Delete the sliding-window failures that ``failures_within(key, window_seconds)`` no
+    longer counts; the number deleted. Lock failures are kept: ``lock_on`` counts every one
+    since the last success."""
+    since = timezone.now() - timedelta(seconds=window_seconds)
+    deleted, _ = LoginFailure.objects.filter(policy=WINDOW, failed_at__lt=since).delete()
+    return deleted
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ router = Router(tags=["alerts"])
 
 class AlertOut(Schema):
     id: int
-    patient_id: UUID
+    # None: an alert about the clinic itself (the audit log's integrity), for the owner.
+    patient_id: UUID | None
     kind: str
     severity: str
     message: str

@@ -1,4 +1,5 @@
-"""Alerts to the care team: raised by the service that saves the cause, in its transaction."""
+"""Alerts to the care team, raised by the service that saves the cause, in its transaction;
+and alerts about the clinic itself (no patient), raised by a background job to its owners."""
 
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ from ketacare.patients.models import Patient
 class Alert(models.Model):
     class Kind(models.TextChoices):
         SUICIDALITY = "suicidality", "Suicidality"
+        # About the clinic, not a patient: the nightly audit verify found the chain broken.
+        AUDIT_CHAIN = "audit_chain", "Audit log integrity"
 
     class Severity(models.TextChoices):
         URGENT = "urgent", "Urgent"
         HIGH = "high", "High"
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="alerts")
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="alerts")
+    # None: an alert about the clinic itself (seen and acknowledged with Perm.ALERT_CLINIC).
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="alerts", null=True, blank=True
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     message = models.CharField(max_length=500)
@@ -43,6 +49,16 @@ class Alert(models.Model):
             models.Index(fields=["clinic", "acknowledged_at", "created_at"]),
             models.Index(fields=["source_type", "source_id"]),
         ]
+        # One alert per clinic, kind and cause, so a job run again raises nothing new.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "kind", "source_type", "source_id"],
+                condition=~models.Q(source_type=""),
+                name="alert_one_per_source",
+            )
+        ]
 
     def __str__(self) -> str:
+        if self.patient_id is None:
+            return f"{self.get_kind_display()} alert for clinic {self.clinic_id}"
         return f"{self.get_kind_display()} alert for patient {self.patient_id}"

@@ -9,6 +9,7 @@ from ketacare.accounts.permissions import Perm, has_perm
 from ketacare.lib.panels import HeaderLink, Panel, PanelContext, chart_panels, header_links
 
 from .models import Alert
+from .services import visible_alerts
 
 
 def _open_alerts(actor: Any, patient: Any) -> PanelContext:
@@ -25,9 +26,7 @@ def _open_alerts(actor: Any, patient: Any) -> PanelContext:
 
 
 def _open_count(membership: Any) -> int:
-    return Alert.objects.filter(
-        clinic_id=membership.clinic_id, acknowledged_at__isnull=True
-    ).count()
+    return visible_alerts(membership).filter(acknowledged_at__isnull=True).count()
 
 
 chart_panels.register(Panel("alerts", "Open alerts", 5, "alerts/panels/open.html", _open_alerts))
@@ -37,7 +36,9 @@ header_links.register(
         "Alerts",
         30,
         "alerts:list",
-        lambda membership: has_perm(membership, Perm.ALERT_READ),
+        lambda membership: (
+            has_perm(membership, Perm.ALERT_READ) or has_perm(membership, Perm.ALERT_CLINIC)
+        ),
         _open_count,
     )
 )

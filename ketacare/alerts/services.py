@@ -9,7 +9,8 @@ from django.db.models import Case, Model, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.permissions import Perm, require_perm
+from ketacare.accounts.models import Clinic, Membership
+from ketacare.accounts.permissions import Perm, has_perm, require_perm
 from ketacare.audit import services as audit
 from ketacare.clinical.safety.suicidality import SEVERITY_RANK
 from ketacare.lib.errors import FieldErrors
@@ -79,13 +80,15 @@ def alert_acknowledge(actor: Actor, alert_id: int, *, note: str) -> Alert:
     with transaction.atomic():
         # Not visible (another clinic, another patient's alert): 404; visible but the role may
         # not acknowledge: 403.
+        # An alert about the clinic itself is visible only to those who may act on it.
         alert = get_record_for_user(
             actor.membership,
             Alert.objects.all(),
             alert_id,
-            perm=Perm.ALERT_ACKNOWLEDGE,
+            perm=acknowledge_perm,
             name="alert",
             lock=True,
+            also_visible=_clinic_alerts(actor.membership),
         )
         if not note.strip():
             raise FieldErrors({"note": "say what was done (for example: safety plan reviewed)"})
@@ -109,9 +112,79 @@ def alert_acknowledge(actor: Actor, alert_id: int, *, note: str) -> Alert:
 def open_alerts(actor: Actor) -> QuerySet[Alert]:
     """The clinic's unacknowledged alerts, most urgent and newest first."""
     require_perm(actor.membership, Perm.ALERT_READ)
-    assert actor.membership is not None
     return (
-        Alert.objects.filter(clinic_id=actor.membership.clinic_id, acknowledged_at__isnull=True)
+        visible_alerts(actor.membership)
+        .filter(acknowledged_at__isnull=True)
         .select_related("patient")
         .order_by(_MOST_URGENT_FIRST, "-created_at")
     )
+
+
+# --- alerts about the clinic itself (no patient) ----------------------------------------------
+
+
+def visible_alerts(membership: Membership | None) -> QuerySet[Alert]:
+    """The clinic's alerts this membership sees: its patients' (``ALERT_READ``) and those about
+    the clinic itself (``ALERT_CLINIC``: the owner)."""
+    if membership is None or not membership.is_active:
+        return Alert.objects.none()
+    patients = has_perm(membership, Perm.ALERT_READ)
+    clinic = has_perm(membership, Perm.ALERT_CLINIC)
+    alerts = Alert.objects.filter(clinic_id=membership.clinic_id)
+    if patients and clinic:
+        return alerts
+    if patients or clinic:
+        return alerts.filter(patient__isnull=clinic)
+    return Alert.objects.none()
+
+
+def _clinic_alerts(membership: Membership | None) -> Q | None:
+    """The alerts about the clinic itself this membership may act on (beside its patients')."""
+    if membership is None or not has_perm(membership, Perm.ALERT_CLINIC):
+        return None
+    return Q(patient__isnull=True, clinic_id=membership.clinic_id)
+
+
+def acknowledge_perm(alert: Alert) -> Perm:
+    """What acknowledging ``alert`` takes: a patient's, the care team's; the clinic's, the
+    owner's."""
+    return Perm.ALERT_CLINIC if alert.patient_id is None else Perm.ALERT_ACKNOWLEDGE
+
+
+def raise_audit_chain_alerts(actor: Actor, *, event_id: int, problem: str) -> list[Alert]:
+    """An urgent alert to each clinic's owners that the audit chain is broken at row
+    ``event_id`` (the chain is shared, so every clinic's log is in doubt). Once per clinic and
+    first bad row: the alerts raised now, none when they exist already."""
+    source_type, source_id = "audit.auditevent", str(event_id)
+    message = (
+        f"The audit log's hash chain is broken at row {event_id}: {problem}. "
+        "The command ketacare audit verify names it; keep a copy of the database as it is."
+    )[:500]
+    raised = []
+    with transaction.atomic():
+        for clinic in Clinic.objects.order_by("pk"):
+            if Alert.objects.filter(
+                clinic=clinic,
+                kind=Alert.Kind.AUDIT_CHAIN,
+                source_type=source_type,
+                source_id=source_id,
+            ).exists():
+                continue
+            alert = Alert.objects.create(
+                clinic=clinic,
+                patient=None,
+                kind=Alert.Kind.AUDIT_CHAIN,
+                severity=Alert.Severity.URGENT,
+                message=message,
+                source_type=source_type,
+                source_id=source_id,
+            )
+            audit.record(
+                actor,
+                "alert.raise",
+                clinic_id=clinic.pk,
+                target=alert,
+                data={"kind": alert.kind, "severity": alert.severity, "first_bad_row": event_id},
+            )
+            raised.append(alert)
+    return raised

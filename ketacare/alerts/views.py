@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from ketacare.accounts.actor import actor_from_request
-from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
 from ketacare.lib.forms import Form
@@ -32,7 +31,7 @@ def _list_page(request: HttpRequest, *, status: int = 200, error: str = "") -> H
             "alert.read",
             data={
                 "open": len(alerts),
-                "patients": sorted({str(a.patient_id) for a in alerts}),
+                "patients": sorted({str(a.patient_id) for a in alerts if a.patient_id}),
             },
         )
     return render(
@@ -41,7 +40,7 @@ def _list_page(request: HttpRequest, *, status: int = 200, error: str = "") -> H
         {
             "alerts": alerts,
             "error": error,
-            "can_ack": actor.can(Perm.ALERT_ACKNOWLEDGE),
+            "ackable": {a.pk for a in alerts if actor.can(services.acknowledge_perm(a))},
         },
         status=status,
     )

@@ -32,6 +32,11 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also run `ketacare worker` (background jobs); stopping one stops both",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = subparsers.add_parser("migrate", help="create or update the database tables")
@@ -97,6 +102,12 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.with_worker:
+        from ketacare.jobs.supervisor import serve_with_worker
+
+        serve_args = ["--host", args.host, "--port", str(args.port)]
+        serve_args += ["--workers", str(args.workers), "--threads", str(args.threads)]
+        return serve_with_worker(serve_args)
     setup_django()
     from gunicorn.app.base import BaseApplication
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("patients/", include("ketacare.screening.urls")),
     path("audit/", include("ketacare.oversight.urls")),
     path("alerts/", include("ketacare.alerts.urls")),
+    path("jobs/", include("ketacare.jobs.urls")),
     path("", include("ketacare.treatment.urls")),
     path("api/v1/", api.urls),
     path("", include("ketacare.web.urls")),

@@ -3,7 +3,8 @@
 The claim, the write it guards and the stored answer share one transaction: either the write
 committed and its answer is stored under the key, or neither happened and a retry runs anew.
 Keys live ``KETACARE_IDEMPOTENCY_TTL_SECONDS`` (24 h, as Stripe and the draft suggest) and
-are pruned lazily when their user claims a new one.
+are pruned lazily when their user claims a new one, and all at once nightly (``prune_expired``,
+a job of ``ketacare worker``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ class Claim:
 
 def _expired_before() -> datetime:
     return timezone.now() - timedelta(seconds=settings.KETACARE_IDEMPOTENCY_TTL_SECONDS)
+
+
+def prune_expired() -> int:
+    """Delete every expired key, of every user; the number deleted."""
+    deleted, _ = StoredResponse.objects.filter(created_at__lt=_expired_before()).delete()
+    return deleted
 
 
 def claim(user_id: int, key: str, request: HttpRequest, print_: str) -> Claim:

@@ -5,11 +5,12 @@ healthchecks pattern). What each role may do is ``accounts.permissions``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from ketacare.accounts.models import Membership, Role
 from ketacare.accounts.permissions import Perm, require_perm
@@ -48,18 +49,23 @@ def get_record_for_user(
     records: QuerySet[M],
     pk: object,
     *,
-    perm: Perm,
+    perm: Perm | Callable[[M], Perm],
     name: str,
     lock: bool = False,
+    also_visible: Q | None = None,
 ) -> M:
     """A record of ``records`` (a plan, an alert, a chart row: each with a ``patient``) whose
-    patient this membership sees, else ``NotVisible("No such <name>")``; then ``perm``."""
-    found = records.filter(pk=pk, patient__in=visible_patients(membership))
+    patient this membership sees (or that matches ``also_visible``), else
+    ``NotVisible("No such <name>")``; then ``perm``, or the permission ``perm(record)`` names."""
+    visible = Q(patient__in=visible_patients(membership))
+    if also_visible is not None:
+        visible |= also_visible
+    found = records.filter(visible, pk=pk)
     if lock:
         found = found.select_for_update()
     try:
         record = found.get()
     except (ObjectDoesNotExist, ValidationError, ValueError, TypeError):
         raise NotVisible(f"No such {name}") from None
-    require_perm(membership, perm)
+    require_perm(membership, perm(record) if callable(perm) else perm)
     return record

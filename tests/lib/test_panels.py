@@ -116,7 +116,7 @@ def test_a_later_app_adds_a_panel_without_touching_the_chart(
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("owner", ["Patients", "Register a patient", "Alerts (1)", "Audit log"]),
+        ("owner", ["Patients", "Register a patient", "Alerts (1)", "Audit log", "Jobs"]),
         ("nurse", ["Patients", "Register a patient", "Alerts (1)"]),
         ("front_desk", ["Patients", "Register a patient"]),
         ("patient", []),
@@ -139,6 +139,7 @@ def test_header_links_are_registered_by_their_apps() -> None:
         ("register", "patients:create"),
         ("alerts", "alerts:list"),
         ("audit", "audit:log"),
+        ("jobs", "jobs:list"),
     ]
     assert isinstance(header_links["alerts"], HeaderLink)
 

@@ -8,7 +8,7 @@ entry in ``MATRIX`` (or ``PUBLIC``) fails ``test_it_has_an_entry_for_every_route
   on Zoë's (``patient`` where the route names no patient)
 - ``outsider``: a prescriber of another clinic, on Dan's record (404: not visible)
 - ``front_desk``, ``nurse``, ``prescriber``, ``owner``: staff of Dan's clinic; front desk has no
-  clinical permission, and only the owner reads the audit log
+  clinical permission, and only the owner reads the audit log and the background jobs' runs
 
 Candidacy and treatment (intake, screening, plans, alerts): nurses and prescribers record
 intakes and acknowledge alerts; only a prescriber drafts, changes and signs a plan; the owner
@@ -16,8 +16,8 @@ reads screenings, plans and alerts. A plan or an alert belongs to one patient, s
 have the patient columns: ``patient_own`` is Dan's plan or alert, ``patient_other`` Zoë's.
 
 A refused write must leave every patient row, every chart row, every intake, screening,
-questionnaire response, plan and alert, and the audit log's write events exactly as they were;
-a refused read must not be logged as a read.
+questionnaire response, plan, alert and job run, and the audit log's write events exactly as
+they were; a refused read must not be logged as a read.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from ketacare.alerts.models import Alert
 from ketacare.alerts.services import raised_by
 from ketacare.audit.models import AuditEvent
 from ketacare.config.api import api
+from ketacare.jobs.models import JobRun
 from ketacare.outcomes.models import QuestionnaireResponse
 from ketacare.patients import services as patients
 from ketacare.patients.models import Patient
@@ -292,6 +293,8 @@ MATRIX: list[Entry] = [
         R(401, 403, 404, 404, 200, 200, 200, 200),
     ),
     Entry("GET", "audit/", "audit", C(302, 403, 403, 403, 403, 403, 200)),
+    # The background jobs' runs (no patient data, so the read is not audited).
+    Entry("GET", "jobs/", "jobs", C(302, 403, 403, 403, 403, 403, 200)),
     Entry("GET", "api/v1/patients", "api_list", C(401, 403, 200, 200, 200, 200, 200)),
     Entry("POST", "api/v1/patients", "api_create", C(401, 403, 201, 201, 201, 201, 201)),
     Entry("GET", ONE_PATIENT, "api_read", R(401, 200, 404, 404, 200, 200, 200, 200)),
@@ -491,6 +494,21 @@ class World:
                 actor_for(prescriber), patient.pk, protocol_id="depression-iv-induction"
             )
             self.care[(name, "signed")] = plans.plan_sign(actor_for(prescriber), signed.pk)
+
+    def failed_job_run(self) -> JobRun:
+        """A run of the nightly audit verify that failed its last attempt."""
+        run, _ = JobRun.objects.get_or_create(
+            job="audit.verify_chain",
+            run_key="2026-03-10",
+            defaults={
+                "trigger": "schedule",
+                "status": "failed",
+                "attempts": 3,
+                "max_attempts": 3,
+                "error": "RuntimeError: the printer is on fire",
+            },
+        )
+        return run
 
     def care_row(self, name: str, key: str) -> Any:
         row = self.care[(name, key)]
@@ -708,7 +726,7 @@ def state() -> dict[str, list[Any]]:
     tables: dict[str, list[Any]] = {"Patient": list(Patient.objects.order_by("pk").values())}
     for spec in PARTS.values():
         tables[spec.model.__name__] = list(spec.model.objects.order_by("pk").values())
-    for model in CARE_MODELS:
+    for model in (*CARE_MODELS, JobRun):
         tables[model.__name__] = list(model.objects.order_by("pk").values())
     tables["write events"] = list(
         AuditEvent.objects.filter(action__in=WRITE_ACTIONS, outcome="success")
@@ -848,6 +866,10 @@ def _check_allowed(
         else:
             assert response.json()["version"] == row.version
         assert _new_writes(before) == ["record.update"]
+    elif kind == "jobs":
+        assert [run.pk for run in response.context["runs"]] == [world.failed_job_run().pk]
+        assert b"RuntimeError: the printer is on fire" in response.content
+        assert _reads_since(last_id) == 0
     elif kind in CARE_KINDS:
         _check_care_allowed(world, entry, column, response, before, last_id)
     else:  # pragma: no cover - every kind is handled above
@@ -1071,6 +1093,8 @@ CASES = [
 def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, column: str) -> None:
     if entry.kind in CARE_KINDS:
         world.add_care()
+    if entry.kind == "jobs":
+        world.failed_job_run()
     client = world.client(column)
     url = world.url(entry, column)
     body = _body(world, entry, column)

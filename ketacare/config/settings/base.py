@@ -39,6 +39,10 @@ INSTALLED_APPS = [
     "ketacare.screening",
     "ketacare.treatment",
     "ketacare.oversight",
+    # Background work (ketacare/jobs): Django's tasks API and its database backend.
+    "django_tasks",
+    "django_tasks_db",
+    "ketacare.jobs",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +181,18 @@ KETACARE_AUDIT_KEY = env_secret("KETACARE_AUDIT_KEY", SECRET_KEY)
 KETACARE_IDEMPOTENCY_TTL_SECONDS = env_int(
     "KETACARE_IDEMPOTENCY_TTL_SECONDS", 24 * 60 * 60, minimum=60
 )
+
+# Background work (ketacare/jobs, docs/operations.md). Tasks go through Django's tasks API
+# (the django-tasks backport) to its database backend: the queue is a table of the clinic's own
+# database, so a task enqueued on commit is stored with the data that asked for it, and
+# `ketacare worker` runs it. A failed attempt is tried again after KETACARE_JOB_RETRY_SECONDS,
+# twice as long before each further attempt, at most KETACARE_JOB_MAX_ATTEMPTS times in all.
+# Nightly jobs run once a day, from KETACARE_NIGHTLY_AT_UTC (UTC, so no daylight-saving day
+# skips or repeats them: 02:00 or 03:00 in Boston, 01:00 or 02:00 in Chicago).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+KETACARE_JOB_MAX_ATTEMPTS = env_int("KETACARE_JOB_MAX_ATTEMPTS", 3, minimum=1)
+KETACARE_JOB_RETRY_SECONDS = env_int("KETACARE_JOB_RETRY_SECONDS", 60, minimum=1)
+KETACARE_NIGHTLY_AT_UTC = env_str("KETACARE_NIGHTLY_AT_UTC", "07:00")
 
 # Number of proxies in front of the app whose X-Forwarded-For may be trusted for the
 # client IP written to the audit log (0: use REMOTE_ADDR).

@@ -15,3 +15,6 @@ _template_options = TEMPLATES[0]["OPTIONS"]
 assert isinstance(_template_options, dict)
 # A missing variable shows up loudly in a test's HTML instead of rendering as nothing.
 _template_options["string_if_invalid"] = "!!missing:%s!!"
+# Tasks run at once, in the test's own process and transaction (tests/jobs/test_live_worker.py
+# runs the real worker against the database backend).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

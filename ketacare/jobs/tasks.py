@@ -1,0 +1,51 @@
+"""The one task of Django's tasks API that runs every job, and the project's first jobs.
+
+``run_job`` is what the tasks backend stores and the worker runs: one attempt of a
+``JobRun`` (``services.run_attempt``). The jobs themselves are plain functions registered in
+``schedule`` (``apps.py``); each is idempotent and returns a summary for the Jobs page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django_tasks import TaskContext, task
+
+from . import services
+
+
+@task(takes_context=True)
+def run_job(context: TaskContext, job_run_id: int) -> dict[str, Any] | None:
+    return services.run_attempt(job_run_id, task_result_id=str(context.task_result.id))
+
+
+def verify_audit_chain() -> dict[str, Any]:
+    """``ketacare audit verify``, nightly: when the chain is broken, an urgent alert to each
+    clinic's owners naming the first bad row (once per clinic and row)."""
+    from ketacare.accounts.actor import system_actor
+    from ketacare.alerts.services import raise_audit_chain_alerts
+    from ketacare.audit.services import verify_chain
+
+    checked, problem = verify_chain()
+    if problem is None:
+        return {"checked": checked, "first_bad_row": None, "alerts_raised": 0}
+    raised = raise_audit_chain_alerts(
+        system_actor("nightly audit verify"), event_id=problem.event_id, problem=problem.message
+    )
+    return {"checked": checked, "first_bad_row": problem.event_id, "alerts_raised": len(raised)}
+
+
+def prune_idempotency_keys() -> dict[str, Any]:
+    """Stored answers older than ``KETACARE_IDEMPOTENCY_TTL_SECONDS``: never replayed again."""
+    from ketacare.idempotency.services import prune_expired
+
+    return {"deleted": prune_expired()}
+
+
+def prune_login_failures() -> dict[str, Any]:
+    """Password-login failures older than ``KETACARE_LOGIN_WINDOW_SECONDS``: no throttle counts
+    them any more (second-factor failures are kept until a right code clears them)."""
+    from ketacare.accounts import throttle
+
+    return {"deleted": throttle.prune(settings.KETACARE_LOGIN_WINDOW_SECONDS)}
