@@ -31,7 +31,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _scratch_database(tmp: Path) -> tuple[dict[str, str], Callable[[], None]]:
+def scratch_database(tmp: Path) -> tuple[dict[str, str], Callable[[], None]]:
     """Environment for a fresh database of the suite's engine, and a function that drops it."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -80,7 +80,7 @@ class LiveClinic:
 def clinic_server(*, workers: int = 1, threads: int = 4, **env: str) -> Iterator[LiveClinic]:
     """Serve the seeded demo clinic; ``env`` adds settings for the server."""
     tmp = Path(tempfile.mkdtemp(prefix="ketacare-live-"))
-    db_env, drop = _scratch_database(tmp)
+    db_env, drop = scratch_database(tmp)
     full_env = {
         **os.environ,
         **db_env,

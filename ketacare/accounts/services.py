@@ -112,6 +112,8 @@ def owner_create(actor: Actor, *, email: str, full_name: str, password: str | No
         raise ValidationError(f"{email} already has an account")
     validate_password(password, User(email=email, full_name=full_name))
     with transaction.atomic():
+        # One event in each clinic's audit chain: their locks first, in the fixed order.
+        audit.lock_chains(clinic.pk for clinic in clinics)
         user = User.objects.create_user(email=email, password=password, full_name=full_name)
         for clinic in clinics:
             membership = Membership.objects.create(user=user, clinic=clinic, role=Role.OWNER)

@@ -151,18 +151,24 @@ def acknowledge_perm(alert: Alert) -> Perm:
     return Perm.ALERT_CLINIC if alert.patient_id is None else Perm.ALERT_ACKNOWLEDGE
 
 
-def raise_audit_chain_alerts(actor: Actor, *, event_id: int, problem: str) -> list[Alert]:
-    """An urgent alert to each clinic's owners that the audit chain is broken at row
-    ``event_id`` (the chain is shared, so every clinic's log is in doubt). Once per clinic and
-    first bad row: the alerts raised now, none when they exist already."""
+def raise_audit_chain_alerts(
+    actor: Actor, *, event_id: int, problem: str, clinic_id: int | None
+) -> list[Alert]:
+    """An urgent alert to the owners of clinic ``clinic_id`` that its audit chain is broken at
+    row ``event_id`` (to every clinic's, when ``clinic_id`` is None: the installation or legacy
+    chain, which every clinic's log depends on). Once per clinic and first bad row: the alerts
+    raised now, none when they exist already."""
     source_type, source_id = "audit.auditevent", str(event_id)
     message = (
-        f"The audit log's hash chain is broken at row {event_id}: {problem}. "
+        f"The audit log's hash chain is broken at event {event_id}: {problem}. "
         "The command ketacare audit verify names it; keep a copy of the database as it is."
     )[:500]
     raised = []
     with transaction.atomic():
-        for clinic in Clinic.objects.order_by("pk"):
+        clinics = Clinic.objects.order_by("pk")
+        if clinic_id is not None:
+            clinics = clinics.filter(pk=clinic_id)
+        for clinic in clinics:
             if Alert.objects.filter(
                 clinic=clinic,
                 kind=Alert.Kind.AUDIT_CHAIN,

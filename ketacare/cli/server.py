@@ -48,7 +48,9 @@ def register(subparsers: Any) -> None:
 
     audit = subparsers.add_parser("audit", help="the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    verify = audit_sub.add_parser("verify", help="check the audit hash chain; exit 1 if broken")
+    verify = audit_sub.add_parser(
+        "verify", help="check every audit hash chain (one per clinic); exit 1 if one is broken"
+    )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=_audit_verify)
 
@@ -138,25 +140,62 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _audit_verify(args: argparse.Namespace) -> int:
     setup_django()
-    from ketacare.audit.services import verify_chain
+    from ketacare.accounts.models import Clinic
+    from ketacare.audit.services import ChainReport, verify_chain
 
-    checked, problem = verify_chain()
+    verification = verify_chain()
+    slugs: dict[int | None, str] = dict(Clinic.objects.values_list("pk", "slug"))
+
+    def name(report: ChainReport) -> str:
+        if report.kind == "legacy":
+            return "legacy chain (before per-clinic chains)"
+        if report.kind == "installation":
+            return "installation chain"
+        return f"clinic {report.clinic_id} ({slugs.get(report.clinic_id, 'unknown clinic')})"
+
     if args.json:
+        first = verification.broken[0].problem if verification.broken else None
         print(
             json.dumps(
                 {
-                    "ok": problem is None,
-                    "checked": checked,
-                    "first_bad_row": problem.event_id if problem else None,
-                    "message": problem.message if problem else None,
+                    "ok": verification.ok,
+                    "checked": verification.checked,
+                    "first_bad_row": first.event_id if first else None,
+                    "message": first.message if first else None,
+                    "chains": [
+                        {
+                            "chain": report.kind,
+                            "clinic_id": report.clinic_id,
+                            "clinic": slugs.get(report.clinic_id) if report.clinic_id else None,
+                            "ok": report.ok,
+                            "checked": report.checked,
+                            "first_bad_row": report.problem.event_id if report.problem else None,
+                            "first_bad_place": report.problem.row if report.problem else None,
+                            "message": report.problem.message if report.problem else None,
+                            "head_row": report.head_row,
+                            "head_hash": report.head_hash,
+                        }
+                        for report in verification.chains
+                    ],
                 }
             )
         )
-    elif problem is None:
-        print(f"audit chain holds: {checked} events checked")
-    else:
-        print(f"audit chain broken at row {problem.event_id}: {problem.message}", file=sys.stderr)
-    return 0 if problem is None else 1
+        return 0 if verification.ok else 1
+    for report in verification.chains:
+        if report.problem is None:
+            print(f"{name(report)}: holds, {report.checked} events checked")
+        else:
+            print(
+                f"audit chain of {name(report)} broken at row {report.problem.row} "
+                f"(event #{report.problem.event_id}): {report.problem.message}",
+                file=sys.stderr,
+            )
+    if verification.ok:
+        print(
+            f"audit chains hold: {verification.checked} events checked in "
+            f"{len(verification.chains)} chains"
+        )
+    return 0 if verification.ok else 1
 
 
 def _token_create(args: argparse.Namespace) -> int:

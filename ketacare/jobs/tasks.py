@@ -21,19 +21,34 @@ def run_job(context: TaskContext, job_run_id: int) -> dict[str, Any] | None:
 
 
 def verify_audit_chain() -> dict[str, Any]:
-    """``ketacare audit verify``, nightly: when the chain is broken, an urgent alert to each
-    clinic's owners naming the first bad row (once per clinic and row)."""
+    """``ketacare audit verify``, nightly: for each broken chain an urgent alert to the owners
+    of its clinic (of every clinic, for the installation or legacy chain), naming the first
+    bad row (once per clinic and row)."""
     from ketacare.accounts.actor import system_actor
     from ketacare.alerts.services import raise_audit_chain_alerts
     from ketacare.audit.services import verify_chain
 
-    checked, problem = verify_chain()
-    if problem is None:
-        return {"checked": checked, "first_bad_row": None, "alerts_raised": 0}
-    raised = raise_audit_chain_alerts(
-        system_actor("nightly audit verify"), event_id=problem.event_id, problem=problem.message
-    )
-    return {"checked": checked, "first_bad_row": problem.event_id, "alerts_raised": len(raised)}
+    verification = verify_chain()
+    raised = 0
+    for report in verification.broken:
+        assert report.problem is not None
+        raised += len(
+            raise_audit_chain_alerts(
+                system_actor("nightly audit verify"),
+                event_id=report.problem.event_id,
+                problem=report.problem.message,
+                clinic_id=report.clinic_id,
+            )
+        )
+    return {
+        "checked": verification.checked,
+        "broken": [
+            {"chain": r.kind, "clinic_id": r.clinic_id, "first_bad_row": r.problem.event_id}
+            for r in verification.broken
+            if r.problem is not None
+        ],
+        "alerts_raised": raised,
+    }
 
 
 def prune_idempotency_keys() -> dict[str, Any]:

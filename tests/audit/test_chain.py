@@ -1,52 +1,117 @@
-"""The audit log is append-only in the database and its hash chain exposes tampering."""
+"""The audit log is append-only in the database, and each clinic's hash chain exposes
+tampering on its own."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from ketacare.audit import triggers
-from ketacare.audit.models import AuditEvent
-from ketacare.audit.services import GENESIS_HASH, record, verify_chain
+from ketacare.accounts import services as accounts
+from ketacare.accounts.actor import Actor, system_actor
+from ketacare.audit import services, triggers
+from ketacare.audit.models import INSTALLATION_CHAIN, AuditEvent
+from ketacare.audit.services import GENESIS_HASH, Verification, record, verify_chain
 from ketacare.cli import main
 from tests.conftest import Cast
+
+TABLE = "audit_auditevent"
+APPEND_ONLY = "audit log is append-only"
 
 
 def _without_triggers() -> None:
     """Drop the append-only triggers inside the test's transaction (rolled back after)."""
     with connection.cursor() as cursor:
-        for statement in [
-            *triggers.statements(connection.vendor, create=False),
-            *triggers.insert_guard_statements(connection.vendor, create=False),
-        ]:
+        for statement in triggers.current_statements(connection.vendor, create=False):
             cursor.execute(statement)
 
 
+def _chain(chain: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(chain=chain).order_by("seq"))
+
+
+def _row(chain: int, seq: int) -> AuditEvent:
+    return AuditEvent.objects.get(chain=chain, seq=seq)
+
+
+def _summary(verification: Verification) -> list[tuple[int | None, int, int | None, str | None]]:
+    """Per chain: the chain, rows that held, and the first bad row's place and message."""
+    return [
+        (
+            report.chain,
+            report.checked,
+            report.problem.row if report.problem else None,
+            report.problem.message if report.problem else None,
+        )
+        for report in verification.chains
+    ]
+
+
+def _login_attempt() -> Actor:
+    return Actor(user=None, membership=None, label="login attempt for nobody@example.com")
+
+
 def test_chain_holds_after_normal_use(cast: Cast) -> None:
-    checked, problem = verify_chain()
-    assert problem is None
-    assert checked == AuditEvent.objects.count()
-    first = AuditEvent.objects.order_by("id").first()
-    assert first is not None and first.id == 1 and first.prev_hash == GENESIS_HASH
+    verification = verify_chain()
+    harbor, lakeside = cast.clinic.pk, cast.other_clinic.pk
+    assert _summary(verification) == [(harbor, 5, None, None), (lakeside, 2, None, None)]
+    assert verification.ok
+    assert verification.checked == AuditEvent.objects.count() == 7
 
 
-def test_ids_are_gapless_and_each_row_points_at_the_previous(cast: Cast) -> None:
-    rows = list(AuditEvent.objects.order_by("id").values_list("id", "prev_hash", "row_hash"))
-    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
-    for (_, _, previous_hash), (_, prev_hash, _) in zip(rows, rows[1:], strict=False):
-        assert prev_hash == previous_hash
+def test_each_clinic_has_a_gapless_chain_of_its_own_each_row_following_the_previous(
+    cast: Cast,
+) -> None:
+    for clinic, length in ((cast.clinic, 5), (cast.other_clinic, 2)):
+        rows = _chain(clinic.pk)
+        assert [(e.seq, e.clinic_id) for e in rows] == [
+            (n, clinic.pk) for n in range(1, 1 + length)
+        ]
+        assert rows[0].prev_hash == GENESIS_HASH
+        for previous, event in zip(rows, rows[1:], strict=False):
+            assert event.prev_hash == previous.row_hash
+
+
+def test_events_of_no_clinic_go_to_the_installation_chain(cast: Cast) -> None:
+    first = services.record_standalone(_login_attempt(), "auth.login_failed", outcome="failure")
+    second = services.record_standalone(_login_attempt(), "auth.login_failed", outcome="failure")
+    assert [(e.chain, e.seq, e.clinic_id) for e in (first, second)] == [
+        (INSTALLATION_CHAIN, 1, None),
+        (INSTALLATION_CHAIN, 2, None),
+    ]
+    assert (first.prev_hash, second.prev_hash) == (GENESIS_HASH, first.row_hash)
+    assert _summary(verify_chain()) == [
+        (INSTALLATION_CHAIN, 2, None, None),
+        (cast.clinic.pk, 5, None, None),
+        (cast.other_clinic.pk, 2, None, None),
+    ]
+
+
+def test_an_event_named_for_another_clinic_goes_to_that_clinics_chain(cast: Cast) -> None:
+    with transaction.atomic():
+        event = record(
+            cast.actor(cast.owner), "auth.clinic_switched", clinic_id=cast.other_clinic.pk
+        )
+    assert (event.chain, event.seq, event.prev_hash) == (
+        cast.other_clinic.pk,
+        3,
+        _row(cast.other_clinic.pk, 2).row_hash,
+    )
 
 
 def test_database_refuses_update(cast: Cast) -> None:
+    first = _row(cast.clinic.pk, 1)
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute("UPDATE audit_auditevent SET actor_label = 'x' WHERE id = 1")
-    assert AuditEvent.objects.get(id=1).actor_label == "Carol Desk <carol@example.com> (front_desk)"
+        cursor.execute(f"UPDATE {TABLE} SET actor_label = 'x' WHERE id = %s", [first.id])  # noqa: S608
+    assert AuditEvent.objects.get(id=first.id).actor_label == (
+        "Carol Desk <carol@example.com> (front_desk)"
+    )
 
 
 def test_database_refuses_delete(cast: Cast) -> None:
@@ -56,40 +121,65 @@ def test_database_refuses_delete(cast: Cast) -> None:
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute("DELETE FROM audit_auditevent WHERE id = 2")
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [_row(cast.clinic.pk, 2).id])  # noqa: S608
+    assert AuditEvent.objects.count() == count
+
+
+def test_database_refuses_a_row_without_a_chain(cast: Cast) -> None:
+    count = AuditEvent.objects.count()
+    with (
+        pytest.raises(DatabaseError, match="new events need a chain"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            f"INSERT INTO {TABLE} (occurred_at, action, outcome, actor_label, target_type, "  # noqa: S608
+            "target_id, changes, data, request_id, reason, prev_hash, row_hash) "
+            "VALUES (%s, 'patient.read', 'success', 'intruder', '', '', '{}', '{}', '', '', "
+            "%s, %s)",
+            [_row(cast.clinic.pk, 1).occurred_at, GENESIS_HASH, "f" * 64],
+        )
     assert AuditEvent.objects.count() == count
 
 
 COLUMNS = (
-    "id, occurred_at, action, outcome, actor_id, actor_label, clinic_id, patient_id, "
+    "chain, seq, occurred_at, action, outcome, actor_id, actor_label, clinic_id, patient_id, "
     "target_type, target_id, changes, data, ip, request_id, reason, prev_hash, row_hash"
 )
-# Row 1 again under its own id, with the actor's name forged.
-FORGED_ROW_1 = COLUMNS.replace("actor_label", "'forged'")
-_SELECT_ROW_1 = f"SELECT {FORGED_ROW_1} FROM audit_auditevent WHERE id = 1"  # noqa: S608
-_UPSERT = (
-    f"INSERT INTO audit_auditevent ({COLUMNS}) {_SELECT_ROW_1} "
-    "ON CONFLICT (id) DO UPDATE SET actor_label = excluded.actor_label"
-)
+# A copy of one row (``%s``: its id) with the actor's name forged: under the row's own id, or
+# under a new id at the row's place in its chain.
+_FORGED = COLUMNS.replace("actor_label", "'forged'")
+_SAME_ID = f"SELECT id, {_FORGED} FROM {TABLE} WHERE id = %s"  # noqa: S608
+_NEW_ID = f"SELECT {_FORGED} FROM {TABLE} WHERE id = %s"  # noqa: S608
+_ON_ID = f"INSERT INTO {TABLE} (id, {COLUMNS}) {_SAME_ID} ON CONFLICT (id) "
+_ON_PLACE = f"INSERT INTO {TABLE} ({COLUMNS}) {_NEW_ID} ON CONFLICT (chain, seq) "
+_MERGE = f"MERGE INTO {TABLE} AS e USING (SELECT %s AS id) AS s ON e.id = s.id "
 # Statements that overwrite an existing row without saying UPDATE or DELETE, per database.
 OVERWRITES = {
     "sqlite": {
-        "REPLACE INTO": f"REPLACE INTO audit_auditevent ({COLUMNS}) {_SELECT_ROW_1}",
-        "INSERT OR REPLACE INTO": (
-            f"INSERT OR REPLACE INTO audit_auditevent ({COLUMNS}) {_SELECT_ROW_1}"
+        "REPLACE INTO": f"REPLACE INTO {TABLE} (id, {COLUMNS}) {_SAME_ID}",
+        "INSERT OR REPLACE INTO": f"INSERT OR REPLACE INTO {TABLE} (id, {COLUMNS}) {_SAME_ID}",
+        "REPLACE INTO with a new id at the row's place": (
+            f"REPLACE INTO {TABLE} ({COLUMNS}) {_NEW_ID}"
         ),
-        "INSERT ON CONFLICT DO UPDATE": _UPSERT,
+        "INSERT ON CONFLICT (id) DO UPDATE": (
+            _ON_ID + "DO UPDATE SET actor_label = excluded.actor_label"
+        ),
+        "INSERT ON CONFLICT (chain, seq) DO UPDATE": (
+            _ON_PLACE + "DO UPDATE SET actor_label = excluded.actor_label"
+        ),
     },
     "postgresql": {
-        "INSERT ON CONFLICT DO UPDATE": _UPSERT,
+        "INSERT ON CONFLICT (id) DO UPDATE": (
+            _ON_ID + "DO UPDATE SET actor_label = excluded.actor_label"
+        ),
+        "INSERT ON CONFLICT (chain, seq) DO UPDATE": (
+            _ON_PLACE + "DO UPDATE SET actor_label = excluded.actor_label"
+        ),
         "MERGE WHEN MATCHED THEN UPDATE": (
-            "MERGE INTO audit_auditevent AS e USING (SELECT 1 AS id) AS s ON e.id = s.id "
-            "WHEN MATCHED THEN UPDATE SET actor_label = 'forged'"
+            _MERGE + "WHEN MATCHED THEN UPDATE SET actor_label = 'forged'"
         ),
-        "MERGE WHEN MATCHED THEN DELETE": (
-            "MERGE INTO audit_auditevent AS e USING (SELECT 1 AS id) AS s ON e.id = s.id "
-            "WHEN MATCHED THEN DELETE"
-        ),
+        "MERGE WHEN MATCHED THEN DELETE": _MERGE + "WHEN MATCHED THEN DELETE",
     },
 }
 
@@ -102,71 +192,272 @@ def test_database_refuses_overwriting_a_row_by_insert(cast: Cast, statement: str
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute(OVERWRITES[connection.vendor][statement])
+        cursor.execute(OVERWRITES[connection.vendor][statement], [_row(cast.clinic.pk, 1).id])
     assert list(AuditEvent.objects.order_by("id").values()) == rows
-    assert verify_chain() == (len(rows), None)
+    assert verify_chain().ok
 
 
 def test_model_refuses_update_and_delete(cast: Cast) -> None:
-    event = AuditEvent.objects.get(id=1)
+    event = _row(cast.clinic.pk, 1)
     with pytest.raises(RuntimeError, match="append-only"):
         event.save()
     with pytest.raises(RuntimeError, match="append-only"):
         event.delete()
 
 
-def test_edited_row_is_named(cast: Cast) -> None:
+def test_edited_row_is_named_in_its_clinics_chain(cast: Cast) -> None:
+    edited = _row(cast.clinic.pk, 3)
     _without_triggers()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET action = 'patient.search' WHERE id = 3")
-    _, problem = verify_chain()
-    assert problem is not None
-    assert problem.event_id == 3
-    assert problem.message == "row 3 does not match its hash (edited or inserted out of band)"
+        cursor.execute(f"UPDATE {TABLE} SET action = 'patient.search' WHERE id = %s", [edited.id])  # noqa: S608
+    verification = verify_chain()
+    assert _summary(verification) == [
+        (cast.clinic.pk, 2, 3, "row 3 does not match its hash (edited or inserted out of band)"),
+        (cast.other_clinic.pk, 2, None, None),
+    ]
+    problem = verification.of(cast.clinic.pk).problem
+    assert problem is not None and problem.event_id == edited.id
 
 
-def test_deleted_row_is_named(cast: Cast) -> None:
+def test_a_deletion_in_one_clinics_chain_is_found_and_the_other_chain_is_reported_intact(
+    cast: Cast,
+) -> None:
+    after = _row(cast.clinic.pk, 5)
     _without_triggers()
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE id = 4")
-    _, problem = verify_chain()
-    assert problem is not None
-    assert problem.event_id == 5
-    assert problem.message == "row 4 missing before row 5 (deleted)"
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [_row(cast.clinic.pk, 4).id])  # noqa: S608
+    verification = verify_chain()
+    assert _summary(verification) == [
+        (cast.clinic.pk, 3, 5, "row 4 missing before row 5 (deleted)"),
+        (cast.other_clinic.pk, 2, None, None),
+    ]
+    assert [report.chain for report in verification.broken] == [cast.clinic.pk]
+    problem = verification.of(cast.clinic.pk).problem
+    assert problem is not None and problem.event_id == after.id
+
+
+def test_the_first_row_of_a_chain_deleted_is_found_and_the_other_chain_is_intact(
+    cast: Cast,
+) -> None:
+    _without_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [_row(cast.other_clinic.pk, 1).id])  # noqa: S608
+    assert _summary(verify_chain()) == [
+        (cast.clinic.pk, 5, None, None),
+        (cast.other_clinic.pk, 0, 2, "row 1 missing before row 2 (deleted)"),
+    ]
+
+
+def test_a_row_renumbered_to_close_a_gap_does_not_match_its_hash(cast: Cast) -> None:
+    """The hash covers the row's place: a deletion cannot be hidden by moving rows up."""
+    third = _row(cast.clinic.pk, 3)
+    _without_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE chain = %s AND seq = 4", [cast.clinic.pk])  # noqa: S608
+        cursor.execute(
+            f"UPDATE {TABLE} SET seq = 4, prev_hash = %s WHERE chain = %s AND seq = 5",  # noqa: S608
+            [third.row_hash, cast.clinic.pk],
+        )
+    assert _summary(verify_chain())[0] == (
+        cast.clinic.pk,
+        3,
+        4,
+        "row 4 does not match its hash (edited or inserted out of band)",
+    )
+
+
+def test_a_row_moved_to_another_clinics_chain_does_not_match_its_hash_there(cast: Cast) -> None:
+    """The hash covers the chain: a row cannot be passed off as another clinic's."""
+    moved = _row(cast.clinic.pk, 5)
+    _without_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {TABLE} SET chain = %s, clinic_id = %s, seq = 3, prev_hash = %s "  # noqa: S608
+            "WHERE id = %s",
+            [
+                cast.other_clinic.pk,
+                cast.other_clinic.pk,
+                _row(cast.other_clinic.pk, 2).row_hash,
+                moved.id,
+            ],
+        )
+    # Harbor now ends one row early, which its chain alone cannot show (docs: the heads).
+    assert _summary(verify_chain()) == [
+        (cast.clinic.pk, 4, None, None),
+        (
+            cast.other_clinic.pk,
+            2,
+            3,
+            "row 3 does not match its hash (edited or inserted out of band)",
+        ),
+    ]
 
 
 def test_row_inserted_out_of_band_is_named(cast: Cast) -> None:
-    last = AuditEvent.objects.order_by("-id").first()
-    assert last is not None
+    last = _row(cast.clinic.pk, 5)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO audit_auditevent (id, occurred_at, action, outcome, actor_label, "
-            "target_type, target_id, changes, data, request_id, reason, prev_hash, row_hash) "
+            f"INSERT INTO {TABLE} (chain, seq, occurred_at, action, outcome, actor_label, "  # noqa: S608
+            "clinic_id, target_type, target_id, changes, data, request_id, reason, prev_hash, "
+            "row_hash) VALUES (%s, 6, %s, 'patient.read', 'success', 'intruder', %s, '', '', "
+            "'{}', '{}', '', '', %s, %s)",
+            [cast.clinic.pk, last.occurred_at, cast.clinic.pk, last.row_hash, "f" * 64],
+        )
+    assert _summary(verify_chain()) == [
+        (cast.clinic.pk, 5, 6, "row 6 does not match its hash (edited or inserted out of band)"),
+        (cast.other_clinic.pk, 2, None, None),
+    ]
+
+
+def test_a_row_inserted_in_the_old_form_without_a_chain_is_named(cast: Cast) -> None:
+    """With the guard dropped, a forged legacy row shows, and every chain's start with it."""
+    last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True)[0]
+    _without_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TABLE} (id, occurred_at, action, outcome, actor_label, target_type, "  # noqa: S608
+            "target_id, changes, data, request_id, reason, prev_hash, row_hash) "
             "VALUES (%s, %s, 'patient.read', 'success', 'intruder', '', '', '{}', '{}', '', '', "
             "%s, %s)",
-            [last.id + 1, last.occurred_at, last.row_hash, "f" * 64],
+            [last_id + 1, _row(cast.clinic.pk, 5).occurred_at, GENESIS_HASH, "f" * 64],
         )
-    _, problem = verify_chain()
-    assert problem is not None
-    assert problem.event_id == last.id + 1
-    assert problem.message.endswith("does not match its hash (edited or inserted out of band)")
+    start = (
+        "row 1 does not start from the last row of the legacy chain (legacy rows deleted at "
+        "its end, or inserted out of band)"
+    )
+    assert _summary(verify_chain()) == [
+        (None, 0, last_id + 1, f"rows 1-{last_id} missing before row {last_id + 1} (deleted)"),
+        (cast.clinic.pk, 0, 1, start),
+        (cast.other_clinic.pk, 0, 1, start),
+    ]
 
 
 def test_row_inserted_in_the_middle_is_named(cast: Cast) -> None:
+    second = _row(cast.clinic.pk, 2)
     _without_triggers()
     with connection.cursor() as cursor:
-        # Make room at id 3 by moving rows up, then insert a forged row in the gap.
-        cursor.execute("UPDATE audit_auditevent SET id = id + 1000 WHERE id >= 3")
-        cursor.execute("UPDATE audit_auditevent SET id = id - 999 WHERE id >= 1003")
+        # Make room at place 3 by moving rows up, then insert a forged row in the gap.
+        for step in (1000, -999):
+            cursor.execute(
+                f"UPDATE {TABLE} SET seq = seq + %s WHERE chain = %s AND seq >= 3",  # noqa: S608
+                [step, cast.clinic.pk],
+            )
         cursor.execute(
-            "INSERT INTO audit_auditevent (id, occurred_at, action, outcome, actor_label, "
-            "target_type, target_id, changes, data, request_id, reason, prev_hash, row_hash) "
-            "SELECT 3, occurred_at, action, outcome, 'forged', target_type, target_id, changes, "
-            "data, request_id, reason, row_hash, row_hash FROM audit_auditevent WHERE id = 2"
+            f"INSERT INTO {TABLE} (chain, seq, occurred_at, action, outcome, actor_label, "  # noqa: S608
+            "clinic_id, target_type, target_id, changes, data, request_id, reason, prev_hash, "
+            "row_hash) SELECT chain, 3, occurred_at, action, outcome, 'forged', clinic_id, "
+            f"target_type, target_id, changes, data, request_id, reason, row_hash, row_hash FROM "
+            f"{TABLE} WHERE id = %s",
+            [second.id],
         )
-    _, problem = verify_chain()
-    assert problem is not None
-    assert problem.event_id == 3
+    assert _summary(verify_chain())[0] == (
+        cast.clinic.pk,
+        2,
+        3,
+        "row 3 does not match its hash (edited or inserted out of band)",
+    )
+
+
+def test_two_clinics_chains_interleaved_in_time_verify_independently(cast: Cast) -> None:
+    harbor, lakeside = cast.clinic.pk, cast.other_clinic.pk
+    written = []
+    for n in range(10):
+        with transaction.atomic():
+            written.append(record(cast.actor(cast.nurse), "patient.read", patient_id=cast.dan.pk))
+            written.append(
+                record(cast.actor(cast.outsider), "patient.read", patient_id=cast.erin.pk)
+            )
+            written.append(record(_login_attempt(), "auth.login_failed", data={"n": n}))
+    assert [e.id for e in written] == sorted(e.id for e in written)
+    assert [(e.chain, e.seq) for e in written[:6]] == [
+        (harbor, 6),
+        (lakeside, 3),
+        (INSTALLATION_CHAIN, 1),
+        (harbor, 7),
+        (lakeside, 4),
+        (INSTALLATION_CHAIN, 2),
+    ]
+    assert _summary(verify_chain()) == [
+        (INSTALLATION_CHAIN, 10, None, None),
+        (harbor, 15, None, None),
+        (lakeside, 12, None, None),
+    ]
+    _without_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {TABLE} SET reason = 'covered up' WHERE id = %s",  # noqa: S608
+            [_row(lakeside, 7).id],
+        )
+    assert _summary(verify_chain()) == [
+        (INSTALLATION_CHAIN, 10, None, None),
+        (harbor, 15, None, None),
+        (lakeside, 6, 7, "row 7 does not match its hash (edited or inserted out of band)"),
+    ]
+
+
+def test_a_transaction_writing_to_several_chains_locks_them_in_ascending_order(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Created last (the highest id) but first by name, the order the owner's events are written.
+    aardvark = accounts.clinic_create(slug="aardvark", name="Aardvark", time_zone="UTC")
+    taken: list[int] = []
+    monkeypatch.setattr(services, "_lock_chain", taken.append)
+    accounts.owner_create(
+        system_actor("ketacare manage createsuperuser"),
+        email="olga@example.com",
+        full_name="Olga Owner",
+        password="lantern orchard quietly 1987",
+    )
+    harbor, lakeside = cast.clinic.pk, cast.other_clinic.pk
+    # All three first, in ascending order; then each event takes its own again (free).
+    assert taken == [harbor, lakeside, aardvark.pk, aardvark.pk, harbor, lakeside]
+    assert [
+        (e.chain, e.seq)
+        for e in AuditEvent.objects.filter(action="auth.owner_created").order_by("id")
+    ] == [(aardvark.pk, 1), (harbor, 6), (lakeside, 3)]
+
+
+def test_locking_chains_outside_a_transaction_is_refused(cast: Cast) -> None:
+    atomic = connection.in_atomic_block
+    connection.in_atomic_block = False
+    try:
+        with pytest.raises(RuntimeError, match="inside the transaction that records"):
+            services.lock_chains([cast.clinic.pk])
+    finally:
+        connection.in_atomic_block = atomic
+
+
+def _other_connection() -> Any:
+    import psycopg
+
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one write lock")
+def test_a_clinics_chain_lock_does_not_hold_back_another_clinic(cast: Cast) -> None:
+    # New clinics: the test's transaction (with the cast's) holds no lock of theirs yet.
+    bay = accounts.clinic_create(slug="bay", name="Bay", time_zone="UTC")
+    cove = accounts.clinic_create(slug="cove", name="Cove", time_zone="UTC")
+    with transaction.atomic():
+        record(system_actor("test"), "clinic.create", clinic_id=bay.pk)
+    lock = "SELECT pg_try_advisory_xact_lock(%s, %s)"
+    with _other_connection() as other:
+        got = {
+            chain: other.execute(lock, [services._PG_CHAIN_LOCK_CLASS, chain]).fetchone()
+            for chain in (bay.pk, cove.pk, INSTALLATION_CHAIN)
+        }
+        # The one lock for everything of before per-clinic chains is not taken either.
+        old_global = other.execute("SELECT pg_try_advisory_xact_lock(7262773501)").fetchone()
+        other.rollback()
+    assert got == {bay.pk: (False,), cove.pk: (True,), INSTALLATION_CHAIN: (True,)}
+    assert old_global == (True,)
 
 
 def test_unregistered_action_is_refused(cast: Cast) -> None:
@@ -188,20 +479,99 @@ def test_record_outside_a_transaction_is_refused(cast: Cast) -> None:
         connection.in_atomic_block = atomic
 
 
-def test_cli_verify_exit_codes(cast: Cast, capsys: pytest.CaptureFixture[str]) -> None:
-    count = AuditEvent.objects.count()
+def _chain_json(cast: Cast, clinic: int, slug: str, checked: int) -> dict[str, Any]:
+    return {
+        "chain": "clinic",
+        "clinic_id": clinic,
+        "clinic": slug,
+        "ok": True,
+        "checked": checked,
+        "first_bad_row": None,
+        "first_bad_place": None,
+        "message": None,
+        "head_row": checked,
+        "head_hash": _row(clinic, checked).row_hash,
+    }
+
+
+def test_cli_verify_reports_every_chain_as_json(
+    cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    services.record_standalone(_login_attempt(), "auth.login_failed", outcome="failure")
     assert main(["audit", "verify", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
         "ok": True,
-        "checked": count,
+        "checked": 8,
         "first_bad_row": None,
         "message": None,
+        "chains": [
+            {
+                "chain": "installation",
+                "clinic_id": None,
+                "clinic": None,
+                "ok": True,
+                "checked": 1,
+                "first_bad_row": None,
+                "first_bad_place": None,
+                "message": None,
+                "head_row": 1,
+                "head_hash": _row(INSTALLATION_CHAIN, 1).row_hash,
+            },
+            _chain_json(cast, cast.clinic.pk, "harbor", 5),
+            _chain_json(cast, cast.other_clinic.pk, "lakeside", 2),
+        ],
     }
+
+
+def test_cli_verify_names_the_broken_clinic_and_exits_1(
+    cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harbor, lakeside = cast.clinic.pk, cast.other_clinic.pk
+    assert main(["audit", "verify"]) == 0
+    assert capsys.readouterr().out == (
+        f"clinic {harbor} (harbor): holds, 5 events checked\n"
+        f"clinic {lakeside} (lakeside): holds, 2 events checked\n"
+        "audit chains hold: 7 events checked in 2 chains\n"
+    )
+    edited = _row(harbor, 2)
     _without_triggers()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET reason = 'covered up' WHERE id = 2")
+        cursor.execute(f"UPDATE {TABLE} SET reason = 'covered up' WHERE id = %s", [edited.id])  # noqa: S608
     assert main(["audit", "verify"]) == 1
-    assert capsys.readouterr().err == (
-        "audit chain broken at row 2: row 2 does not match its hash (edited or inserted out "
-        "of band)\n"
+    out = capsys.readouterr()
+    assert out.err == (
+        f"audit chain of clinic {harbor} (harbor) broken at row 2 (event #{edited.id}): row 2 "
+        "does not match its hash (edited or inserted out of band)\n"
     )
+    assert out.out == f"clinic {lakeside} (lakeside): holds, 2 events checked\n"
+    assert main(["audit", "verify", "--json"]) == 1
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["ok"], answer["checked"], answer["first_bad_row"]) == (False, 3, edited.id)
+    assert answer["chains"][0] == {
+        "chain": "clinic",
+        "clinic_id": harbor,
+        "clinic": "harbor",
+        "ok": False,
+        "checked": 1,
+        "first_bad_row": edited.id,
+        "first_bad_place": 2,
+        "message": "row 2 does not match its hash (edited or inserted out of band)",
+        "head_row": 1,
+        "head_hash": _row(harbor, 1).row_hash,
+    }
+
+
+def test_the_migrated_database_holds_every_append_only_trigger(db: None) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+                [TABLE],
+            )
+        else:
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+                [TABLE],
+            )
+        names = sorted(row[0] for row in cursor.fetchall())
+    assert names == sorted(triggers.CURRENT[connection.vendor])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.live import CLI, _scratch_database
+from tests.live import CLI, scratch_database
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Scratch:
 def scratch_clinic(**env: str) -> Iterator[Scratch]:
     """A migrated scratch database; ``env`` adds settings for every process."""
     tmp = Path(tempfile.mkdtemp(prefix="ketacare-jobs-"))
-    db_env, drop = _scratch_database(tmp)
+    db_env, drop = scratch_database(tmp)
     full_env = {
         **os.environ,
         **db_env,

@@ -1,5 +1,6 @@
-"""The nightly audit verify: a broken chain raises one urgent alert to each clinic's owners,
-shown on their alerts page and in the API; a chain that holds raises nothing."""
+"""The nightly audit verify: a broken clinic chain raises one urgent alert to that clinic's
+owners (a broken installation chain, to every clinic's), shown on their alerts page and in the
+API; chains that hold raise nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection
 from django.utils.html import escape
 
+from ketacare.accounts.actor import system_actor
 from ketacare.alerts.models import Alert
+from ketacare.audit import services as audit
 from ketacare.audit.models import AuditEvent
 from ketacare.jobs import services
 from ketacare.jobs.models import JobRun
@@ -18,26 +21,35 @@ from tests.conftest import Cast, logged_in
 MORNING = datetime(2026, 3, 10, 7, 30, tzinfo=UTC)
 
 
-def break_chain() -> int:
-    """A row inserted out of band after the last one (tests/audit/test_chain.py): its id."""
-    last = AuditEvent.objects.order_by("-id").first()
-    assert last is not None
+def break_chain(chain: int) -> int:
+    """A row inserted out of band after the last one of ``chain`` (a clinic id, or 0 for the
+    installation chain), as tests/audit/test_chain.py does: its id."""
+    if chain == 0:  # an event of no clinic, so that the installation chain has a row
+        audit.record_standalone(system_actor("test"), "auth.login_failed", outcome="failure")
+    last = AuditEvent.objects.filter(chain=chain).order_by("-seq").first()
+    assert last is not None and last.seq is not None
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO audit_auditevent (id, occurred_at, action, outcome, actor_label, "
-            "target_type, target_id, changes, data, request_id, reason, prev_hash, row_hash) "
-            "VALUES (%s, %s, 'patient.read', 'success', 'intruder', '', '', '{}', '{}', '', '', "
-            "%s, %s)",
-            [last.id + 1, last.occurred_at, last.row_hash, "f" * 64],
+            "INSERT INTO audit_auditevent (chain, seq, occurred_at, action, outcome, actor_label, "
+            "clinic_id, target_type, target_id, changes, data, request_id, reason, prev_hash, "
+            "row_hash) VALUES (%s, %s, %s, 'patient.read', 'success', 'intruder', %s, '', '', "
+            "'{}', '{}', '', '', %s, %s)",
+            [chain, last.seq + 1, last.occurred_at, chain or None, last.row_hash, "f" * 64],
         )
-    return last.id + 1
+    return AuditEvent.objects.get(chain=chain, seq=last.seq + 1).id
 
 
-def message(row: int) -> str:
+def broken(clinic_id: int | None, bad: int) -> list[dict[str, object]]:
+    kind = "clinic" if clinic_id is not None else "installation"
+    return [{"chain": kind, "clinic_id": clinic_id, "first_bad_row": bad}]
+
+
+def message(bad: int) -> str:
+    place = AuditEvent.objects.get(pk=bad).seq
     return (
-        f"The audit log's hash chain is broken at row {row}: row {row} does not match its hash "
-        "(edited or inserted out of band). The command ketacare audit verify names it; keep a "
-        "copy of the database as it is."
+        f"The audit log's hash chain is broken at event {bad}: row {place} does not match its "
+        "hash (edited or inserted out of band). The command ketacare audit verify names it; "
+        "keep a copy of the database as it is."
     )
 
 
@@ -54,18 +66,42 @@ def test_it_raises_nothing_when_the_chain_holds(
     checked = AuditEvent.objects.count()
     run = nightly(django_capture_on_commit_callbacks)
     assert (run.status, run.attempts) == ("succeeded", 1)
-    assert run.result == {"checked": checked, "first_bad_row": None, "alerts_raised": 0}
+    assert run.result == {"checked": checked, "broken": [], "alerts_raised": 0}
     assert Alert.objects.count() == 0
     assert AuditEvent.objects.count() == checked
 
 
-def test_a_broken_chain_raises_one_urgent_alert_to_each_clinics_owners(
+def test_a_broken_clinic_chain_raises_one_urgent_alert_to_that_clinics_owners(
     cast: Cast, django_capture_on_commit_callbacks
 ) -> None:
-    bad = break_chain()
+    checked = AuditEvent.objects.count()
+    bad = break_chain(cast.clinic.pk)
     run = nightly(django_capture_on_commit_callbacks)
     assert run.status == "succeeded"
-    assert run.result == {"checked": bad - 1, "first_bad_row": bad, "alerts_raised": 2}
+    assert run.result == {
+        "checked": checked,
+        "broken": broken(cast.clinic.pk, bad),
+        "alerts_raised": 1,
+    }
+    alert = Alert.objects.get()
+    assert (alert.clinic_id, alert.patient_id, alert.kind, alert.severity, alert.message) == (
+        cast.clinic.pk,
+        None,
+        "audit_chain",
+        "urgent",
+        message(bad),
+    )
+    assert (alert.source_type, alert.source_id) == ("audit.auditevent", str(bad))
+
+
+def test_a_broken_installation_chain_raises_one_urgent_alert_to_each_clinics_owners(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:
+    bad = break_chain(0)
+    checked = AuditEvent.objects.count() - 1
+    run = nightly(django_capture_on_commit_callbacks)
+    assert run.status == "succeeded"
+    assert run.result == {"checked": checked, "broken": broken(None, bad), "alerts_raised": 2}
     alerts = list(
         Alert.objects.order_by("clinic_id").values_list(
             "clinic_id", "patient_id", "kind", "severity", "message", "source_type", "source_id"
@@ -90,7 +126,8 @@ def test_a_broken_chain_raises_one_urgent_alert_to_each_clinics_owners(
 def test_a_second_run_the_same_day_does_nothing_and_the_next_day_raises_nothing_new(
     cast: Cast, django_capture_on_commit_callbacks
 ) -> None:
-    bad = break_chain()
+    bad = break_chain(0)
+    checked = AuditEvent.objects.count() - 1
     nightly(django_capture_on_commit_callbacks)
     events = AuditEvent.objects.count()
 
@@ -100,9 +137,14 @@ def test_a_second_run_the_same_day_does_nothing_and_the_next_day_raises_nothing_
     assert Alert.objects.count() == 2
     assert AuditEvent.objects.count() == events
 
-    # The next night finds the same bad row: the owners already have their alert.
+    # The next night finds the same bad row: the owners already have their alert. (The
+    # alerts of the first night are in the clinics' own chains, which hold.)
     run = nightly(django_capture_on_commit_callbacks, MORNING + timedelta(days=1))
-    assert run.result == {"checked": bad - 1, "first_bad_row": bad, "alerts_raised": 0}
+    assert run.result == {
+        "checked": checked + 2,
+        "broken": broken(None, bad),
+        "alerts_raised": 0,
+    }
     assert Alert.objects.count() == 2
     assert AuditEvent.objects.count() == events
 
@@ -110,7 +152,7 @@ def test_a_second_run_the_same_day_does_nothing_and_the_next_day_raises_nothing_
 def test_the_owner_sees_and_acknowledges_the_clinic_alert_and_the_care_team_does_not(
     cast: Cast, django_capture_on_commit_callbacks
 ) -> None:
-    bad = break_chain()
+    bad = break_chain(cast.clinic.pk)
     nightly(django_capture_on_commit_callbacks)
     alert = Alert.objects.get(clinic=cast.clinic)
     owner, nurse = logged_in(cast.owner.user), logged_in(cast.nurse.user)

@@ -53,7 +53,7 @@ def test_the_worker_process_runs_the_queue_and_each_nightly_job_once_a_day() -> 
             1,
             "SUCCESSFUL",
         )
-        assert manual["result"] == {"checked": 0, "first_bad_row": None, "alerts_raised": 0}
+        assert manual["result"] == {"checked": 0, "broken": [], "alerts_raised": 0}
         nightly = sorted(
             (r["job"], r["attempts"], r["task_status"]) for r in runs if r["trigger"] == "schedule"
         )
