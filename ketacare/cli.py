@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ketacare.server_cli",  # serve, migrate, seed, audit, token, manage
     "ketacare.pk.cli",  # pk models, simulate, population, tci
     "ketacare.clinical.cli",  # score, screen, protocols, dose
+    "ketacare.admin_cli",  # clinic create, staff invite
 )
 
 

@@ -38,6 +38,11 @@ class Perm(StrEnum):
     PLAN_SIGN = "plan.sign"
     ALERT_READ = "alert.read"
     ALERT_ACKNOWLEDGE = "alert.acknowledge"
+    # Running the clinic: its staff (invitations, roles, deactivation), its clinical settings
+    # and its sites.
+    STAFF_MANAGE = "staff.manage"
+    SETTINGS_MANAGE = "settings.manage"
+    SITE_MANAGE = "site.manage"
 
 
 _STAFF_COMMON = {
@@ -49,9 +54,12 @@ _STAFF_COMMON = {
 _CLINICAL = {Perm.CLINICAL_READ, Perm.CLINICAL_EDIT}
 # What the whole care team sees of candidacy and treatment.
 _CARE_TEAM = {Perm.SCREENING_READ, Perm.PLAN_READ, Perm.ALERT_READ}
+_CLINIC_ADMIN = {Perm.STAFF_MANAGE, Perm.SETTINGS_MANAGE, Perm.SITE_MANAGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.OWNER: frozenset(_STAFF_COMMON | _CLINICAL | _CARE_TEAM | {Perm.AUDIT_READ}),
+    Role.OWNER: frozenset(
+        _STAFF_COMMON | _CLINICAL | _CARE_TEAM | _CLINIC_ADMIN | {Perm.AUDIT_READ}
+    ),
     # Only a prescriber chooses a protocol and signs the plan (the software advises).
     Role.PRESCRIBER: frozenset(
         _STAFF_COMMON

@@ -46,7 +46,7 @@ def test_database_refuses_update(cast: Cast) -> None:
         connection.cursor() as cursor,
     ):
         cursor.execute("UPDATE audit_auditevent SET actor_label = 'x' WHERE id = 1")
-    assert AuditEvent.objects.get(id=1).actor_label == "Carol Desk <carol@example.com> (front_desk)"
+    assert AuditEvent.objects.get(id=1).actor_label == "system: tests/conftest.py"
 
 
 def test_database_refuses_delete(cast: Cast) -> None:

@@ -51,9 +51,7 @@ def test_concurrent_requests_with_one_key_register_one_patient(
 
     with ThreadPoolExecutor(THREADS) as pool:
         answers = list(pool.map(register, range(THREADS)))
-    assert {(status, patient_id) for status, patient_id, _ in answers} == {
-        (201, answers[0][1])
-    }
+    assert {(status, patient_id) for status, patient_id, _ in answers} == {(201, answers[0][1])}
     assert sorted(replayed or "" for *_, replayed in answers) == [""] + ["true"] * (THREADS - 1)
     assert _registered(live, token, "Kowalczyk") == [answers[0][1]]
 
