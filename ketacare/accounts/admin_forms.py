@@ -17,6 +17,15 @@ STAFF_ROLE_CHOICES = [
 ]
 
 
+def sentence(message: str) -> str:
+    """A service's message as a sentence on a page: a capital letter (unless it starts with an
+    email address, kept as typed) and a full stop."""
+    first = message.split(" ", 1)[0]
+    if "@" not in first:
+        message = message[:1].upper() + message[1:]
+    return message if message.endswith(".") else message + "."
+
+
 class InviteForm(Form):
     prefix = "invite"
     email = forms.EmailField(max_length=254)

@@ -18,14 +18,9 @@ from ketacare.lib.errors import Conflict, FieldErrors, StaleVersion
 
 from . import invitations, settings_versions, sites, staff
 from .actor import actor_from_request
-from .admin_forms import InviteForm, RoleForm, SettingsForm, SiteForm, VersionForm
+from .admin_forms import InviteForm, RoleForm, SettingsForm, SiteForm, VersionForm, sentence
 from .models import Role
 from .permissions import Perm, require_perm
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
-
 
 # --- Staff ------------------------------------------------------------------------------------
 
@@ -80,7 +75,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
         )
     except FieldErrors as exc:
         for name, message in exc.errors.items():
-            form.add_error(name if name in form.fields else None, _sentence(message))
+            form.add_error(name if name in form.fields else None, sentence(message))
         return _staff_page(request, invite_form=form, status=400)
     messages.success(
         request,
@@ -96,7 +91,7 @@ def _staff_change(request: HttpRequest, change: Any, done: Any) -> HttpResponse:
     except (FieldErrors, Conflict) as exc:
         text = "; ".join(exc.errors.values()) if isinstance(exc, FieldErrors) else exc.message
         return _staff_page(
-            request, error=_sentence(text), status=409 if isinstance(exc, Conflict) else 400
+            request, error=sentence(text), status=409 if isinstance(exc, Conflict) else 400
         )
     messages.success(request, done(membership))
     return redirect("staff:list")
@@ -147,7 +142,7 @@ def staff_invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         invitation = invitations.invitation_revoke(actor, pk)
     except Conflict as exc:
-        return _staff_page(request, error=_sentence(exc.message), status=409)
+        return _staff_page(request, error=sentence(exc.message), status=409)
     messages.success(request, f"The invitation of {invitation.email} is withdrawn.")
     return redirect("staff:list")
 
@@ -199,11 +194,11 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except StaleVersion as exc:
-        form.add_error(None, _sentence(exc.message))
+        form.add_error(None, sentence(exc.message))
         return _settings_page(request, form=form, status=409)
     except FieldErrors as exc:
         for name, message in exc.errors.items():
-            form.add_error(name if name in form.fields else None, _sentence(message))
+            form.add_error(name if name in form.fields else None, sentence(message))
         return _settings_page(request, form=form, status=400)
     messages.success(request, f"Saved as version {version.number}.")
     return redirect("clinic:settings")
@@ -230,7 +225,7 @@ def _sites_page(
 
 def _put_errors(form: Any, exc: FieldErrors) -> None:
     for name, message in exc.errors.items():
-        form.add_error(name if name in form.fields else None, _sentence(message))
+        form.add_error(name if name in form.fields else None, sentence(message))
 
 
 @login_required
@@ -273,7 +268,7 @@ def site_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     data=form.cleaned_data,
                 )
             except StaleVersion as exc:
-                form.add_error(None, _sentence(exc.message))
+                form.add_error(None, sentence(exc.message))
                 status = 409
             except FieldErrors as exc:
                 _put_errors(form, exc)
@@ -295,7 +290,7 @@ def _site_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse
     try:
         site = sites.site_set_active(actor, pk, active=active, expected_version=expected)
     except Conflict as exc:
-        return _sites_page(request, error=_sentence(exc.message), status=409)
+        return _sites_page(request, error=sentence(exc.message), status=409)
     state = "active again" if active else "deactivated (kept for the records that name it)"
     messages.success(request, f"Site {site.name} is {state}.")
     return redirect("clinic:sites")

@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from pydantic import Field, WithJsonSchema
 
 from ketacare.api.problems import responses
-from ketacare.clinical.settings import ClinicSettings, SettingInfo, describe_settings
+from ketacare.clinical.settings import SettingInfo, describe_settings
 from ketacare.clinical.sources import get_source
 from ketacare.lib.errors import FieldErrors
 from ketacare.lib.inputs import Input
@@ -91,6 +91,9 @@ class SettingsPatchIn(Input):
     changes: Annotated[dict[str, SettingValue | None], WithJsonSchema(CHANGES_SCHEMA)]
 
 
+_BODY_FIELDS = frozenset(SettingsPatchIn.model_fields)
+
+
 def _out(version: ClinicSettingsVersion, infos: list[SettingInfo]) -> dict[str, Any]:
     return {
         "version": version.number,
@@ -145,10 +148,10 @@ def change_settings(request: HttpRequest, payload: SettingsPatchIn) -> dict[str,
             reason=payload.reason,
         )
     except FieldErrors as exc:
-        # The body names a setting as changes.<name>.
+        # The body names a setting (known or not) as changes.<name>.
         raise FieldErrors(
             {
-                f"changes.{name}" if name in ClinicSettings.model_fields else name: message
+                name if name in _BODY_FIELDS else f"changes.{name}": message
                 for name, message in exc.errors.items()
             }
         ) from None

@@ -20,7 +20,7 @@ from ketacare.lib.errors import FieldErrors
 
 from . import invitations, password_reset, session
 from .actor import actor_from_request
-from .admin_forms import AcceptNewForm, ResetPasswordForm, ResetRequestForm
+from .admin_forms import AcceptNewForm, ResetPasswordForm, ResetRequestForm, sentence
 from .models import User
 
 INVITATION_TOKEN = "kc_invitation_token"  # noqa: S105 - a session key, not a secret
@@ -29,8 +29,7 @@ RESET_LINK = "kc_password_reset_link"
 
 def _put_errors(form: Any, exc: FieldErrors) -> None:
     for name, message in exc.errors.items():
-        text = message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
-        form.add_error(name if name in form.fields else None, text)
+        form.add_error(name if name in form.fields else None, sentence(message))
 
 
 # --- invitations ------------------------------------------------------------------------------
