@@ -67,10 +67,15 @@ def clinic_create(
         postal_code=postal_code,
         country=country,
     )
+    errors = {}
     try:
-        clinic.full_clean()
+        clinic.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise FieldErrors.from_django(exc) from None
+        errors = FieldErrors.from_django(exc).errors
+    if Clinic.objects.filter(slug=slug).exists():
+        errors["slug"] = f"there is already a clinic {slug!r}"
+    if errors:
+        raise FieldErrors(errors)
     with transaction.atomic():
         clinic.save()
         version = ClinicSettingsVersion.objects.create(

@@ -126,3 +126,17 @@ def test_clinic_create_refuses_a_time_zone_that_does_not_exist(
     )
     assert Clinic.objects.count() == 0
     assert AuditEvent.objects.count() == 0
+
+
+def test_clinic_create_refuses_a_slug_that_is_taken(
+    cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["clinic", "create", "--slug", "harbor", "--name", "Harbor Two"]
+    assert main([*argv, "--time-zone", "America/New_York"]) == 2
+    assert (
+        capsys.readouterr().err == "ketacare clinic: --slug: there is already a clinic 'harbor'\n"
+    )
+    assert list(Clinic.objects.order_by("slug").values_list("name", flat=True)) == [
+        "Harbor Ketamine Clinic",
+        "Lakeside Clinic",
+    ]
