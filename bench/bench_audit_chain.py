@@ -27,7 +27,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tarfile
 import tempfile
 import urllib.parse
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from baseline import baseline_code, commit_before, git
 from server import ROOT, percentiles
 
 WORKER = ROOT / "bench" / "audit_chain_worker.py"
@@ -44,34 +44,10 @@ CASES = ("record", "patient_edit")
 MIGRATION = "ketacare/audit/migrations/0004_per_clinic_chains.py"
 
 
-def _git(*args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
 def _baseline_commit() -> str:
     if os.environ.get("BENCH_BASELINE"):
-        return _git("rev-parse", os.environ["BENCH_BASELINE"])
-    added = _git("log", "--diff-filter=A", "--format=%H", "--", MIGRATION).splitlines()
-    if not added:  # per-clinic chains not committed yet: HEAD is the code before them
-        return _git("rev-parse", "HEAD")
-    return _git("rev-parse", f"{added[-1]}^")
-
-
-@contextmanager
-def baseline_code(commit: str) -> Iterator[Path]:
-    """The tree of ``commit`` in a temporary directory, removed afterwards."""
-    work = Path(tempfile.mkdtemp(prefix="ketacare-bench-before-"))
-    try:
-        archive = work / "tree.tar"
-        _git("archive", "--output", str(archive), commit)
-        with tarfile.open(archive) as tar:
-            tar.extractall(work / "tree", filter="data")
-        archive.unlink()
-        yield work / "tree"
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        return git("rev-parse", os.environ["BENCH_BASELINE"])
+    return commit_before(MIGRATION)
 
 
 def _free_port() -> int:

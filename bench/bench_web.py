@@ -7,20 +7,17 @@ Writes bench/results/web.json.
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import os
 import platform
 import random
-import re
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
-from server import ROOT, Served, percentiles, scratch_env, serve
+from server import ROOT, Served, login, percentiles, scratch_env, seeded_patient_ids, serve, timed
 
 NURSE = "nurse@demo.ketacare.org"
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "10000"))
@@ -28,16 +25,6 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 WARMUP = 20
 # Name words (accent-folded), a name and number, an MRN prefix, a date of birth.
 SEARCHES = ["müller", "chen", "park 12", "BN00042", "1970-01-01"]
-
-
-def _timed(opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str]) -> float:
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310
-    start = time.perf_counter()
-    with opener.open(request, timeout=30) as response:
-        response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{url} answered {response.status}")
-    return (time.perf_counter() - start) * 1000
 
 
 def main() -> None:
@@ -73,36 +60,20 @@ def main() -> None:
 
 def _measure(served: Served, token: str) -> dict[str, dict[str, float]]:
     base, work = served.base, served.work
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    login_page = opener.open(f"{base}/accounts/login/").read().decode()
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page)
-    assert csrf is not None
-    form = urllib.parse.urlencode(
-        {
-            "email": "nurse@demo.ketacare.org",
-            "password": "ketacare-demo",
-            "csrfmiddlewaretoken": csrf.group(1),
-        }
-    ).encode()
-    opener.open(
-        urllib.request.Request(
-            f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"}
-        )
-    )
-    ids = _patient_ids(work)
+    opener = login(base, NURSE)
+    ids = seeded_patient_ids(work)
     rng = random.Random(7)  # noqa: S311
     plain = urllib.request.build_opener()
     bearer = {"Authorization": f"Bearer {token}"}
     cases = {
-        "healthz": lambda: _timed(plain, f"{base}/healthz", {}),
-        "patient_search_page": lambda: _timed(
+        "healthz": lambda: timed(plain, f"{base}/healthz", {}),
+        "patient_search_page": lambda: timed(
             opener,
             f"{base}/patients/?q={urllib.parse.quote(rng.choice(SEARCHES))}",
             {},
         ),
-        "chart_page": lambda: _timed(opener, f"{base}/patients/{rng.choice(ids)}/", {}),
-        "patient_api_read": lambda: _timed(
+        "chart_page": lambda: timed(opener, f"{base}/patients/{rng.choice(ids)}/", {}),
+        "patient_api_read": lambda: timed(
             plain, f"{base}/api/v1/patients/{rng.choice(ids)}", bearer
         ),
     }
@@ -115,15 +86,6 @@ def _measure(served: Served, token: str) -> dict[str, dict[str, float]]:
         for name, call in cases.items():
             samples[name].append(call())
     return {name: percentiles(values) for name, values in samples.items()}
-
-
-def _patient_ids(work: Path) -> list[str]:
-    import sqlite3
-
-    with sqlite3.connect(work / "ketacare.sqlite3") as conn:
-        rows = conn.execute("SELECT id FROM patients_patient WHERE mrn LIKE 'BN%'").fetchall()
-    # Django stores UUIDs in SQLite as 32 hex digits; URLs use the dashed form.
-    return [str(__import__("uuid").UUID(row[0])) for row in rows]
 
 
 if __name__ == "__main__":

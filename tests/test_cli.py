@@ -30,6 +30,7 @@ def test_every_command_has_help() -> None:
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert sorted(commands) == [
         "audit",
+        "clinic",
         "dose",
         "jobs",
         "manage",
@@ -40,6 +41,7 @@ def test_every_command_has_help() -> None:
         "screen",
         "seed",
         "serve",
+        "staff",
         "token",
         "worker",
     ]

@@ -12,6 +12,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         check_mfa_settings()
+        from . import panels  # noqa: F401 - registers the owner's header links
 
 
 def check_mfa_settings() -> None:

@@ -25,8 +25,7 @@ class Clinic(models.Model):
     postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=2, default="US")
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
-    # Overrides of the clinical core's clinic settings (thresholds); validated by it on save.
-    clinical_settings = models.JSONField(default=dict, blank=True)
+    # The clinical thresholds live in ClinicSettingsVersion (one row per change, never edited).
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -185,3 +184,107 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"failed login at {self.failed_at.isoformat()}"
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring invitation to join a clinic in a staff role.
+
+    Only a SHA-256 of the token is stored (the link carries the token); a newer invitation
+    to the same email replaces an unused one (``revoked_at``).
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invited_by_label = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "email"])]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.clinic_id} as {self.role}"
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted, nor revoked, nor expired."""
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class ClinicSettingsVersion(models.Model):
+    """One version of a clinic's clinical settings: the overrides of the clinical core's
+    defaults, why they changed, who changed them and when. Never edited: a change is a new
+    version (``number`` + 1); screenings and plans keep the version they ran under."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="settings_versions")
+    number = models.PositiveIntegerField()
+    overrides = models.JSONField(default=dict, blank=True)
+    reason = models.TextField()
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_label = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "number"], name="clinic_settings_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"settings version {self.number} of clinic {self.clinic_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("a settings version is never edited: create the next one")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a settings version is never deleted")
+
+
+class Site(models.Model):
+    """A location of a clinic (scheduling and billing will book and bill by site)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(max_length=200)
+    address_line = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, default="US")
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="site_name_unique_in_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def address(self) -> str:
+        """The address on one line, as people write it."""
+        place = " ".join(p for p in (self.region, self.postal_code) if p)
+        return ", ".join(p for p in (self.address_line, self.city, place) if p)

@@ -32,6 +32,11 @@ class Perm(StrEnum):
     # Alerts about the clinic itself (the audit chain broken), and the background jobs' runs.
     ALERT_CLINIC = "alert.clinic"
     JOBS_READ = "jobs.read"
+    # Running the clinic: its staff (invitations, roles, deactivation), its clinical settings
+    # and its sites.
+    STAFF_MANAGE = "staff.manage"
+    SETTINGS_MANAGE = "settings.manage"
+    SITE_MANAGE = "site.manage"
 
 
 _STAFF_COMMON = {
@@ -43,12 +48,14 @@ _STAFF_COMMON = {
 _CLINICAL = {Perm.CLINICAL_READ, Perm.CLINICAL_EDIT}
 # What the whole care team sees of candidacy and treatment.
 _CARE_TEAM = {Perm.SCREENING_READ, Perm.PLAN_READ, Perm.ALERT_READ}
+_CLINIC_ADMIN = {Perm.STAFF_MANAGE, Perm.SETTINGS_MANAGE, Perm.SITE_MANAGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(
         _STAFF_COMMON
         | _CLINICAL
         | _CARE_TEAM
+        | _CLINIC_ADMIN
         | {Perm.AUDIT_READ, Perm.ALERT_CLINIC, Perm.JOBS_READ}
     ),
     # Only a prescriber chooses a protocol and signs the plan (the software advises).

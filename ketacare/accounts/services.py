@@ -24,6 +24,7 @@ from .actor import Actor
 from .models import (
     ApiToken,
     Clinic,
+    ClinicSettingsVersion,
     LoginFailure,
     Membership,
     RecoveryCode,
@@ -34,8 +35,11 @@ from .models import (
 )
 from .queries import MfaLock
 
+SETTINGS_V1_REASON = "The clinic was created: the clinical core's defaults"
+
 
 def clinic_create(
+    actor: Actor,
     *,
     slug: str,
     name: str,
@@ -45,7 +49,14 @@ def clinic_create(
     region: str = "",
     postal_code: str = "",
     country: str = "US",
+    site_name: str = "",
 ) -> Clinic:
+    """A new clinic (``ketacare clinic create``, the demo seed), audited, with settings
+    version 1 (the clinical core's defaults) and its first site at the clinic's address
+    (named ``site_name``, or after the clinic). Refused with ``FieldErrors`` naming the
+    field, and nothing written, for a taken slug or an unknown time zone."""
+    from .sites import site_add
+
     clinic = Clinic(
         slug=slug,
         name=name,
@@ -56,33 +67,85 @@ def clinic_create(
         postal_code=postal_code,
         country=country,
     )
-    clinic.full_clean()
-    clinic.save()
+    errors = {}
+    try:
+        clinic.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors = FieldErrors.from_django(exc).errors
+    if Clinic.objects.filter(slug=slug).exists():
+        errors["slug"] = f"there is already a clinic {slug!r}"
+    if errors:
+        raise FieldErrors(errors)
+    with transaction.atomic():
+        clinic.save()
+        version = ClinicSettingsVersion.objects.create(
+            clinic=clinic,
+            number=1,
+            overrides={},
+            reason=SETTINGS_V1_REASON,
+            created_by=actor.user,
+            created_by_label=actor.label,
+        )
+        audit.record(
+            actor,
+            "clinic.create",
+            clinic_id=clinic.pk,
+            target=clinic,
+            data={"slug": slug, "time_zone": time_zone, "settings_version": version.number},
+        )
+        site_add(
+            actor,
+            clinic,
+            data={
+                "name": site_name or name,
+                "address_line": address_line,
+                "city": city,
+                "region": region,
+                "postal_code": postal_code,
+                "country": country,
+                "time_zone": time_zone,
+            },
+        )
     return clinic
 
 
-def user_create(*, email: str, full_name: str, password: str | None) -> User:
+def user_create(
+    actor: Actor,
+    *,
+    email: str,
+    full_name: str,
+    password: str | None,
+    clinic: Clinic | None = None,
+) -> User:
+    """A person who logs in (no role yet: ``membership_create`` grants one), audited in the
+    clinic they are created for (the actor's, unless ``clinic`` says)."""
     email = normalize_email(email)
     if User.objects.filter(email=email).exists():
         raise FieldErrors({"email": f"{email} already has an account"})
-    return User.objects.create_user(email=email, password=password, full_name=full_name)
+    with transaction.atomic():
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+        audit.record(
+            actor,
+            "user.create",
+            clinic_id=clinic.pk if clinic is not None else actor.clinic_id,
+            target=user,
+            data={"email": email, "full_name": full_name},
+        )
+    return user
 
 
-def membership_create(*, user: User, clinic: Clinic, role: Role) -> Membership:
-    return Membership.objects.create(user=user, clinic=clinic, role=role)
-
-
-def clinic_register(actor: Actor, *, slug: str, name: str, time_zone: str) -> Clinic:
-    """A new clinic from the command line (``ketacare manage createclinic``), audited."""
-    try:
-        with transaction.atomic():
-            clinic = clinic_create(slug=slug, name=name, time_zone=time_zone)
-            audit.record(
-                actor, "clinic.create", clinic_id=clinic.pk, target=clinic, data={"slug": slug}
-            )
-    except ValidationError as exc:
-        raise FieldErrors.from_django(exc) from None
-    return clinic
+def membership_create(actor: Actor, *, user: User, clinic: Clinic, role: Role) -> Membership:
+    """Grant ``user`` a role in ``clinic`` (a role grant, audited)."""
+    with transaction.atomic():
+        membership = Membership.objects.create(user=user, clinic=clinic, role=role)
+        audit.record(
+            actor,
+            "membership.create",
+            clinic_id=clinic.pk,
+            target=membership,
+            data={"for_user": user.email, "role": Role(role).value},
+        )
+    return membership
 
 
 def owner_create(actor: Actor, *, email: str, full_name: str, password: str | None) -> User:
@@ -101,7 +164,7 @@ def owner_create(actor: Actor, *, email: str, full_name: str, password: str | No
     if not clinics:
         raise ValidationError(
             "there is no clinic yet, and an owner is the owner of a clinic: create it first "
-            "(ketacare manage createclinic SLUG NAME --time-zone ZONE), then run "
+            "(ketacare clinic create --slug SLUG --name NAME --time-zone ZONE), then run "
             "createsuperuser again"
         )
     if not password:
@@ -112,9 +175,10 @@ def owner_create(actor: Actor, *, email: str, full_name: str, password: str | No
         raise ValidationError(f"{email} already has an account")
     validate_password(password, User(email=email, full_name=full_name))
     with transaction.atomic():
-        # One event in each clinic's audit chain: their locks first, in the fixed order.
-        audit.lock_chains(clinic.pk for clinic in clinics)
-        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+        # One event in each clinic's audit chain and one in the actor's (the new user): their
+        # locks first, in the fixed order.
+        audit.lock_chains([actor.clinic_id, *(clinic.pk for clinic in clinics)])
+        user = user_create(actor, email=email, full_name=full_name, password=password)
         for clinic in clinics:
             membership = Membership.objects.create(user=user, clinic=clinic, role=Role.OWNER)
             audit.record(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import link_views, views
 
 app_name = "accounts"
 
@@ -13,4 +13,12 @@ urlpatterns = [
     path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("security/reset/", views.mfa_reset, name="mfa_reset"),
     path("clinic/", views.clinic_switch, name="clinic_switch"),
+    # Opened from emailed links (link_views): an invitation, a password reset.
+    path("invitation/", link_views.invitation, name="invitation"),
+    path("password-reset/", link_views.password_reset_request, name="password_reset"),
+    path(
+        "password-reset/confirm/",
+        link_views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
 ]

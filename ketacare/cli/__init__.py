@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ketacare.cli.pk",  # pk models, simulate, population, tci
     "ketacare.cli.clinical",  # score, screen, protocols, dose
     "ketacare.cli.jobs",  # worker, jobs
+    "ketacare.cli.admin",  # clinic create, staff invite
 )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
+from ketacare.accounts.api import router as clinic_router
 from ketacare.alerts.api import router as alerts_router
 from ketacare.api import openapi, problems
 from ketacare.api.auth import BearerToken, BrowserSession
@@ -41,3 +42,4 @@ api.add_router("/patients", patient_plans_router)
 api.add_router("/protocols", protocols_router)
 api.add_router("/plans", plans_router)
 api.add_router("/alerts", alerts_router)
+api.add_router("/clinic", clinic_router)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("patients/", include("ketacare.patients.urls")),
     path("patients/", include("ketacare.screening.urls")),
     path("audit/", include("ketacare.oversight.urls")),
+    path("staff/", include("ketacare.accounts.staff_urls")),
+    path("clinic/", include("ketacare.accounts.clinic_urls")),
     path("alerts/", include("ketacare.alerts.urls")),
     path("jobs/", include("ketacare.jobs.urls")),
     path("", include("ketacare.treatment.urls")),

@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketacare.accounts import services as accounts
-from ketacare.accounts.actor import Actor, actor_for
+from ketacare.accounts import sites
+from ketacare.accounts.actor import Actor, actor_for, system_actor
 from ketacare.accounts.models import Clinic, Membership, Role, User
 from ketacare.patients import services as patients
 from ketacare.patients.models import Patient, PatientId
@@ -28,6 +29,7 @@ DEMO_PASSWORD = "ketacare-demo"  # noqa: S105 - published demo credential
 DEMO_DOMAIN = "demo.ketacare.org"
 CLINIC_SLUG = "demo"
 PORTAL_PATIENTS = 6
+SEED = system_actor("ketacare seed")
 
 STAFF = [
     ("owner", "Morgan Reyes", Role.OWNER),
@@ -152,7 +154,7 @@ def seed_demo() -> SeedResult:
 
 
 def _user(password_hash: str, email: str, name: str) -> User:
-    user = accounts.user_create(email=email, full_name=name, password=None)
+    user = accounts.user_create(SEED, email=email, full_name=name, password=None)
     user.password = password_hash  # one hash for all demo users: hashing costs 0.5 s each
     user.save(update_fields=["password"])
     return user
@@ -162,6 +164,7 @@ def _build() -> Clinic:
     rng = random.Random(0)  # noqa: S311 - demo data, not security
     password_hash = make_password(DEMO_PASSWORD)
     clinic = accounts.clinic_create(
+        SEED,
         slug=CLINIC_SLUG,
         name="Ketacare Demo Clinic",
         time_zone="America/New_York",
@@ -169,8 +172,24 @@ def _build() -> Clinic:
         city="Boston",
         region="MA",
         postal_code="02210",
+        site_name="Harbor Street",
+    )
+    # The Boston clinic's second site (scheduling and billing will book and bill by site).
+    sites.site_add(
+        SEED,
+        clinic,
+        data={
+            "name": "Back Bay",
+            "address_line": "500 Boylston Street, Floor 3",
+            "city": "Boston",
+            "region": "MA",
+            "postal_code": "02116",
+            "country": "US",
+            "time_zone": "America/New_York",
+        },
     )
     lakeside = accounts.clinic_create(
+        SEED,
         slug="demo-lakeside",
         name="Ketacare Demo Lakeside",
         time_zone="America/Chicago",
@@ -182,9 +201,9 @@ def _build() -> Clinic:
     members: dict[str, Membership] = {}
     for key, name, role in STAFF:
         user = _user(password_hash, f"{key}@{DEMO_DOMAIN}", name)
-        members[key] = accounts.membership_create(user=user, clinic=clinic, role=role)
+        members[key] = accounts.membership_create(SEED, user=user, clinic=clinic, role=role)
     # The owner runs both sites, so the demo shows the clinic switch.
-    accounts.membership_create(user=members["owner"].user, clinic=lakeside, role=Role.OWNER)
+    accounts.membership_create(SEED, user=members["owner"].user, clinic=lakeside, role=Role.OWNER)
 
     today = timezone.localdate(timezone=clinic.tz)
     front_desk = actor_for(members["frontdesk"])
@@ -198,7 +217,7 @@ def _build() -> Clinic:
             portal = _user(
                 password_hash, f"patient{index}@{DEMO_DOMAIN}", f"{person[0]} {person[1]}"
             )
-            accounts.membership_create(user=portal, clinic=clinic, role=Role.PATIENT)
+            accounts.membership_create(SEED, user=portal, clinic=clinic, role=Role.PATIENT)
             patients.patient_link_portal_user(front_desk, patient.pk, user=portal)
         _history(rng, front_desk, nurse, prescriber, patient.pk, today)
     build_care(rng, front_desk, nurse, prescriber, demo_patients, today)

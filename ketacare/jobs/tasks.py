@@ -59,8 +59,12 @@ def prune_idempotency_keys() -> dict[str, Any]:
 
 
 def prune_login_failures() -> dict[str, Any]:
-    """Password-login failures older than ``KETACARE_LOGIN_WINDOW_SECONDS``: no throttle counts
-    them any more (second-factor failures are kept until a right code clears them)."""
+    """Windowed throttle rows (password logins, reset requests) older than the longest window
+    that counts them; second-factor failures are kept until a right code clears them."""
     from ketacare.accounts import throttle
 
-    return {"deleted": throttle.prune(settings.KETACARE_LOGIN_WINDOW_SECONDS)}
+    # The longest window any throttle counts in: the login's and the password reset's.
+    window = max(
+        settings.KETACARE_LOGIN_WINDOW_SECONDS, settings.KETACARE_PASSWORD_RESET_WINDOW_SECONDS
+    )
+    return {"deleted": throttle.prune(window)}

@@ -41,8 +41,10 @@ class ScreeningResult(models.Model):
     result = models.JSONField()
     treatment_resistant = models.BooleanField()
     adequate_trials = models.PositiveSmallIntegerField()
-    # The clinic's threshold overrides in force when this was computed.
-    settings_used = models.JSONField(default=dict)
+    # The version of the clinic's settings (thresholds) this was computed with.
+    settings_version = models.ForeignKey(
+        "accounts.ClinicSettingsVersion", on_delete=models.PROTECT, related_name="+"
+    )
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.clinic_rules import clinic_settings
+from ketacare.accounts.clinic_rules import current_settings_version, version_settings
 from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.clinical import parse_intake, screen
@@ -98,7 +98,9 @@ def intake_submit(
 ) -> IntakeOutcome:
     """Record intake number n+1 for the patient, with its scales and screening."""
     patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.INTAKE_RECORD)
-    settings = clinic_settings(patient.clinic)
+    # The version is read once: the screening records the one whose thresholds it used.
+    settings_version = current_settings_version(patient.clinic)
+    settings = version_settings(settings_version)
     today = patients.clinic_today(actor)
     facts = chart_facts(patient, today)
     scored = _check_scales(scales, settings)
@@ -137,7 +139,7 @@ def intake_submit(
             result={**result.to_json(), "counted_trials": _counted(intake_doc, settings)},
             treatment_resistant=result.treatment_resistant,
             adequate_trials=result.adequate_trials,
-            settings_used=dict(patient.clinic.clinical_settings or {}),
+            settings_version=settings_version,
         )
         audit.record(
             actor,
@@ -148,6 +150,7 @@ def intake_submit(
             data={
                 "number": number,
                 "decisions": {o["option"]: o["decision"] for o in screening.result["options"]},
+                "settings_version": settings_version.number,
             },
         )
     return IntakeOutcome(intake, screening, responses)

@@ -48,6 +48,10 @@ class TreatmentPlan(models.Model):
         related_name="plans",
     )
     screening_decision = models.CharField(max_length=30)
+    # The version of the clinic's settings in force when this plan version was drafted.
+    settings_version = models.ForeignKey(
+        "accounts.ClinicSettingsVersion", on_delete=models.PROTECT, related_name="+"
+    )
     override_reason = models.TextField(blank=True)
     change_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
+from ketacare.accounts.clinic_rules import current_settings_version
 from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.clinical import get_protocol
@@ -168,6 +169,7 @@ def plan_create(
             integrative_items=items,
             screening=screening,
             screening_decision=choice.decision,
+            settings_version=current_settings_version(patient.clinic_id),
             override_reason=reason if not choice.open else "",
             created_by=actor.user,
         )
@@ -178,7 +180,10 @@ def plan_create(
             target=plan,
             changes={"protocol": [None, protocol.id], "dose_mg": [None, dose.dose_mg]},
             reason=plan.override_reason,
-            data={"screening_decision": choice.decision},
+            data={
+                "screening_decision": choice.decision,
+                "settings_version": plan.settings_version.number,
+            },
         )
     return plan
 
@@ -311,6 +316,8 @@ def plan_revise(actor: Actor, plan_id: int, *, reason: str) -> TreatmentPlan:
         draft.plan_version = plan.plan_version + 1
         draft.status = TreatmentPlan.Status.DRAFT
         draft.change_reason = reason
+        # A new version of the plan is drafted under the settings in force now.
+        draft.settings_version = current_settings_version(plan.patient.clinic_id)
         draft.created_by = actor.user
         draft.created_at = timezone.now()
         draft.signed_by = None
@@ -325,6 +332,6 @@ def plan_revise(actor: Actor, plan_id: int, *, reason: str) -> TreatmentPlan:
             target=draft,
             changes={"plan_version": [plan.plan_version, draft.plan_version]},
             reason=reason,
-            data={"revises": plan.pk},
+            data={"revises": plan.pk, "settings_version": draft.settings_version.number},
         )
     return draft

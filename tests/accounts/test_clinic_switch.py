@@ -5,11 +5,13 @@ from __future__ import annotations
 from ketacare.accounts import services as accounts
 from ketacare.accounts.models import Role
 from ketacare.audit.models import AuditEvent
-from tests.conftest import Cast, logged_in
+from tests.conftest import SETUP, Cast, logged_in
 
 
 def test_an_owner_of_two_clinics_switches(cast: Cast) -> None:
-    accounts.membership_create(user=cast.owner.user, clinic=cast.other_clinic, role=Role.NURSE)
+    accounts.membership_create(
+        SETUP, user=cast.owner.user, clinic=cast.other_clinic, role=Role.NURSE
+    )
     client = logged_in(cast.owner.user)
     page = client.get("/patients/").content.decode()
     assert "Harbor Ketamine Clinic" in page and "Dawson, Dan" in page

@@ -1,5 +1,6 @@
 """`ketacare manage createsuperuser` makes an owner of every clinic (there is no Django admin
-and no superuser flag); `createclinic` makes the clinic a fresh install needs first."""
+and no superuser flag); `ketacare clinic create` makes the clinic a fresh install needs
+first."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.test import Client
 
 from ketacare.accounts.models import Clinic, Membership, User
 from ketacare.audit.models import AuditEvent
+from ketacare.cli import main
 from tests.conftest import Cast
 
 STRONG = "lantern orchard quietly 1987"
@@ -45,15 +47,15 @@ def test_it_makes_an_owner_of_every_clinic(cast: Cast, monkeypatch: pytest.Monke
     assert client.get("/audit/").status_code == 200
 
 
-def test_without_a_clinic_it_is_refused_naming_createclinic(
+def test_without_a_clinic_it_is_refused_naming_clinic_create(
     db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(CommandError) as refused:
         _createsuperuser("olga@example.com", monkeypatch)
     assert str(refused.value) == (
         "there is no clinic yet, and an owner is the owner of a clinic: create it first "
-        "(ketacare manage createclinic SLUG NAME --time-zone ZONE), then run createsuperuser "
-        "again"
+        "(ketacare clinic create --slug SLUG --name NAME --time-zone ZONE), then run "
+        "createsuperuser again"
     )
     assert User.objects.count() == 0
 
@@ -95,25 +97,46 @@ def test_without_a_password_it_is_refused(cast: Cast, monkeypatch: pytest.Monkey
 
 
 def test_a_fresh_install_gets_its_clinic_then_its_owner(
-    db: None, monkeypatch: pytest.MonkeyPatch
+    db: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = io.StringIO()
-    call_command(
-        "createclinic", "harbor", "Harbor Ketamine Clinic", time_zone="America/New_York", stdout=out
+    argv = ["clinic", "create", "--slug", "harbor", "--name", "Harbor Ketamine Clinic"]
+    assert main([*argv, "--time-zone", "America/New_York"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "Clinic 'Harbor Ketamine Clinic' (harbor, America/New_York) created, with its site"
     )
-    assert out.getvalue() == "Clinic 'Harbor Ketamine Clinic' (harbor) created.\n"
     clinic = Clinic.objects.get()
     assert (clinic.slug, clinic.time_zone) == ("harbor", "America/New_York")
-    assert AuditEvent.objects.get(action="clinic.create").data == {"slug": "harbor"}
+    assert AuditEvent.objects.get(action="clinic.create").data == {
+        "slug": "harbor",
+        "time_zone": "America/New_York",
+        "settings_version": 1,
+    }
     _createsuperuser("olga@example.com", monkeypatch)
     assert list(Membership.objects.values_list("clinic__slug", "role")) == [("harbor", "owner")]
 
 
-def test_createclinic_refuses_a_time_zone_that_does_not_exist(db: None) -> None:
-    with pytest.raises(CommandError) as refused:
-        call_command("createclinic", "harbor", "Harbor", time_zone="Mars/Olympus_Mons")
-    assert str(refused.value) == (
-        "time_zone: 'Mars/Olympus_Mons' is not an IANA time zone name (e.g. America/New_York)"
+def test_clinic_create_refuses_a_time_zone_that_does_not_exist(
+    db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["clinic", "create", "--slug", "harbor", "--name", "Harbor"]
+    assert main([*argv, "--time-zone", "Mars/Olympus_Mons"]) == 2
+    assert capsys.readouterr().err == (
+        "ketacare clinic: --time-zone: 'Mars/Olympus_Mons' is not an IANA time zone name "
+        "(e.g. America/New_York)\n"
     )
     assert Clinic.objects.count() == 0
     assert AuditEvent.objects.count() == 0
+
+
+def test_clinic_create_refuses_a_slug_that_is_taken(
+    cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["clinic", "create", "--slug", "harbor", "--name", "Harbor Two"]
+    assert main([*argv, "--time-zone", "America/New_York"]) == 2
+    assert (
+        capsys.readouterr().err == "ketacare clinic: --slug: there is already a clinic 'harbor'\n"
+    )
+    assert list(Clinic.objects.order_by("slug").values_list("name", flat=True)) == [
+        "Harbor Ketamine Clinic",
+        "Lakeside Clinic",
+    ]

@@ -52,6 +52,8 @@ OPERATIONS = sorted(
         "PATCH /api/v1/plans/{plan_id}",
         "POST /api/v1/plans/{plan_id}/sign",
         "POST /api/v1/plans/{plan_id}/revisions",
+        "GET /api/v1/clinic/settings",
+        "PATCH /api/v1/clinic/settings",
     ]
 )
 

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.test import Client, override_settings
 
-from ketacare.accounts.models import Membership, Role, User
+from ketacare.accounts.models import ClinicSettingsVersion, Membership, Role, Site, User
 from ketacare.audit.models import AuditEvent
 from ketacare.audit.services import verify_chain
 from ketacare.demo.seed import DEMO_PASSWORD, SeedRefused, seed_demo
@@ -88,3 +88,19 @@ def test_it_refuses_to_run_in_production() -> None:
     with pytest.raises(SeedRefused, match="never seeded in production"):
         seed_demo()
     assert Patient.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_boston_clinic_has_its_two_sites_and_settings_version_1() -> None:
+    seed_demo()
+    sites = Site.objects.filter(clinic__slug="demo").order_by("name")
+    assert [(s.name, s.address, s.time_zone, s.is_active) for s in sites] == [
+        ("Back Bay", "500 Boylston Street, Floor 3, Boston, MA 02116", "America/New_York", True),
+        ("Harbor Street", "200 Harbor Street, Suite 4, Boston, MA 02210", "America/New_York", True),
+    ]
+    assert list(Site.objects.filter(clinic__slug="demo-lakeside").values_list("name")) == [
+        ("Ketacare Demo Lakeside",)
+    ]
+    assert sorted(
+        ClinicSettingsVersion.objects.values_list("clinic__slug", "number", "overrides")
+    ) == [("demo", 1, {}), ("demo-lakeside", 1, {})]

@@ -1,5 +1,5 @@
-"""The nightly pruning: exactly the expired idempotency keys, and exactly the login-throttle
-rows no throttle counts any more."""
+"""The nightly pruning: exactly the expired idempotency keys, and exactly the throttle rows
+(password logins, password-reset requests, second factors) no throttle counts any more."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from django.conf import settings
 
-from ketacare.accounts import queries, throttle
-from ketacare.accounts.actor import new_request_id
+from ketacare.accounts import password_reset, queries, throttle
+from ketacare.accounts.actor import Actor, new_request_id
 from ketacare.accounts.models import LoginFailure
 from ketacare.accounts.services import login_check
 from ketacare.idempotency.models import StoredResponse
@@ -54,41 +54,67 @@ def test_it_deletes_exactly_the_expired_idempotency_keys(
     ]
 
 
-def test_it_deletes_only_password_failures_older_than_the_login_window(
+def test_it_deletes_only_windowed_rows_older_than_the_longest_window_that_counts_them(
     cast: Cast, django_capture_on_commit_callbacks
 ) -> None:
-    window = timedelta(seconds=settings.KETACARE_LOGIN_WINDOW_SECONDS)
+    """Password logins and password-reset requests are both windowed rows; the reset's window
+    (an hour) is the longer, so a reset request older than the login window is kept."""
+    login = timedelta(seconds=settings.KETACARE_LOGIN_WINDOW_SECONDS)
+    reset = timedelta(seconds=settings.KETACARE_PASSWORD_RESET_WINDOW_SECONDS)
+    longest = max(login, reset)
     rows = [
-        ("window-old", throttle.WINDOW, window + timedelta(seconds=1)),
-        ("window-edge", throttle.WINDOW, window),
+        ("window-old", throttle.WINDOW, longest + timedelta(seconds=1)),
+        ("window-edge", throttle.WINDOW, longest),
         ("window-new", throttle.WINDOW, timedelta(minutes=1)),
         # A second-factor lock counts every failure since the last right code, however old.
         ("lock-old", throttle.LOCK, timedelta(days=30)),
         ("lock-new", throttle.LOCK, timedelta(minutes=1)),
     ]
+    # A reset request past the login window but inside the reset window, which still counts it.
+    reset_age = reset - timedelta(minutes=1)
+    assert login < reset_age
+    email, ip = "nobody@example.com", "192.0.2.9"
+    reset_keys = {
+        "reset-email": throttle.key("reset-email", email),
+        "reset-ip": throttle.key("reset-ip", ip),
+    }
+    with time_machine.travel(NOW - reset_age, tick=False):
+        requested = password_reset.reset_request(
+            Actor(user=None, membership=None, label="anonymous", ip=ip), email
+        )
+    assert not requested.throttled
     with time_machine.travel(NOW, tick=False):
         LoginFailure.objects.bulk_create(
             [LoginFailure(key=key, policy=policy, failed_at=NOW - age) for key, policy, age in rows]
         )
-        counted = {
-            key: throttle.failures_within(key, int(window.total_seconds())) for key, *_ in rows
-        }
+        keys = {**{key: key for key, *_ in rows}, **reset_keys}
+        # No throttle counts further back than the longest window.
+        seconds = int(longest.total_seconds())
+        counted = {name: throttle.failures_within(key, seconds) for name, key in keys.items()}
+        reset_counted = throttle.failures_within(
+            reset_keys["reset-email"], int(reset.total_seconds())
+        )
         done = run(django_capture_on_commit_callbacks, "accounts.prune_login_failures")
-        after = {
-            key: throttle.failures_within(key, int(window.total_seconds())) for key, *_ in rows
-        }
+        after = {name: throttle.failures_within(key, seconds) for name, key in keys.items()}
+        reset_after = throttle.failures_within(
+            reset_keys["reset-email"], int(reset.total_seconds())
+        )
     assert (done.status, done.result) == ("succeeded", {"deleted": 1})
-    assert sorted(LoginFailure.objects.values_list("key", flat=True)) == [
+    names = {key: name for name, key in keys.items()}
+    assert sorted(names[key] for key in LoginFailure.objects.values_list("key", flat=True)) == [
         "lock-new",
         "lock-old",
+        "reset-email",
+        "reset-ip",
         "window-edge",
         "window-new",
     ]
-    # Nothing a throttle counts has gone.
+    # Nothing a throttle counts has gone: the reset request still counts in its window.
     assert counted["window-old"] == 0
     assert {k: v for k, v in after.items() if k != "window-old"} == {
         k: v for k, v in counted.items() if k != "window-old"
     }
+    assert reset_counted == reset_after == 1
 
 
 def test_a_wrong_password_is_a_window_failure_and_a_wrong_code_a_lock_failure(

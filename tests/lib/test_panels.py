@@ -116,7 +116,19 @@ def test_a_later_app_adds_a_panel_without_touching_the_chart(
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("owner", ["Patients", "Register a patient", "Alerts (1)", "Audit log", "Jobs"]),
+        (
+            "owner",
+            [
+                "Patients",
+                "Register a patient",
+                "Alerts (1)",
+                "Audit log",
+                "Jobs",
+                "Staff",
+                "Clinic settings",
+                "Sites",
+            ],
+        ),
         ("nurse", ["Patients", "Register a patient", "Alerts (1)"]),
         ("front_desk", ["Patients", "Register a patient"]),
         ("patient", []),
@@ -140,6 +152,9 @@ def test_header_links_are_registered_by_their_apps() -> None:
         ("alerts", "alerts:list"),
         ("audit", "audit:log"),
         ("jobs", "jobs:list"),
+        ("staff", "staff:list"),
+        ("settings", "clinic:settings"),
+        ("sites", "clinic:sites"),
     ]
     assert isinstance(header_links["alerts"], HeaderLink)
 

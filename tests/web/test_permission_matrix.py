@@ -33,7 +33,7 @@ from typing import Any
 import pyotp
 import pytest
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import URLResolver, get_resolver
 
 from ketacare.accounts import services as accounts
@@ -57,6 +57,7 @@ from tests.api.test_candidacy_api import PROTOCOL_IDS, intake_form
 from tests.candidacy import PHQ9_NO_SI, fields, scales
 from tests.chart_rows import ROWS
 from tests.conftest import PASSWORD, Cast, logged_in
+from tests.web import admin_matrix
 
 PATIENT_SECTIONS = ("contacts", "coverage", "consents")
 CLINICAL_SECTIONS = ("measurements", "conditions", "allergies", "trials")
@@ -75,6 +76,7 @@ WRITE_ACTIONS = (
     "plan.create",
     "plan.update",
     "plan.sign",
+    *admin_matrix.WRITE_ACTIONS,
 )
 READ_ACTIONS = ("patient.read", "screening.read", "plan.read", "alert.read")
 # Rows an intake, a plan or an alert acknowledgement adds or changes.
@@ -319,6 +321,10 @@ MATRIX: list[Entry] = [
     Entry("POST", "accounts/security/reset/", "mfa_reset", C(302, 302, 302, 302, 302, 302, 302)),
     Entry("POST", "accounts/clinic/", "clinic", C(302, 302, 302, 302, 302, 302, 302)),
     *_care_entries(),
+    # Running the clinic (tests/web/admin_matrix.py): the owner's pages and the settings API,
+    # and the pages of emailed links.
+    *(Entry(m, route, kind, C(*s)) for m, route, kind, s in admin_matrix.ENTRIES),
+    *(Entry(m, route, kind, C(*s)) for m, route, kind, s in admin_matrix.LINK_ENTRIES),
 ]
 CARE_KINDS = {e.kind for e in _care_entries()}
 
@@ -439,6 +445,7 @@ PERM_NAMED = {
     "api_plan_revise": "plan.write",
     "api_alerts": "alert.read",
     "api_alert_ack": "alert.acknowledge",
+    **admin_matrix.PERM_NAMED,
 }
 
 
@@ -470,6 +477,8 @@ class World:
     rows: dict[tuple[str, str], Any]
     # (patient name, "draft" | "signed" | "alert") -> row; filled by ``add_care``.
     care: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # Harbor's invitation, former member and sites; filled by ``admin_matrix.add_rows``.
+    admin: dict[str, Any] = field(default_factory=dict)
 
     def add_care(self) -> None:
         """Dan, Zoë and Erin each screened with a positive PHQ-9 item 9 (so each has an open
@@ -556,6 +565,7 @@ class World:
             if "part_id>" in url:
                 part = str(self.row(column, entry.section).pk)
                 url = url.replace("<int:part_id>", part).replace("<part_id>", part)
+        url = admin_matrix.url(self, entry.kind, entry.route, url, column)
         return self.care_url(url, entry.route, self.target_name(column))
 
     def care_url(self, url: str, route: str, name: str) -> str:
@@ -649,6 +659,8 @@ def _body(world: World, entry: Entry, column: str) -> dict[str, Any]:
         return {"clinic": world.cast.clinic.pk}
     if kind in ("recovery_codes", "mfa_reset"):
         return _second_factor_body(world, kind, column)
+    if kind in admin_matrix.ADMIN_KINDS | admin_matrix.LINK_KINDS:
+        return admin_matrix.body(world, kind, column)
     return _care_body(world, entry, world.target_name(column))
 
 
@@ -728,6 +740,7 @@ def state() -> dict[str, list[Any]]:
         tables[spec.model.__name__] = list(spec.model.objects.order_by("pk").values())
     for model in (*CARE_MODELS, JobRun):
         tables[model.__name__] = list(model.objects.order_by("pk").values())
+    tables.update(admin_matrix.state())
     tables["write events"] = list(
         AuditEvent.objects.filter(action__in=WRITE_ACTIONS, outcome="success")
         .order_by("id")
@@ -872,6 +885,8 @@ def _check_allowed(
         assert _reads_since(last_id) == 0
     elif kind in CARE_KINDS:
         _check_care_allowed(world, entry, column, response, before, last_id)
+    elif kind in admin_matrix.ADMIN_KINDS:
+        admin_matrix.check_allowed(world, kind, entry.method, response, _new_writes(before))
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
@@ -1077,10 +1092,15 @@ def _check_account_route(
             assert TotpDevice.objects.filter(user=user).count() == 0
             assert user.recovery_codes.count() == 0
             assert new_events == [("auth.mfa_reset", user.pk)]
+    elif kind in admin_matrix.LINK_KINDS:
+        admin_matrix.check_link_route(
+            world, kind, entry.method, column, response, client, new_events
+        )
 
 
 ACCOUNT_KINDS = {"login", "logout", "mfa_verify", "mfa_enrol", "clinic"}
 ACCOUNT_KINDS |= {"security", "recovery_codes", "mfa_reset"}
+ACCOUNT_KINDS |= admin_matrix.LINK_KINDS
 
 CASES = [
     pytest.param(entry, column, id=f"{entry.label} as {column}")
@@ -1095,6 +1115,8 @@ def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, col
         world.add_care()
     if entry.kind == "jobs":
         world.failed_job_run()
+    if entry.kind in admin_matrix.ADMIN_KINDS:
+        admin_matrix.add_rows(world)
     client = world.client(column)
     url = world.url(entry, column)
     body = _body(world, entry, column)
@@ -1113,7 +1135,9 @@ def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, col
         "row_version": row_version or 0,
     }
 
-    response = _send(client, entry, url, body)
+    # Emails (invitations, reset links) go out as the request's transaction commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = _send(client, entry, url, body)
 
     expected = entry.expect[column]
     assert response.status_code == expected, response.content[:500]
@@ -1242,6 +1266,8 @@ def test_it_refuses_every_method_the_matrix_does_not_list(
         entry = Entry(method, route, "probe", {}, route.split("/")[4])
     if care_key(route) is not None:
         world.add_care()
+    if route in admin_matrix.ROW_KINDS:
+        admin_matrix.add_rows(world)
     before = state()
     response = _send(world.client("owner"), entry, world.url(entry, "owner"), {})
     assert response.status_code == 405, f"{method} /{route} answers: add it to MATRIX"

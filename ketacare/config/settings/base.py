@@ -194,6 +194,30 @@ KETACARE_JOB_MAX_ATTEMPTS = env_int("KETACARE_JOB_MAX_ATTEMPTS", 3, minimum=1)
 KETACARE_JOB_RETRY_SECONDS = env_int("KETACARE_JOB_RETRY_SECONDS", 60, minimum=1)
 KETACARE_NIGHTLY_AT_UTC = env_str("KETACARE_NIGHTLY_AT_UTC", "07:00")
 
+# Email: invitations and password-reset links (accounts/mail.py, docs/operations.md). The demo
+# prints them on standard error; production sends them over SMTP.
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "ketacare.accounts.mail.ConsoleBackend")
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "ketacare <no-reply@localhost>")
+# Links in emails are built on this address, never on the request's Host header.
+KETACARE_BASE_URL = env_str("KETACARE_BASE_URL", "http://127.0.0.1:8000")
+# An invitation link works once, for this many days.
+KETACARE_INVITATION_DAYS = env_int("KETACARE_INVITATION_DAYS", 7, minimum=1)
+# A password-reset link works once, for this long (Django's PasswordResetTokenGenerator).
+PASSWORD_RESET_TIMEOUT = env_int("KETACARE_PASSWORD_RESET_SECONDS", 60 * 60, minimum=300)
+# Reset links asked for per email and per client address within the window (the same count
+# for emails that have no account, so the throttle does not tell which ones do).
+KETACARE_PASSWORD_RESETS_PER_EMAIL = env_int("KETACARE_PASSWORD_RESETS_PER_EMAIL", 3, minimum=1)
+KETACARE_PASSWORD_RESETS_PER_IP = env_int("KETACARE_PASSWORD_RESETS_PER_IP", 20, minimum=1)
+KETACARE_PASSWORD_RESET_WINDOW_SECONDS = env_int(
+    "KETACARE_PASSWORD_RESET_WINDOW_SECONDS", 60 * 60, minimum=60
+)
+
 # Number of proxies in front of the app whose X-Forwarded-For may be trusted for the
 # client IP written to the audit log (0: use REMOTE_ADDR).
 KETACARE_TRUSTED_PROXY_COUNT = env_int("KETACARE_TRUSTED_PROXY_COUNT", 0, minimum=0)

@@ -23,6 +23,12 @@ if ALLOWED_HOSTS == ["127.0.0.1", "localhost", "testserver"]:
 
 KETACARE_REQUIRE_MFA = env_bool("KETACARE_REQUIRE_MFA", True)
 
+# Invitations and reset links go out over SMTP (DJANGO_EMAIL_HOST, _PORT, _HOST_USER,
+# _HOST_PASSWORD or _HOST_PASSWORD_FILE, _USE_TLS), on the clinic's own address.
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+KETACARE_BASE_URL = env_str("KETACARE_BASE_URL", f"https://{ALLOWED_HOSTS[0]}")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", f"ketacare <no-reply@{ALLOWED_HOSTS[0]}>")
+
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # ASVS 5.0 3.4.1: HSTS for at least a year, subdomains included.
