@@ -86,32 +86,36 @@ TEMPLATES = [
 ]
 
 
+#: SQLite, the embedded default (and a ``sqlite://`` DATABASE_URL): WAL lets readers run beside
+#: the writer; FULL keeps acknowledged writes on power loss; IMMEDIATE takes the write lock at
+#: BEGIN so the audit hash chain and version checks never interleave.
+SQLITE_OPTIONS: dict[str, object] = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 5,
+}
+
+
 def _database() -> dict[str, object]:
     url = env_str("DATABASE_URL")
-    if url:
-        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
-        config["CONN_HEALTH_CHECKS"] = True
+    if not url:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "ketacare.sqlite3"),
+            "OPTIONS": dict(SQLITE_OPTIONS),
+        }
+    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+    config["CONN_HEALTH_CHECKS"] = True
+    options = config.setdefault("OPTIONS", {})
+    assert isinstance(options, dict)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        for key, value in SQLITE_OPTIONS.items():
+            options.setdefault(key, value)
+    else:
         # Fail fast rather than hang a worker when the database is unreachable.
-        config.setdefault("OPTIONS", {})
-        options = config["OPTIONS"]
-        assert isinstance(options, dict)
         options.setdefault("connect_timeout", 5)
-        return config
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(VAR_DIR / "ketacare.sqlite3"),
-        "OPTIONS": {
-            # WAL lets readers run beside the writer; FULL keeps acknowledged writes on power
-            # loss; IMMEDIATE takes the write lock at BEGIN so the audit hash chain and
-            # version checks never interleave.
-            "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-            ),
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 5,
-        },
-    }
+    return config
 
 
 DATABASES = {"default": _database()}
