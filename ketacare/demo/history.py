@@ -144,7 +144,7 @@ def _contact(rng: random.Random, area_code: str) -> dict[str, Any]:
 def _trials(rng: random.Random, first_visit: date) -> list[dict[str, Any]]:
     """Earlier antidepressant trials, all ended at least two weeks before the first visit."""
     start = first_visit - timedelta(days=30 * rng.randint(18, 60))
-    trials = []
+    trials: list[dict[str, Any]] = []
     for drug, drug_class, dose in rng.sample(TRIALS, rng.randint(1, 4)):
         weeks = rng.choice([4, 6, 8, 10, 12, 16])
         end = start + timedelta(weeks=weeks + rng.randint(0, 8))
@@ -211,7 +211,7 @@ def plan_history(
     weight = plausible_weight(weight, height, unusual=unusual_bmi)
     # Up to 0.6 kg gained or lost every two months (none for the flagged BMI, kept unusual).
     trend = Decimal(0) if unusual_bmi else Decimal(clock.randint(-6, 4)) / 10
-    measurements = []
+    measurements: list[dict[str, Any]] = []
     for step in range(len(range(0, (today - first_visit).days // 30 + 1, 2))):
         drift = Decimal(rng.randint(-15, 15)) / 10
         measurements.append(
@@ -222,7 +222,7 @@ def plan_history(
             }
         )
     indication = _pick_indication(rng)
-    conditions = [
+    conditions: list[dict[str, Any]] = [
         {
             "icd10_code": indication,
             "snomed_code": "",
