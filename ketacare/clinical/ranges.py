@@ -31,3 +31,15 @@ SPO2_PERCENT = Range(50, 100, "%", 85, None)
 #: bad) to 100 % (remission).
 TRIAL_WEEKS = Range(0, 520, "weeks")
 TRIAL_IMPROVEMENT_PERCENT = Range(-100, 100, "%")
+
+#: Body-mass index (kg/m², computed from the chart's weight and height, never entered): the
+#: WHO classes put under 18.5 as underweight and 40 or more as obesity class III (WHO,
+#: *Obesity: preventing and managing the global epidemic*, Technical Report Series 894, 2000,
+#: table 2.1). Outside [18.5, 40) a person checks the weight and height and the dose basis.
+BMI_TYPICAL_LOW = 18.5
+BMI_TYPICAL_BELOW = 40.0
+
+
+def bmi_is_unusual(bmi_kg_per_m2: float) -> bool:
+    """Whether a BMI is outside the WHO classes from normal weight to obesity class II."""
+    return not BMI_TYPICAL_LOW <= bmi_kg_per_m2 < BMI_TYPICAL_BELOW
