@@ -84,3 +84,88 @@ def curve_notes(warnings: Sequence[str]) -> tuple[list[str], str]:
 def _sentence(text: str) -> str:
     text = text.strip()
     return (text[:1].upper() + text[1:]).rstrip(".") + "."
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    plan: Any
+    number: int
+    status: str
+    created: str  # "Dr Bob Prescriber, 2026-11-20 14:02"
+    signed: str
+    reason: str
+    changes: list[str]
+    current: bool
+
+
+def _who(user: Any) -> str:
+    return (getattr(user, "full_name", "") or getattr(user, "email", "")) if user else "—"
+
+
+def _when(moment: Any) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def version_changes(previous: Any, plan: Any) -> list[str]:
+    """What a version changed from the one it revises, in words."""
+    if previous is None:
+        return []
+    changes: list[str] = []
+    if previous.protocol_id != plan.protocol_id:
+        changes.append(
+            f"Protocol: {label('protocol', previous.protocol_id)} → "
+            f"{label('protocol', plan.protocol_id)}"
+        )
+    if previous.dose_mg != plan.dose_mg:
+        changes.append(f"Dose: {previous.dose_mg:g} mg → {plan.dose_mg:g} mg")
+    old_c = previous.dose.get("concentration_mg_per_ml")
+    new_c = plan.dose.get("concentration_mg_per_ml")
+    if old_c != new_c:
+        changes.append(
+            f"Concentration: {old_c if old_c is not None else 'none'} → "
+            f"{new_c if new_c is not None else 'none'} mg/mL"
+        )
+    if previous.integrative_items != plan.integrative_items:
+        changes.append(
+            f"Integrative care: {len(previous.integrative_items)} → "
+            f"{len(plan.integrative_items)} items"
+        )
+    if previous.course_note != plan.course_note:
+        changes.append("Course note changed")
+    return changes
+
+
+def version_rows(versions: Sequence[Any], current: Any) -> list[VersionRow]:
+    rows = []
+    previous = None
+    for plan in versions:
+        rows.append(
+            VersionRow(
+                plan=plan,
+                number=plan.plan_version,
+                status=label("plan_status", plan.status),
+                created=f"{_who(plan.created_by)}, {_when(plan.created_at)}",
+                signed=(
+                    f"{plan.signed_by_label}, {_when(plan.signed_at)}" if plan.signed_at else ""
+                ),
+                reason=plan.change_reason,
+                changes=version_changes(previous, plan),
+                current=plan.pk == current.pk,
+            )
+        )
+        previous = plan
+    return rows
+
+
+def dose_line(plan: Any) -> str:
+    """ "ketamine IV 41.3 mg (0.5 mg/kg of 82.5 kg) over 40 min" for the sign confirmation."""
+    text = f"{label('drug', plan.drug)}, {label('route', plan.route)}: {plan.dose_mg:g} mg"
+    devices = plan.dose.get("devices")
+    if devices:
+        text += f" ({devices} device{'' if devices == 1 else 's'} of 28 mg)"
+    duration = plan.dose.get("duration_min")
+    if duration:
+        text += f" over {duration:g} min"
+    return text

@@ -737,7 +737,8 @@ def test_a_protocol_the_screening_does_not_open_needs_an_override_reason(
 
     assert invalid(refused) == {
         "override_reason": (
-            "required: the screening says not eligible for esketamine_nasal (Depression is "
+            "required: the screening says not eligible for Esketamine (Spravato) nasal spray "
+            "(Depression is "
             "neither treatment-resistant (0 of 2 adequate failed trials) nor with acute suicidal "
             "ideation: outside the Spravato label.)"
         )
