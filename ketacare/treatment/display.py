@@ -119,7 +119,7 @@ def version_changes(previous: Any, plan: Any) -> list[str]:
             f"{label('protocol', plan.protocol_id)}"
         )
     if previous.dose_mg != plan.dose_mg:
-        changes.append(f"Dose: {previous.dose_mg:g} mg → {plan.dose_mg:g} mg")
+        changes.append(f"Dose: {float(previous.dose_mg):g} mg → {float(plan.dose_mg):g} mg")
     old_c = previous.dose.get("concentration_mg_per_ml")
     new_c = plan.dose.get("concentration_mg_per_ml")
     if old_c != new_c:
@@ -161,7 +161,7 @@ def version_rows(versions: Sequence[Any], current: Any) -> list[VersionRow]:
 
 def dose_line(plan: Any) -> str:
     """ "ketamine IV 41.3 mg (0.5 mg/kg of 82.5 kg) over 40 min" for the sign confirmation."""
-    text = f"{label('drug', plan.drug)}, {label('route', plan.route)}: {plan.dose_mg:g} mg"
+    text = f"{label('drug', plan.drug)}, {label('route', plan.route)}: {float(plan.dose_mg):g} mg"
     devices = plan.dose.get("devices")
     if devices:
         text += f" ({devices} device{'' if devices == 1 else 's'} of 28 mg)"
