@@ -208,7 +208,7 @@ def test_the_plan_page_marks_a_screening_the_chart_has_changed_since(screened: C
         cast.actor(cast.nurse),
         cast.dan.pk,
         "measurements",
-        data={"measured_on": date.today(), "weight_kg": Decimal("79.0")},
+        data={"measured_on": date(2026, 1, 6), "weight_kg": Decimal("79.0")},
     )
     for url in (
         f"/plans/{plan.pk}/",
