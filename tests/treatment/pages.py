@@ -9,6 +9,10 @@ from html.parser import HTMLParser
 from ketacare.clinical.labels import raw_codes
 
 
+#: Tags that separate words on screen (a table cell, a list item, a paragraph ...).
+_BLOCKS = frozenset("td th tr li p div br dt dd h1 h2 h3 section table ul".split())
+
+
 class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -16,6 +20,8 @@ class _Text(HTMLParser):
         self.hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
         classes = dict(attrs).get("class") or ""
         if tag in ("script", "style", "title") or (tag == "small" and "code" in classes.split()):
             self.hidden += 1
