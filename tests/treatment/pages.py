@@ -8,9 +8,26 @@ from html.parser import HTMLParser
 
 from ketacare.clinical.labels import raw_codes
 
-
 #: Tags that separate words on screen (a table cell, a list item, a paragraph ...).
-_BLOCKS = frozenset("td th tr li p div br dt dd h1 h2 h3 section table ul".split())
+_BLOCKS = frozenset(
+    [
+        "td",
+        "th",
+        "tr",
+        "li",
+        "p",
+        "div",
+        "br",
+        "dt",
+        "dd",
+        "h1",
+        "h2",
+        "h3",
+        "section",
+        "table",
+        "ul",
+    ]
+)
 
 
 class _Text(HTMLParser):
