@@ -123,6 +123,9 @@ _ROUTE = {
     "sublingual": "Sublingual",
 }
 _WEIGHT_BASIS = {"actual": "Actual body weight", "ideal": "Ideal body weight"}
+#: The PK engine's concentration bands (``ketacare/pk/data/bands.toml``; the core may not
+#: import ``pk``, so they are written here and the test compares them with the file).
+_BAND = {"analgesia": "Analgesia", "dissociation": "Dissociation", "anaesthesia": "Anaesthesia"}
 _PREDOSE_DECISION = {"proceed": "Proceed", "prescriber_review": "Prescriber review", "hold": "Hold"}
 
 
@@ -170,12 +173,6 @@ def _reasons() -> dict[str, str]:
     return {**built, **_REASON}
 
 
-def _bands() -> dict[str, str]:
-    from ketacare.pk.catalog import bands
-
-    return {b.name: b.name.capitalize() for b in bands()}
-
-
 @cache
 def vocabularies() -> Mapping[str, Mapping[str, str]]:
     """vocabulary name → {code: label}, read once (the data files are loaded on first use)."""
@@ -198,7 +195,7 @@ def vocabularies() -> Mapping[str, Mapping[str, str]]:
             "route": _ROUTE,
             "weight_basis": _WEIGHT_BASIS,
             "predose_decision": _PREDOSE_DECISION,
-            "band": _bands(),
+            "band": _BAND,
         }
     )
 

@@ -85,6 +85,12 @@ def test_every_decision_option_status_and_criterion_is_labelled() -> None:
         assert _unlabelled("route", [protocol.route]) == []
 
 
+def test_every_concentration_band_of_the_pk_engine_is_labelled() -> None:
+    from ketacare.pk.catalog import bands
+
+    assert _unlabelled("band", [b.name for b in bands()]) == []
+
+
 def test_every_drug_class_is_labelled_from_the_drug_class_file() -> None:
     assert _unlabelled("drug_class", DRUG_CLASSES) == []
     assert label("drug_class", "ndri") == "Bupropion (NDRI)"
