@@ -269,16 +269,24 @@ def plan_update(
 
 
 @audit.records_refusals("plan.sign")
-def plan_sign(actor: Actor, plan_id: int, *, expected_version: int | None = None) -> TreatmentPlan:
+def plan_sign(
+    actor: Actor, plan_id: int, *, expected_version: int | None = None, confirmed: bool = True
+) -> TreatmentPlan:
     """The prescriber signs (21 CFR 11.50: name, time, meaning); the plan is then locked.
 
     ``expected_version`` is the draft the signer was shown: a draft changed since is refused,
-    so nobody signs a dose they did not see.
+    so nobody signs a dose they did not see. The page passes ``confirmed`` only from its
+    confirmation step; without it nothing is signed (checked after the permission and the
+    status, so that a refusal is still a refused write and a signed plan still a conflict).
     """
     with transaction.atomic():
         plan = _lock_plan(actor, plan_id, Perm.PLAN_SIGN)
         if plan.status != TreatmentPlan.Status.DRAFT:
             raise Conflict("status", f"this plan is already {plan.status}")
+        if not confirmed:
+            raise FieldErrors(
+                {"confirm": "sign from the confirmation page, which shows what you approve"}
+            )
         if expected_version is not None and plan.version != expected_version:
             raise StaleVersion(expected=expected_version, current=plan.version)
         now = timezone.now()

@@ -219,10 +219,16 @@ def plan_sign(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _sign_page(request, queries.read_plan(actor, pk, Perm.PLAN_SIGN), SignForm())
     form = SignForm(request.POST)
-    if not form.is_valid():
-        return _sign_page(request, queries.read_plan(actor, pk, Perm.PLAN_SIGN), form, status=400)
+    confirmed = form.is_valid()
     try:
-        services.plan_sign(actor, pk, expected_version=form.cleaned_data["version"])
+        services.plan_sign(
+            actor,
+            pk,
+            expected_version=form.cleaned_data["version"] if confirmed else None,
+            confirmed=confirmed,
+        )
+    except FieldErrors:
+        return _sign_page(request, queries.read_plan(actor, pk, Perm.PLAN_SIGN), form, status=400)
     except Conflict as exc:
         plan = queries.read_plan(actor, pk, Perm.PLAN_SIGN)
         return _sign_page(request, plan, SignForm(), status=409, error=exc.message)

@@ -131,7 +131,7 @@ def _reason_codes(module: object) -> set[str]:
                 continue
             arg = call.args[2]
             if isinstance(arg, ast.Constant):
-                codes.add(arg.value)
+                codes.add(str(arg.value))
             elif isinstance(arg, ast.JoinedStr):
                 prefix = arg.values[0].value  # type: ignore[attr-defined]
                 codes |= {f"{prefix}{suffix}" for suffix in expansions[prefix]}
