@@ -36,7 +36,11 @@ def course(protocol: Protocol, age_years: int) -> list[dict[str, Any]]:
     if maintenance is not None:
         protocols.append(maintenance)
     return [
-        {"protocol": p.id, "protocol_title": p.title, **phase.model_dump(mode="json")}
+        {
+            "protocol": p.id,
+            "protocol_title": p.title,
+            **phase.model_dump(mode="json", exclude={"internal_note"}),
+        }
         for p in protocols
         for phase in p.schedule
     ]

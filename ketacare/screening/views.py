@@ -19,7 +19,7 @@ from . import services
 from .chart import chart_facts
 from .forms import IntakeForm
 from .models import Intake
-from .queries import read_screening
+from .queries import read_screening, screening_staleness
 
 
 @login_required
@@ -82,6 +82,7 @@ def screening_detail(request: HttpRequest, pk: str) -> HttpResponse:
             "screening": screening,
             "intakes": intakes,
             "responses": responses,
+            "staleness": screening_staleness(screening),
             "can_record": actor.can(Perm.INTAKE_RECORD),
             "can_plan": actor.can(Perm.PLAN_WRITE),
         },

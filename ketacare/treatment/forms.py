@@ -90,3 +90,16 @@ class ReviseForm(Form):
     reason = forms.CharField(
         label="Why the plan changes", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class SignForm(Form):
+    """The confirmation step of signing: the plan version shown, and an explicit yes."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    confirm = forms.BooleanField(
+        label="Confirm",
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "sign from the confirmation page, which shows what you approve"
+        },
+    )

@@ -23,13 +23,16 @@ from ketacare.screening.chart import chart_facts
 from .models import TreatmentPlan
 
 
-def read_plan(actor: Actor, plan_id: int) -> TreatmentPlan:
-    """A plan of a patient the actor can see (else 404), if the role reads plans (else 403)."""
+def read_plan(actor: Actor, plan_id: int, perm: Perm = Perm.PLAN_READ) -> TreatmentPlan:
+    """A plan of a patient the actor can see (else 404), if the role may ``perm`` (else 403):
+    reading it, or signing it for the sign confirmation page."""
     plan = get_record_for_user(
         actor.membership,
-        TreatmentPlan.objects.select_related("patient__clinic", "previous", "screening"),
+        TreatmentPlan.objects.select_related(
+            "patient__clinic", "previous", "screening__patient__clinic"
+        ),
         plan_id,
-        perm=Perm.PLAN_READ,
+        perm=perm,
         name="plan",
     )
     with transaction.atomic():
@@ -88,3 +91,29 @@ def prior_auth_for(patient: Patient, today: date) -> PriorAuth:
         clinic_settings(patient.clinic),
     )
     return PriorAuth(checklist, today)
+
+
+def plan_versions(plan: TreatmentPlan) -> list[TreatmentPlan]:
+    """Every version of ``plan`` (the chain of ``previous`` links both ways), oldest first.
+
+    One query reads the patient's plans; the chain is followed in memory.
+    """
+    plans = {
+        p.pk: p
+        for p in TreatmentPlan.objects.filter(patient_id=plan.patient_id).select_related(
+            "created_by", "signed_by"
+        )
+    }
+    by_previous = {p.previous_id: p for p in plans.values() if p.previous_id is not None}
+    first = plans.get(plan.pk, plan)
+    while first.previous_id is not None and first.previous_id in plans:
+        first = plans[first.previous_id]
+    chain = [first]
+    while chain[-1].pk in by_previous:
+        chain.append(by_previous[chain[-1].pk])
+    return chain
+
+
+def revision_of(plan: TreatmentPlan) -> TreatmentPlan | None:
+    """The draft that revises a signed plan, if one is being drafted."""
+    return TreatmentPlan.objects.filter(previous=plan).first()

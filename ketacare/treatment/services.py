@@ -21,6 +21,7 @@ from ketacare.clinical import get_protocol
 from ketacare.clinical.course import course
 from ketacare.clinical.dose_mg import calculate_dose_mg
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
+from ketacare.clinical.labels import label
 from ketacare.clinical.protocols import Protocol
 from ketacare.clinical.vocabulary import CARE_ITEM_KINDS
 from ketacare.lib.errors import Conflict, FieldErrors, StaleVersion
@@ -141,12 +142,12 @@ def plan_create(
     choice = choice_for(protocol, screening, years_between(patient.date_of_birth, today))
     reason = override_reason.strip()
     if not choice.open and not reason:
-        why = "; ".join(r["message"] for r in choice.reasons) or choice.decision
+        why = "; ".join(r["message"] for r in choice.reasons) or label("decision", choice.decision)
         raise FieldErrors(
             {
                 "override_reason": (
-                    f"required: the screening says {choice.decision.replace('_', ' ')} for "
-                    f"{protocol.screening_option} ({why})"
+                    f"required: the screening says {label('decision', choice.decision).lower()}"
+                    f" for {label('option', protocol.screening_option)} ({why})"
                 )
             }
         )
@@ -268,12 +269,26 @@ def plan_update(
 
 
 @audit.records_refusals("plan.sign")
-def plan_sign(actor: Actor, plan_id: int) -> TreatmentPlan:
-    """The prescriber signs (21 CFR 11.50: name, time, meaning); the plan is then locked."""
+def plan_sign(
+    actor: Actor, plan_id: int, *, expected_version: int | None = None, confirmed: bool = True
+) -> TreatmentPlan:
+    """The prescriber signs (21 CFR 11.50: name, time, meaning); the plan is then locked.
+
+    ``expected_version`` is the draft the signer was shown: a draft changed since is refused,
+    so nobody signs a dose they did not see. The page passes ``confirmed`` only from its
+    confirmation step; without it nothing is signed (checked after the permission and the
+    status, so that a refusal is still a refused write and a signed plan still a conflict).
+    """
     with transaction.atomic():
         plan = _lock_plan(actor, plan_id, Perm.PLAN_SIGN)
         if plan.status != TreatmentPlan.Status.DRAFT:
             raise Conflict("status", f"this plan is already {plan.status}")
+        if not confirmed:
+            raise FieldErrors(
+                {"confirm": "sign from the confirmation page, which shows what you approve"}
+            )
+        if expected_version is not None and plan.version != expected_version:
+            raise StaleVersion(expected=expected_version, current=plan.version)
         now = timezone.now()
         plan.status = TreatmentPlan.Status.SIGNED
         plan.signed_by = actor.user

@@ -14,16 +14,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ketacare.accounts.actor import Actor, actor_from_request
 from ketacare.accounts.permissions import Perm
 from ketacare.clinical import get_protocol
+from ketacare.clinical.labels import label
 from ketacare.lib.errors import Conflict, FieldErrors
 from ketacare.lib.svgchart import line_chart
 from ketacare.patients import queries as patient_queries
 from ketacare.patients.rules import years_between
 from ketacare.patients.services import clinic_today
-from ketacare.screening.queries import latest_screening
+from ketacare.screening.queries import latest_screening, screening_staleness
 
-from . import queries, services
+from . import display, queries, services
 from .choices import protocol_choices
-from .forms import AdjustForm, PlanForm, ReviseForm
+from .forms import AdjustForm, PlanForm, ReviseForm, SignForm
 from .models import TreatmentPlan
 
 
@@ -72,10 +73,43 @@ def plan_new(request: HttpRequest, pk: str) -> HttpResponse:
             "form": form,
             "patient": patient,
             "screening": screening,
+            "staleness": screening_staleness(screening),
             "choices": choices,
         },
         status=status,
     )
+
+
+def _adjust_form(plan: TreatmentPlan) -> AdjustForm:
+    return AdjustForm(
+        initial={
+            "version": plan.version,
+            "dose_mg": plan.dose_mg,
+            "concentration_mg_per_ml": plan.dose.get("concentration_mg_per_ml"),
+        }
+    )
+
+
+def _refused_adjust(plan: TreatmentPlan, errors: dict[str, str]) -> AdjustForm:
+    """The adjust form after a refusal: the stored dose (not the refused one) with the
+    errors, each naming its field and the allowed range."""
+    concentration = plan.dose.get("concentration_mg_per_ml")
+    form = AdjustForm(
+        {
+            "version": plan.version,
+            "dose_mg": plan.dose_mg,
+            "concentration_mg_per_ml": "" if concentration is None else concentration,
+        }
+    )
+    form.is_valid()
+    for name, message in errors.items():
+        field = name if name in form.fields else None
+        shown = form.fields[name].label if field else name.replace("_", " ")
+        form.add_error(
+            field,
+            f"{message} (refused; the stored value is kept)" if field else f"{shown}: {message}",
+        )
+    return form
 
 
 def _plan_page(
@@ -89,6 +123,9 @@ def _plan_page(
     error: str = "",
 ) -> HttpResponse:
     curve = plan.curve
+    versions = queries.plan_versions(plan)
+    warnings, unconfirmed = display.curve_notes(curve.get("warnings", []))
+    revision = next((p for p in versions if p.previous_id == plan.pk), None)
     context: dict[str, Any] = {
         "plan": plan,
         "patient": plan.patient,
@@ -99,20 +136,21 @@ def _plan_page(
             curve["conc_ng_per_ml"],
             x_label="Time from the start of the dose (min)",
             y_label="Plasma concentration (ng/mL)",
-            bands=[(b["name"], b["low_ng_per_ml"], b["high_ng_per_ml"]) for b in curve["bands"]],
+            bands=[
+                (label("band", b["name"]), b["low_ng_per_ml"], b["high_ng_per_ml"])
+                for b in curve["bands"]
+            ],
         ),
-        "adjust": adjust
-        or AdjustForm(
-            initial={
-                "version": plan.version,
-                "dose_mg": plan.dose_mg,
-                "concentration_mg_per_ml": plan.dose.get("concentration_mg_per_ml"),
-            }
-        ),
+        "curve_warnings": warnings,
+        "curve_unconfirmed": unconfirmed,
+        "course_rows": display.course_rows(plan.course),
+        "versions": display.version_rows(versions, plan),
+        "revision": revision,
+        "staleness": screening_staleness(plan.screening),
+        "adjust": adjust or _adjust_form(plan),
         "revise": revise or ReviseForm(),
         "can_write": actor.can(Perm.PLAN_WRITE),
         "can_sign": actor.can(Perm.PLAN_SIGN),
-        "integrative_labels": services.INTEGRATIVE_KINDS,
     }
     if plan.drug == "esketamine":
         context["prior_auth"] = queries.prior_auth_for(plan.patient, clinic_today(actor))
@@ -141,9 +179,10 @@ def plan_adjust(request: HttpRequest, pk: int) -> HttpResponse:
                 concentration_mg_per_ml=_float(form.cleaned_data["concentration_mg_per_ml"]),
             )
         except FieldErrors as exc:
-            for name, message in exc.errors.items():
-                form.add_error(name if name in form.fields else None, message)
-            return _plan_page(request, actor, queries.read_plan(actor, pk), status=400, adjust=form)
+            plan = queries.read_plan(actor, pk)
+            return _plan_page(
+                request, actor, plan, status=400, adjust=_refused_adjust(plan, exc.errors)
+            )
         except Conflict as exc:
             return _plan_page(
                 request, actor, queries.read_plan(actor, pk), status=409, error=exc.message
@@ -153,16 +192,46 @@ def plan_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, actor, queries.read_plan(actor, pk), status=400, adjust=form)
 
 
+def _sign_page(
+    request: HttpRequest, plan: TreatmentPlan, form: SignForm, *, status: int = 200, error: str = ""
+) -> HttpResponse:
+    return render(
+        request,
+        "treatment/plan_sign.html",
+        {
+            "plan": plan,
+            "patient": plan.patient,
+            "form": form,
+            "error": error,
+            "dose_line": display.dose_line(plan),
+            "staleness": screening_staleness(plan.screening),
+        },
+        status=status,
+    )
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def plan_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what signing approves, with [Sign] and [Cancel]; POST signs only with the
+    confirmation field of that page and the version it showed."""
     actor = actor_from_request(request)
+    if request.method == "GET":
+        return _sign_page(request, queries.read_plan(actor, pk, Perm.PLAN_SIGN), SignForm())
+    form = SignForm(request.POST)
+    confirmed = form.is_valid()
     try:
-        services.plan_sign(actor, pk)
-    except Conflict as exc:
-        return _plan_page(
-            request, actor, queries.read_plan(actor, pk), status=409, error=exc.message
+        services.plan_sign(
+            actor,
+            pk,
+            expected_version=form.cleaned_data["version"] if confirmed else None,
+            confirmed=confirmed,
         )
+    except FieldErrors:
+        return _sign_page(request, queries.read_plan(actor, pk, Perm.PLAN_SIGN), form, status=400)
+    except Conflict as exc:
+        plan = queries.read_plan(actor, pk, Perm.PLAN_SIGN)
+        return _sign_page(request, plan, SignForm(), status=409, error=exc.message)
     messages.success(request, "Plan signed. It is now locked; changes make a new version.")
     return redirect("treatment:plan", pk=pk)
 

@@ -737,7 +737,8 @@ def test_a_protocol_the_screening_does_not_open_needs_an_override_reason(
 
     assert invalid(refused) == {
         "override_reason": (
-            "required: the screening says not eligible for esketamine_nasal (Depression is "
+            "required: the screening says not eligible for Esketamine (Spravato) nasal spray "
+            "(Depression is "
             "neither treatment-resistant (0 of 2 adequate failed trials) nor with acute suicidal "
             "ideation: outside the Spravato label.)"
         )
@@ -1104,7 +1105,7 @@ def test_the_intake_page_records_an_intake_and_goes_to_the_screening(
     assert page.context["screening"].intake_id == intake.pk
     text = page.content.decode()
     assert "Intake 1 recorded and screened." in text
-    assert "2 adequate failed trials: sertraline (ssri, 8.0 weeks, 10.0 %)" in text
+    assert "2 adequate failed trials: sertraline (SSRI, 8.0 weeks, 10.0 %)" in text
 
 
 @pytest.mark.parametrize(
@@ -1156,8 +1157,8 @@ def test_the_plan_page_draws_this_patients_predicted_curve(cast: Cast, prescribe
     # From the plot's left edge at t=0 and zero concentration, to its right edge at 220 min.
     assert (pairs[0], pairs[-1].split(",")[0]) == ("64.0,272.0", "704.0")
     assert re.findall(r'<text class="band-label"[^>]*>(\w+)</text>', svg.group(0)) == [
-        "analgesia",
-        "dissociation",
+        "Analgesia",
+        "Dissociation",
     ]
     assert (
         f"Peak {round(expected.cmax_ng_per_ml, 1)} ng/mL at {round(expected.tmax_min, 1)} min"
@@ -1177,7 +1178,7 @@ def test_an_esketamine_plan_page_names_what_prior_authorisation_is_missing(
     missing = prescriber.get(f"/plans/{plan.pk}/").content.decode()
 
     assert "Missing: SPRAVATO REMS patient enrolment on file; Payer and member id." in missing
-    assert re.findall(r'<tr class="pa-(\w+)"><td>([^<]*)</td>', missing) == [
+    assert re.findall(r'<tr class="pa-(\w+)"><td data-label="Criterion">([^<]*)</td>', missing) == [
         ("met", "Diagnosis: major depressive disorder (ICD-10-CM F32/F33)"),
         ("met", "Age 18 or over"),
         (
@@ -1229,7 +1230,7 @@ def test_signing_a_signed_plan_on_its_page_is_409_with_the_reason(
     response = prescriber.post(f"/plans/{plan.pk}/sign/")
 
     assert response.status_code == 409
-    assert '<p class="error-box" role="alert">this plan is already signed</p>' in (
+    assert '<div class="banner banner-bad" role="alert">this plan is already signed</div>' in (
         response.content.decode()
     )
     assert plan_row(plan.pk) == row

@@ -89,7 +89,7 @@ def test_a_protocol_the_screening_does_not_open_needs_a_reason(cast: Cast) -> No
         )
     assert list(caught.value.errors) == ["override_reason"]
     assert caught.value.errors["override_reason"].startswith(
-        "required: the screening says not eligible for esketamine_nasal ("
+        "required: the screening says not eligible for Esketamine (Spravato) nasal spray ("
     )
     assert TreatmentPlan.objects.count() == 0
     plan = services.plan_create(

@@ -215,6 +215,8 @@ def _care_entries() -> list[Entry]:
         ),
         Entry("GET", PLAN, "plan", R(302, 403, 404, 404, 403, 200, 200, 200)),
         Entry("POST", f"{PLAN}adjust/", "plan_adjust", R(302, 403, 404, 404, 403, 403, 302, 403)),
+        # The sign confirmation page, then the signature it posts.
+        Entry("GET", f"{PLAN}sign/", "plan_sign", R(302, 403, 404, 404, 403, 403, 200, 403)),
         Entry("POST", f"{PLAN}sign/", "plan_sign", R(302, 403, 404, 404, 403, 403, 302, 403)),
         Entry("POST", f"{PLAN}revise/", "plan_revise", R(302, 403, 404, 404, 403, 403, 302, 403)),
         Entry("GET", "alerts/", "alerts", C(302, 403, 200, 403, 200, 200, 200)),
@@ -713,6 +715,8 @@ def _care_body(world: World, entry: Entry, name: str) -> dict[str, Any]:
     if kind in ("plan_adjust", "api_plan_update"):
         version = world.care_row(name, "draft").version
         return {"version": version, "dose_mg": str(NEW_DOSE_MG) if kind == "plan_adjust" else 50}
+    if kind == "plan_sign":
+        return {"version": world.care_row(name, "draft").version, "confirm": "yes"}
     if kind in ("plan_revise", "api_plan_revise"):
         return {"reason": REVISE_REASON}
     if kind in ("alert_ack", "api_alert_ack"):
@@ -971,6 +975,10 @@ def _check_care_allowed(
         else:
             assert response.json()["version"] == 2
         assert _new_writes(before) == ["plan.update"]
+    elif kind == "plan_sign" and entry.method == "GET":
+        draft = world.care_row(name, "draft")
+        assert (response.context["plan"].pk, draft.status) == (draft.pk, "draft")
+        assert _reads_of(last_id) == [("plan.read", str(target.pk))]
     elif kind in ("plan_sign", "api_plan_sign"):
         draft = world.care_row(name, "draft")
         assert (draft.status, draft.signed_by_id) == ("signed", membership.user_id)
@@ -1296,7 +1304,7 @@ def test_it_hides_another_clinics_candidacy_and_plans_from_every_harbor_role(
         url = world.care_url(url, entry.route, "erin")
         response = _send(client, entry, url, _care_body(world, entry, "erin"))
         statuses[entry.label] = response.status_code
-    assert len(statuses) == 18
+    assert len(statuses) == 19
     assert {label: status for label, status in statuses.items() if status != 404} == {}
     assert state() == before
     assert _reads_since(last_id) == 0

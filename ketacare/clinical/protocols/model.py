@@ -114,6 +114,9 @@ class SchedulePhase(Cited):
     interval_days_max: float | None = Field(default=None, ge=0)
     weeks: tuple[int, int] | None = None
     note: str = Field(min_length=3)
+    # Editorial remarks for maintainers (what is unconfirmed, which wording was used): never
+    # shown to users, and left out of a plan's course.
+    internal_note: str = ""
 
     @model_validator(mode="after")
     def _interval_order(self) -> Self:
