@@ -227,7 +227,8 @@ class IntakeForm(Form):
                     self.add_error(field, message)
                 else:
                     self.scale_errors.setdefault(parts[1], []).append(message)
-                    self.add_error(None, f"{parts[1]}: {message}")
+                    names = {scale["id"]: scale["name"] for scale in self.scales}
+                    self.add_error(None, f"{names.get(parts[1], parts[1])}: {message}")
                 continue
             target = self._form_field(parts)
             self.add_error(target, message if target else f"{name}: {message}")
