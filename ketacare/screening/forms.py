@@ -149,7 +149,7 @@ class IntakeForm(Form):
 
     def clean(self) -> dict[str, Any]:
         """Every measurement outside its range at once, and the one rule over the vitals."""
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         for name, allowed in MEASUREMENT_RANGES.items():
             value = data.get(name)
             if value is not None and not allowed.low <= value <= allowed.high:

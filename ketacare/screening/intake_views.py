@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from ketacare.accounts.actor import Actor, actor_from_request
 from ketacare.accounts.permissions import Perm
 from ketacare.alerts.services import raised_by
+from ketacare.clinical import DRUG_CLASSES
 from ketacare.lib.errors import FieldErrors
 from ketacare.patients import queries as patient_queries
 from ketacare.patients.models import Patient
@@ -22,6 +23,7 @@ from ketacare.patients.services import clinic_today
 from . import drafts
 from .chart import ChartFacts, chart_facts
 from .forms import SECTION_FIELDS, IntakeForm
+from .models import IntakeDraft
 
 
 def _initial(patient: Patient, facts: ChartFacts) -> dict[str, Any]:
@@ -33,6 +35,14 @@ def _initial(patient: Patient, facts: ChartFacts) -> dict[str, Any]:
     if patient.sex_at_birth == "male":
         initial.update(pregnant="no", breastfeeding="no")
     return initial
+
+
+def _trial_rows(facts: ChartFacts) -> list[tuple[Any, str]]:
+    """The chart's trials, each with its drug class's label (a code a person does not read)."""
+    return [
+        (t, str(DRUG_CLASSES[t.drug_class].label) if t.drug_class in DRUG_CLASSES else t.drug_class)
+        for t in facts.all_trials
+    ]
 
 
 def _load(request: HttpRequest, pk: str) -> tuple[Actor, Patient, ChartFacts]:
@@ -93,6 +103,7 @@ def intake_new(request: HttpRequest, pk: str) -> HttpResponse:
             "form": form,
             "patient": patient,
             "facts": facts,
+            "trial_rows": _trial_rows(facts),
             "blocks": _blocks(form, None),
             "action": request.path,
             "submit_label": "Record intake and screen",
@@ -142,6 +153,7 @@ def intake_section(request: HttpRequest, pk: str, key: str) -> HttpResponse:
         raise Http404("no such intake section")
     actor, patient, facts = _load(request, pk)
     status = 200
+    draft: IntakeDraft | None
     if request.method == "POST":
         form = IntakeForm(request.POST, initial=_initial(patient, facts)).restrict(key)
         valid = _validate(form, patient)
@@ -168,6 +180,7 @@ def intake_section(request: HttpRequest, pk: str, key: str) -> HttpResponse:
             "patient": patient,
             "facts": facts,
             "section": found,
+            "trial_rows": _trial_rows(facts),
             "progress": drafts.progress(draft),
             "current": key,
             "step": index + 1,
@@ -180,7 +193,9 @@ def intake_section(request: HttpRequest, pk: str, key: str) -> HttpResponse:
     )
 
 
-def _section_form(patient: Patient, facts: ChartFacts, draft: Any, key: str) -> IntakeForm:
+def _section_form(
+    patient: Patient, facts: ChartFacts, draft: IntakeDraft | None, key: str
+) -> IntakeForm:
     """A saved section shows what was saved; one saved with errors shows them again."""
     entry = (draft.sections if draft else {}).get(key)
     if entry is None:

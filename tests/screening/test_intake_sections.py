@@ -261,3 +261,18 @@ def test_a_refused_review_keeps_the_draft(cast: Cast, as_role: Any) -> None:
 
 def test_an_unknown_section_is_not_found(cast: Cast, as_role: Any) -> None:
     assert as_role("nurse").get(section_url(cast, "measurements")).status_code == 404
+
+
+def test_the_medications_section_shows_the_charts_trials_with_class_labels(
+    cast: Cast, as_role: Any
+) -> None:
+    give_trials(cast)
+
+    page = as_role("nurse").get(section_url(cast, "medications"))
+
+    text = page.content.decode()
+    assert re.findall(r'<td data-label="Class">([^<]*)<small class="code">(\w+)</small>', text) == [
+        ("SSRI ", "ssri"),
+        ("SNRI ", "snri"),
+    ]
+    assert "Active diagnoses: F33.2" in text
