@@ -186,6 +186,8 @@ class IntakeForm(Form):
                 "errors": self.scale_errors.get(scale["id"], []),
                 "begun": self.is_bound
                 and any(self.data.get(name) not in (None, "") for name in scale["fields"]),
+                # Answers saved in a draft come back as initial values.
+                "saved": any(self.initial.get(name) not in (None, "") for name in scale["fields"]),
             }
             for scale in self.scales
         ]

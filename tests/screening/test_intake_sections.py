@@ -276,3 +276,23 @@ def test_the_medications_section_shows_the_charts_trials_with_class_labels(
         ("SNRI ", "snri"),
     ]
     assert "Active diagnoses: F33.2" in text
+
+
+def test_the_other_scales_stay_folded_until_one_is_answered(cast: Cast, as_role: Any) -> None:
+    nurse = as_role("nurse")
+    folded = nurse.get(section_url(cast, "other_scales")).content.decode()
+    assert re.findall(r'id="scale-(\w+)">\s*<details( open)?>', folded) == [
+        ("pcl5", ""),
+        ("qids_sr16", ""),
+        ("pain_nrs", ""),
+        ("madrs", ""),
+        ("ybocs", ""),
+    ]
+
+    saved = nurse.post(section_url(cast, "other_scales"), {"scale__pain_nrs__1": "6"})
+    assert saved["Location"] == section_url(cast, "safety")
+
+    shown = nurse.get(section_url(cast, "other_scales"))
+    opened = re.findall(r'id="scale-(\w+)">\s*<details open>', shown.content.decode())
+    assert opened == ["pain_nrs"]
+    assert shown.context["form"]["scale__pain_nrs__1"].value() == "6"
