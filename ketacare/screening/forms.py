@@ -43,6 +43,11 @@ MEASUREMENT_RANGES: dict[str, Range] = {
     "heart_rate": ranges.HEART_RATE_PER_MIN,
     "spo2": ranges.SPO2_PERCENT,
 }
+#: What the intake takes from the chart, named for an error the clinical core finds in it.
+FROM_THE_CHART = {
+    "diagnoses": "Diagnoses (from the chart)",
+    "medication_trials": "Medication trials (from the chart)",
+}
 #: The fields of each section of plain fields (a scale's section holds its items).
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "medications": ("concomitant_drug_classes",),
@@ -233,7 +238,9 @@ class IntakeForm(Form):
                     self.add_error(None, f"{names.get(parts[1], parts[1])}: {message}")
                 continue
             target = self._form_field(parts)
-            self.add_error(target, message if target else f"{name}: {message}")
+            if target is None:
+                message = f"{FROM_THE_CHART.get(parts[0], name)}: {message}"
+            self.add_error(target, message)
 
     def _form_field(self, parts: list[str]) -> str | None:
         if parts[0] == "vitals" and len(parts) > 1 and parts[1] in self.fields:

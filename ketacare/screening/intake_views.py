@@ -22,7 +22,7 @@ from ketacare.patients.services import clinic_today
 
 from . import drafts
 from .chart import ChartFacts, chart_facts
-from .forms import SECTION_FIELDS, IntakeForm
+from .forms import FROM_THE_CHART, SECTION_FIELDS, IntakeForm
 from .models import IntakeDraft
 
 
@@ -262,12 +262,16 @@ def _shown(field: Any) -> str:
 
 
 def _errors_by_section(form: IntakeForm) -> list[dict[str, Any]]:
-    """The clinical core's refusal, put under the section that holds the field."""
+    """The clinical core's refusal, put under the section that holds the field (an error in
+    what the chart supplies, under the medications section that shows it)."""
     out = []
     for name, errors in form.errors.items():
-        section_key = _field_section(name)
-        label = form.fields[name].label if name in form.fields else ""
-        out.append(
-            {"key": section_key or None, "label": label, "messages": [str(e) for e in errors]}
-        )
+        for message in (str(e) for e in errors):
+            if name in form.fields:
+                key, label = _field_section(name) or None, form.fields[name].label
+            elif message.startswith(tuple(FROM_THE_CHART.values())):
+                key, label = "medications", ""
+            else:
+                key, label = None, ""
+            out.append({"key": key, "label": label, "messages": [message]})
     return out

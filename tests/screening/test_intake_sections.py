@@ -10,6 +10,8 @@ from django.test import Client
 
 from ketacare.audit.models import AuditEvent
 from ketacare.screening import drafts
+from ketacare.screening.forms import IntakeForm
+from ketacare.screening.intake_views import _errors_by_section
 from ketacare.screening.models import Intake, IntakeDraft, ScreeningResult
 from tests.api.test_candidacy_api import intake_form
 from tests.candidacy import give_trials
@@ -296,3 +298,22 @@ def test_the_other_scales_stay_folded_until_one_is_answered(cast: Cast, as_role:
     opened = re.findall(r'id="scale-(\w+)">\s*<details open>', shown.content.decode())
     assert opened == ["pain_nrs"]
     assert shown.context["form"]["scale__pain_nrs__1"].value() == "6"
+
+
+def test_an_error_in_what_the_chart_supplies_is_named_and_put_under_medications(
+    cast: Cast,
+) -> None:
+    form = IntakeForm(section_data("vitals")).restrict("vitals")
+    assert form.is_valid()
+    unknown = "unknown ICD-10 code 'F99.99'; use a code from the clinic's list (docs/clinical.md)"
+
+    form.add_service_errors({"diagnoses": unknown, "vitals.spo2": "30 is outside"})
+
+    assert _errors_by_section(form) == [
+        {
+            "key": "medications",
+            "label": "",
+            "messages": [f"Diagnoses (from the chart): {unknown}"],
+        },
+        {"key": "vitals", "label": "SpO₂ (%)", "messages": ["30 is outside"]},
+    ]
