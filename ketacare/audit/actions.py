@@ -51,6 +51,9 @@ ACTIONS: dict[str, str] = {
     # Candidacy and treatment
     "questionnaire.record": "recorded a questionnaire",
     "intake.record": "recorded an intake and its screening",
+    "intake_draft.save": "saved a section of an intake in progress",
+    "intake_draft.read": "read an intake in progress",
+    "intake_draft.close": "closed an intake in progress (submitted)",
     "screening.read": "read the screening",
     "alert.raise": "raised an alert",
     "alert.acknowledge": "acknowledged an alert",

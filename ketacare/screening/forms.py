@@ -7,10 +7,12 @@ from typing import Any
 
 from django import forms
 
-from ketacare.clinical import DRUG_CLASSES, get_instrument
+from ketacare.clinical import DRUG_CLASSES, get_instrument, ranges
 from ketacare.clinical.intake import History
+from ketacare.clinical.validation import Range
 from ketacare.lib.forms import Form
 
+from .drafts import section
 from .services import INTAKE_SCALES, REQUIRED_SCALES
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
@@ -30,6 +32,34 @@ HISTORY_LABELS = {
     "uncontrolled_cardiovascular_disease": "Uncontrolled hypertension or cardiac disease",
 }
 HISTORY_FIELDS = tuple(History.model_fields)
+#: The accepted range of each measurement (``ketacare.clinical.ranges``, where each is
+#: sourced), checked by the form so that every value out of range is named at once; the
+#: clinical core checks them again when the intake is recorded.
+MEASUREMENT_RANGES: dict[str, Range] = {
+    "weight_kg": ranges.WEIGHT_KG,
+    "height_cm": ranges.HEIGHT_CM,
+    "systolic": ranges.SYSTOLIC_MMHG,
+    "diastolic": ranges.DIASTOLIC_MMHG,
+    "heart_rate": ranges.HEART_RATE_PER_MIN,
+    "spo2": ranges.SPO2_PERCENT,
+}
+#: What the intake takes from the chart, named for an error the clinical core finds in it.
+FROM_THE_CHART = {
+    "diagnoses": "Diagnoses (from the chart)",
+    "medication_trials": "Medication trials (from the chart)",
+}
+#: The fields of each section of plain fields (a scale's section holds its items).
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "medications": ("concomitant_drug_classes",),
+    "history": (*(f"history__{name}" for name in HISTORY_FIELDS), "pregnant", "breastfeeding"),
+    "vitals": tuple(MEASUREMENT_RANGES),
+    "safety": ("recent_suicide_attempt_days", "home_sitter_available", "notes"),
+}
+
+
+def _number(value: Any) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else str(number)
 
 
 def _yes_no(label: str) -> forms.ChoiceField:
@@ -110,6 +140,49 @@ class IntakeForm(Form):
                 }
             )
 
+    def restrict(self, key: str) -> IntakeForm:
+        """Keep only the fields (and scales) of one section of the intake."""
+        found = section(key)
+        if found is None:
+            raise KeyError(key)
+        self.scales = [scale for scale in self.scales if scale["id"] in found.scales]
+        keep = set(SECTION_FIELDS.get(key, ())) | {
+            name for scale in self.scales for name in scale["fields"]
+        }
+        self.fields = {name: field for name, field in self.fields.items() if name in keep}
+        return self
+
+    def clean(self) -> dict[str, Any]:
+        """Every measurement outside its range at once, and the one rule over the vitals."""
+        data: dict[str, Any] = super().clean() or {}
+        for name, allowed in MEASUREMENT_RANGES.items():
+            value = data.get(name)
+            if value is not None and not allowed.low <= value <= allowed.high:
+                self.add_error(
+                    name, f"{_number(value)} is outside the allowed range {allowed.describe()}"
+                )
+        systolic, diastolic = data.get("systolic"), data.get("diastolic")
+        if systolic is not None and diastolic is not None and diastolic >= systolic:
+            self.add_error(
+                "diastolic", f"diastolic {diastolic} must be below systolic {systolic} mmHg"
+            )
+        return data
+
+    def values(self) -> dict[str, Any]:
+        """The submitted value of every field the form accepted, as typed (a refused value is
+        left out), to be kept in the intake's draft."""
+        values: dict[str, Any] = {}
+        for name in self.fields:
+            if name in self.errors:
+                continue
+            value = self[name].data
+            if value is not None:
+                values[name] = list(value) if isinstance(value, list | tuple) else value
+        return values
+
+    def error_messages(self) -> dict[str, list[str]]:
+        return {name: [str(m) for m in messages] for name, messages in self.errors.items()}
+
     def scale_sections(self) -> list[dict[str, Any]]:
         return [
             {
@@ -118,6 +191,8 @@ class IntakeForm(Form):
                 "errors": self.scale_errors.get(scale["id"], []),
                 "begun": self.is_bound
                 and any(self.data.get(name) not in (None, "") for name in scale["fields"]),
+                # Answers saved in a draft come back as initial values.
+                "saved": any(self.initial.get(name) not in (None, "") for name in scale["fields"]),
             }
             for scale in self.scales
         ]
@@ -159,10 +234,13 @@ class IntakeForm(Form):
                     self.add_error(field, message)
                 else:
                     self.scale_errors.setdefault(parts[1], []).append(message)
-                    self.add_error(None, f"{parts[1]}: {message}")
+                    names = {scale["id"]: scale["name"] for scale in self.scales}
+                    self.add_error(None, f"{names.get(parts[1], parts[1])}: {message}")
                 continue
             target = self._form_field(parts)
-            self.add_error(target, message if target else f"{name}: {message}")
+            if target is None:
+                message = f"{FROM_THE_CHART.get(parts[0], name)}: {message}"
+            self.add_error(target, message)
 
     def _form_field(self, parts: list[str]) -> str | None:
         if parts[0] == "vitals" and len(parts) > 1 and parts[1] in self.fields:

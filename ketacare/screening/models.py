@@ -55,3 +55,29 @@ class ScreeningResult(models.Model):
 
     def option(self, option_id: str) -> dict[str, object] | None:
         return next((o for o in self.result["options"] if o["option"] == option_id), None)
+
+
+class IntakeDraft(models.Model):
+    """An intake being entered section by section, so a clinician can stop and resume it: one
+    per patient, removed when it is submitted. It holds the answers as typed (only values the
+    form accepted), by section, so the final submission parses exactly what a one-page form
+    would have sent."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="intake_draft")
+    # {section key: {"data": {field: value}, "errors": {field: [message, ...]}}}
+    sections = models.JSONField(default=dict)
+    last_section = models.CharField(max_length=40, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Raised by every save.")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    started_by_label = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"intake draft of patient {self.patient_id}"

@@ -51,26 +51,45 @@ def test_a_prescriber_goes_from_intake_to_a_signed_plan(clinic_server: str, page
         page.get_by_role("button", name="Save").click()
         expect(page).to_have_url(re.compile(r"#trials$"))
 
-    # The intake, with the baseline scales item by item.
+    # The intake, section by section, with the baseline scales item by item.
     page.goto(chart_url)
     page.get_by_role("link", name="Record an intake").click()
+    progress = page.get_by_role("navigation", name="Intake progress")
+    expect(progress).to_contain_text("Step 1 of 9")
+    save = page.get_by_role("button", name="Save and continue")
+    save.click()  # Diagnoses and medications: nothing to add.
+    for name in History.model_fields:
+        _check(page, f"history__{name}", "no")
+    for name in ("pregnant", "breastfeeding"):
+        _check(page, name, "no")
+    save.click()
     page.get_by_label("Weight (kg)").fill("68.0")
     page.get_by_label("Height (cm)").fill("165.0")
     page.get_by_label("Systolic BP (mmHg)").fill("124")
     page.get_by_label("Diastolic BP (mmHg)").fill("80")
     page.get_by_label("Heart rate (beats/min)").fill("70")
     page.get_by_label("SpO₂ (%)").fill("98")
-    for name in History.model_fields:
-        _check(page, f"history__{name}", "no")
-    for name in ("pregnant", "breastfeeding"):
-        _check(page, name, "no")
-    _check(page, "home_sitter_available", "yes")
+    save.click()
+
+    # Leave, and resume where it was left.
+    page.goto(chart_url)
+    page.get_by_role("link", name="Resume intake (3 of 8 saved)").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("PHQ-9")
+    expect(progress.locator("li", has_text="Body and vital signs")).to_contain_text("Saved")
     for item, value in zip(range(1, 11), (2, 2, 2, 1, 1, 2, 1, 1, 0, 1), strict=True):
         _check(page, f"scale__phq9__{item}", str(value))
+    save.click()
     for item in range(1, 8):
         _check(page, f"scale__gad7__{item}", "1")
+    save.click()
     for item in ("1", "2", "6"):
         _check(page, f"scale__cssrs_screener__{item}", "0")
+    save.click()
+    save.click()  # Other scales: none for this indication.
+    _check(page, "home_sitter_available", "yes")
+    save.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("review and submit")
+    expect(page.locator("#review-vitals")).to_contain_text("68.0")
     page.get_by_role("button", name="Record intake and screen").click()
 
     # The screening, every option with its decision and reasons.

@@ -49,7 +49,7 @@ from ketacare.outcomes.models import QuestionnaireResponse
 from ketacare.patients import services as patients
 from ketacare.patients.models import Patient
 from ketacare.patients.parts import PARTS
-from ketacare.screening.models import Intake, ScreeningResult
+from ketacare.screening.models import Intake, IntakeDraft, ScreeningResult
 from ketacare.screening.services import intake_submit
 from ketacare.treatment import services as plans
 from ketacare.treatment.models import TreatmentPlan
@@ -57,6 +57,7 @@ from tests.api.test_candidacy_api import PROTOCOL_IDS, intake_form
 from tests.candidacy import PHQ9_NO_SI, fields, scales
 from tests.chart_rows import ROWS
 from tests.conftest import PASSWORD, Cast, logged_in
+from tests.screening.sections import save_every_section, section_data
 from tests.web import admin_matrix
 
 PATIENT_SECTIONS = ("contacts", "coverage", "consents")
@@ -70,6 +71,8 @@ WRITE_ACTIONS = (
     "record.create",
     "record.update",
     "intake.record",
+    "intake_draft.save",
+    "intake_draft.close",
     "questionnaire.record",
     "alert.raise",
     "alert.acknowledge",
@@ -78,9 +81,9 @@ WRITE_ACTIONS = (
     "plan.sign",
     *admin_matrix.WRITE_ACTIONS,
 )
-READ_ACTIONS = ("patient.read", "screening.read", "plan.read", "alert.read")
+READ_ACTIONS = ("patient.read", "screening.read", "plan.read", "alert.read", "intake_draft.read")
 # Rows an intake, a plan or an alert acknowledgement adds or changes.
-CARE_MODELS = (Intake, ScreeningResult, QuestionnaireResponse, TreatmentPlan, Alert)
+CARE_MODELS = (Intake, IntakeDraft, ScreeningResult, QuestionnaireResponse, TreatmentPlan, Alert)
 
 RECORD_COLUMNS = (
     "anonymous",
@@ -187,7 +190,31 @@ def _care_entries() -> list[Entry]:
             "GET",
             "patients/<uuid:pk>/intake/new/",
             "intake_new",
+            R(302, 403, 404, 404, 403, 302, 302, 403),
+        ),
+        Entry(
+            "GET",
+            "patients/<uuid:pk>/intake/<slug:key>/",
+            "intake_section",
             R(302, 403, 404, 404, 403, 200, 200, 403),
+        ),
+        Entry(
+            "POST",
+            "patients/<uuid:pk>/intake/<slug:key>/",
+            "intake_section",
+            R(302, 403, 404, 404, 403, 302, 302, 403),
+        ),
+        Entry(
+            "GET",
+            "patients/<uuid:pk>/intake/review/",
+            "intake_review",
+            R(302, 403, 404, 404, 403, 200, 200, 403),
+        ),
+        Entry(
+            "POST",
+            "patients/<uuid:pk>/intake/review/",
+            "intake_review",
+            R(302, 403, 404, 404, 403, 302, 302, 403),
         ),
         Entry(
             "POST",
@@ -498,6 +525,8 @@ class World:
                 actor_for(clinician), patient.pk, fields=fields(), scales=scales(phq9=PHQ9_SI)
             )
             self.care[(name, "alert")] = raised_by(outcome.responses)[0]
+            # An intake in progress with every section saved, ready for its review.
+            save_every_section(actor_for(clinician), patient)
             self.care[(name, "draft")] = plans.plan_create(
                 actor_for(prescriber), patient.pk, protocol_id="depression-iv-induction"
             )
@@ -572,6 +601,7 @@ class World:
 
     def care_url(self, url: str, route: str, name: str) -> str:
         """``url`` with the plan or alert of patient ``name`` that ``route`` acts on."""
+        url = url.replace("intake/<slug:key>/", f"intake/{INTAKE_SECTION}/")
         key = care_key(route)
         if key is None:
             return url
@@ -708,6 +738,8 @@ def _care_body(world: World, entry: Entry, name: str) -> dict[str, Any]:
     kind = entry.kind
     if kind == "intake_new":
         return intake_form()
+    if kind == "intake_section":
+        return section_data(INTAKE_SECTION, intake_form(heart_rate="64"))
     if kind == "api_intake":
         return {**fields(), "scales": scales()}
     if kind in ("plan_new", "api_plan_create"):
@@ -913,6 +945,8 @@ def _reads_of(last_id: int) -> list[tuple[str, str | None]]:
 
 
 INTAKE_WRITES = ["questionnaire.record"] * 3 + ["intake.record"]
+#: The section the intake-section routes are tested on.
+INTAKE_SECTION = "vitals"
 
 
 def _check_care_allowed(
@@ -931,9 +965,25 @@ def _check_care_allowed(
     assert membership is not None
     page = not entry.is_api
     if kind == "intake_new" and entry.method == "GET":
+        # Every section of the draft is saved: the intake resumes at its review.
+        assert response["Location"] == f"/patients/{target.pk}/intake/review/"
+        assert _reads_of(last_id) == [
+            ("patient.read", str(target.pk)),
+            ("intake_draft.read", str(target.pk)),
+        ]
+    elif kind in ("intake_section", "intake_review") and entry.method == "GET":
         assert response.context["patient"].pk == target.pk
-        assert _reads_of(last_id) == [("patient.read", str(target.pk))]
-    elif kind in ("intake_new", "api_intake"):
+        assert response.context["progress"].saved == 8
+        assert _reads_of(last_id) == [
+            ("patient.read", str(target.pk)),
+            ("intake_draft.read", str(target.pk)),
+        ]
+    elif kind == "intake_section":
+        draft = IntakeDraft.objects.get(patient=target)
+        assert draft.sections[INTAKE_SECTION]["data"]["heart_rate"] == "64"
+        assert response["Location"] == f"/patients/{target.pk}/intake/phq9/"
+        assert _new_writes(before) == ["intake_draft.save"]
+    elif kind in ("intake_new", "api_intake", "intake_review"):
         intake = _added(Intake, before)
         assert (intake.patient_id, intake.number) == (target.pk, 2)
         assert ScreeningResult.objects.get(intake=intake).patient_id == target.pk
@@ -941,7 +991,9 @@ def _check_care_allowed(
             assert response["Location"] == f"/patients/{target.pk}/screening/"
         else:
             assert response.json()["id"] == intake.pk
-        assert _new_writes(before) == INTAKE_WRITES
+        closed = [] if kind == "api_intake" else ["intake_draft.close"]
+        assert _new_writes(before) == INTAKE_WRITES + closed
+        assert IntakeDraft.objects.filter(patient=target).exists() is (kind == "api_intake")
     elif kind in ("screening", "api_screening"):
         latest = ScreeningResult.objects.get(patient=target)
         shown = response.context["screening"].pk if page else response.json()["intake_id"]
@@ -1304,7 +1356,7 @@ def test_it_hides_another_clinics_candidacy_and_plans_from_every_harbor_role(
         url = world.care_url(url, entry.route, "erin")
         response = _send(client, entry, url, _care_body(world, entry, "erin"))
         statuses[entry.label] = response.status_code
-    assert len(statuses) == 19
+    assert len(statuses) == 22
     assert {label: status for label, status in statuses.items() if status != 404} == {}
     assert state() == before
     assert _reads_since(last_id) == 0
