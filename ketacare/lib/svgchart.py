@@ -109,6 +109,11 @@ def band_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
+def text_width(text: str, font: float = FONT) -> float:
+    """A generous estimate of a label's width (sans-serif digits and letters: 0.6 em)."""
+    return 0.6 * font * len(text)
+
+
 def text_box(baseline: float, font: float = FONT) -> tuple[float, float]:
     """The top and bottom (SVG y) of a line of text with this baseline."""
     return baseline - ASCENT * font, baseline + DESCENT * font
@@ -169,7 +174,13 @@ def line_chart(
         for t in _ticks(y_max, y_ticks)
     ]
     x_tick_list = [
-        Tick(round(sx(t), 1), _label(t), round(sx(t), 1), plot_bottom + 6 + ASCENT * FONT + 2)
+        Tick(
+            round(sx(t), 1),
+            _label(t),
+            # A label at the right edge is moved in so that it is not cut off.
+            round(min(sx(t), WIDTH - 2 - text_width(_label(t)) / 2), 1),
+            plot_bottom + 6 + ASCENT * FONT + 2,
+        )
         for t in _ticks(x_max, x_ticks)
     ]
     grid_ys = [t.position for t in y_tick_list]
