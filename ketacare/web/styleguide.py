@@ -68,10 +68,10 @@ def style_guide(request: HttpRequest) -> HttpResponse:
         ),
         "clashing_form": SampleVitalsForm(
             data={
-                "systolic_mmhg": "110",
-                "diastolic_mmhg": "120",
-                "position": "seated",
-                "escort_confirmed": "on",
+                "clash-systolic_mmhg": "110",
+                "clash-diastolic_mmhg": "120",
+                "clash-position": "seated",
+                "clash-escort_confirmed": "on",
             },
             prefix="clash",
         ),

@@ -17,7 +17,11 @@ from ketacare.lib.svgchart import (
     text_width,
 )
 
-BANDS = [("analgesia", 70.0, 160.0), ("dissociation", 100.0, 250.0), ("anaesthesia", 1200.0, 2400.0)]
+BANDS = [
+    ("analgesia", 70.0, 160.0),
+    ("dissociation", 100.0, 250.0),
+    ("anaesthesia", 1200.0, 2400.0),
+]
 T = list(range(221))
 C = [300 * math.exp(-t / 60) * (1 - math.exp(-t / 5)) for t in T]
 
@@ -131,14 +135,18 @@ def test_the_rendered_chart_has_a_legend_naming_each_band_with_its_colour() -> N
     rects = re.findall(r'<rect class="band band-(\w+)" fill="(#[0-9a-f]{6})"', html)
     assert rects == [("analgesia", "#2e8b57"), ("dissociation", "#d98e04")]
     legend = html[html.index('<ul class="legend"') :]
-    items = re.findall(r'<rect width="16" height="12" fill="(#[0-9a-f]{6})"/></svg>([^<]+)</li>', legend)
+    items = re.findall(
+        r'<rect width="16" height="12" fill="(#[0-9a-f]{6})"/></svg>([^<]+)</li>', legend
+    )
     assert items == [
         ("#2e8b57", "Analgesia 70–160 ng/mL"),
         ("#d98e04", "Dissociation 100–250 ng/mL"),
     ]
     assert "Plasma concentration (ng/mL)</li>" in legend
     # Band names drawn on the chart, at the placed coordinates.
-    assert re.findall(r'<text class="band-label" x="(\d+)" y="([\d.]+)"[^>]*>(\w+)</text>', html) == [
+    assert re.findall(
+        r'<text class="band-label" x="(\d+)" y="([\d.]+)"[^>]*>(\w+)</text>', html
+    ) == [
         ("462", "119.8", "Analgesia"),
         ("462", "27.0", "Dissociation"),
     ]

@@ -28,10 +28,10 @@ class FieldError:
 
 
 @register.simple_tag
-def form_error_list(form: forms.BaseForm | None) -> list[FieldError]:
+def form_error_list(form: object) -> list[FieldError]:
     """Every error of a bound form at once: the form's own (label empty) first, then each
     field's, in field order, named by the field's label (hidden fields by their name)."""
-    if form is None or not form.is_bound or not form.errors:
+    if not isinstance(form, forms.BaseForm) or not form.is_bound or not form.errors:
         return []
     found = [FieldError("", str(message), "") for message in form.non_field_errors()]
     for bound in form:
