@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
-    # htmx for partial updates: request.htmx, and htmx itself served from the package's static files.
+    # htmx for partial updates: request.htmx; htmx itself from the package's static files.
     "django_htmx",
     "ketacare.web",
     "ketacare.accounts",
