@@ -1155,7 +1155,7 @@ def test_the_plan_page_draws_this_patients_predicted_curve(cast: Cast, prescribe
     pairs = points.group(1).split(" ")
     assert len(pairs) == 221
     # From the plot's left edge at t=0 and zero concentration, to its right edge at 220 min.
-    assert (pairs[0], pairs[-1].split(",")[0]) == ("64.0,272.0", "704.0")
+    assert (pairs[0], pairs[-1].split(",")[0]) == ("70.0,244.0", "468.0")
     assert re.findall(r'<text class="band-label"[^>]*>(\w+)</text>', svg.group(0)) == [
         "Analgesia",
         "Dissociation",

@@ -167,14 +167,14 @@ def test_a_failed_run_shows_on_the_owners_jobs_page(
     row = html[html.index(f'<tr id="run-{run.pk}">') :]
     row = row[: row.index("</tr>")]
     assert row.split("<td")[1:] == [
-        "><code>tests.flaky</code></td>\n      ",
-        ">on demand</td>\n      ",
-        '><span class="badge badge-job-failed">Failed</span></td>\n      ',
-        ">3 of 3</td>\n      ",
+        ' data-label="Job"><small class="code">tests.flaky</small></td>\n      ',
+        ' data-label="Period (UTC)">on demand</td>\n      ',
+        ' data-label="Status"><span class="badge badge-job-failed">Failed</span></td>\n      ',
+        ' data-label="Attempts">3 of 3</td>\n      ',
         # Shown in the clinic's time zone (Boston: EDT from 8 March 2026).
-        ">2026-03-10 03:30:00 EDT</td>\n      ",
-        ">2026-03-10 03:30:00 EDT</td>\n      ",
-        ' class="job-error">RuntimeError: the printer is on fire</td>\n    ',
+        ' data-label="Enqueued">2026-03-10 03:30:00 EDT</td>\n      ',
+        ' data-label="Finished">2026-03-10 03:30:00 EDT</td>\n      ',
+        ' data-label="Error" class="job-error">RuntimeError: the printer is on fire</td>\n    ',
     ]
     assert "H-1001" not in html
     assert 'href="/jobs/">Jobs</a>' in html

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    # htmx for partial updates: request.htmx; htmx itself from the package's static files.
+    "django_htmx",
     "ketacare.web",
     "ketacare.accounts",
     "ketacare.audit",
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "ketacare.oversight.middleware.RefusedReadMiddleware",
     "ketacare.idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
