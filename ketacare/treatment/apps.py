@@ -7,3 +7,4 @@ class TreatmentConfig(AppConfig):
 
     def ready(self) -> None:
         from . import panels  # noqa: F401 - registers the candidacy and treatment panel
+        from . import stage  # noqa: F401 - registers the patient list's stage column
