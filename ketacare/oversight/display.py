@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,14 +49,19 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+@cache
+def _models_by_name() -> dict[str, Any]:
+    """Models by class name, as ``audit.record`` names a target ("Condition")."""
+    return {model.__name__: model for model in apps.get_models()}
+
+
 def target_in_words(target_type: str, target_id: str) -> str:
-    """ "Medication trial #5" for ``patients.medicationtrial`` 5; the code when it names no
-    model (a removed one)."""
+    """ "Medication trial #5" for a ``MedicationTrial`` 5, "Patient record" for the patient;
+    the stored name when it names no model (a removed one)."""
     if not target_type:
         return ""
-    try:
-        model = apps.get_model(target_type)
-    except (LookupError, ValueError):
+    model = _models_by_name().get(target_type)
+    if model is None:
         return f"{target_type} {target_id}".strip()
     if model is Patient:
         return "Patient record"
