@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from ketacare.accounts.actor import actor_from_request
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
+
 from . import services
 
 

@@ -324,5 +324,5 @@ def part_edit(request: HttpRequest, pk: str, key: str, part_id: int) -> HttpResp
         ),
         done=f"Saved the {spec.singular}.",
         success_url=f"{patient.get_absolute_url()}#{key}",
-        context={"patient": patient, "title": f"Edit {spec.singular}"},
+        context={"patient": patient, "title": f"Edit the {spec.singular}"},
     )
