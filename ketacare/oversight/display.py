@@ -78,7 +78,8 @@ def zone_names(tz: ZoneInfo, instants: Sequence[datetime]) -> str:
 def event_rows(actor: Actor, events: Sequence[AuditEvent], tz: ZoneInfo) -> list[EventRow]:
     """The page's events in words (one query for their patients, one for their actors)."""
     patient_ids = {e.patient_id for e in events if e.patient_id}
-    clinic_id = actor.membership.clinic_id if actor.membership else None
+    assert actor.membership is not None  # the audit page needs a clinic
+    clinic_id = actor.membership.clinic_id
     patients = {
         p.pk: p
         for p in Patient.objects.filter(pk__in=patient_ids, clinic_id=clinic_id).only(

@@ -69,7 +69,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             for name, message in exc.errors.items():
                 form.add_error(name, message)
     tz = actor.membership.clinic.tz  # type: ignore[union-attr]
-    rows = event_rows(actor, page.object_list, tz) if page is not None else []
+    rows = event_rows(actor, list(page.object_list), tz) if page is not None else []
     return render(
         request,
         "audit/log.html",

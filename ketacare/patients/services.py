@@ -365,6 +365,32 @@ def _refuse_duplicate_row(spec: PartSpec, patient: Patient, part: models.Model) 
             )
 
 
+def part_problems(
+    actor: Actor,
+    patient_id: PatientId,
+    key: str,
+    data: Mapping[str, Any],
+    *,
+    part_id: int | str | None = None,
+) -> dict[str, str]:
+    """The domain's refusals of a chart row's values, without writing (as
+    ``patient_problems``): shown beside the form's own, so one submit names every problem."""
+    spec = PARTS[key]
+    known = {k: v.strip() if isinstance(v, str) else v for k, v in data.items() if k in spec.fields}
+    values = _complete(spec, known)
+    patient = get_patient_for_user(actor.membership, patient_id, perm=spec.edit_perm)
+    part = spec.model(patient=patient)
+    if part_id is not None:
+        found = spec.model.objects.filter(pk=part_id, patient=patient).first()  # type: ignore[attr-defined]
+        part = found if found is not None else part
+    findings = spec.check({**_values_of(part, spec.fields), **values}, clinic_today(actor))
+    _apply(part, values)
+    _model_errors(
+        part, findings, exclude=["patient", *(name for name in spec.fields if name not in values)]
+    )
+    return findings.errors
+
+
 @audit.records_refusals("record.create")
 def part_create(actor: Actor, patient_id: PatientId, key: str, *, data: Mapping[str, Any]) -> Saved:
     """Add a row to one section of the chart (a condition, a weight, a medication trial...)."""

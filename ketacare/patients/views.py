@@ -289,7 +289,7 @@ def part_add(request: HttpRequest, pk: str, key: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
+        if _all_errors(form, lambda parsed: services.part_problems(actor, pk, key, parsed)):
             saved, status = _attempt(
                 form, lambda: services.part_create(actor, pk, key, data=form.cleaned_data)
             )
@@ -325,4 +325,5 @@ def part_edit(request: HttpRequest, pk: str, key: str, part_id: int) -> HttpResp
         done=f"Saved the {spec.singular}.",
         success_url=f"{patient.get_absolute_url()}#{key}",
         context={"patient": patient, "title": f"Edit the {spec.singular}"},
+        problems=lambda parsed: services.part_problems(actor, pk, key, parsed, part_id=part_id),
     )

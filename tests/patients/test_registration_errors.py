@@ -89,3 +89,21 @@ def test_the_edit_form_shows_form_and_domain_errors_together(cast: Cast, as_role
     }
     zoe.refresh_from_db()
     assert (zoe.mrn, zoe.family_name, zoe.phone) == ("H-1002", "Ðorđević", "")
+
+
+@time_machine.travel("2026-03-02 15:00Z", tick=False)
+def test_a_chart_row_shows_form_and_domain_errors_together(cast: Cast, as_role: Any) -> None:
+    from ketacare.patients.models import BodyMeasurement
+
+    rows = BodyMeasurement.objects.count()
+    response = as_role("nurse").post(
+        f"/patients/{cast.dan.pk}/measurements/add/",
+        {"measured_on": "2026-03-09", "weight_kg": "abc", "height_cm": "500"},
+    )
+    assert response.status_code == 400
+    assert _field_errors(response.content.decode()) == {
+        "measured_on": "cannot be in the future (today is 2026-03-02)",
+        "weight_kg": "Enter a number.",
+        "height_cm": "must be between 50 and 272 cm; got 500",
+    }
+    assert BodyMeasurement.objects.count() == rows
