@@ -43,8 +43,8 @@ def test_a_blank_note_is_refused_on_its_alert(cast: Cast, as_role: Any) -> None:
     response = as_role("nurse").post(f"/alerts/{alert.pk}/acknowledge/", {"note": "   "})
     card = _section(response.content.decode(), f"alert-{alert.pk}")
     assert (
-        f'<div class="field-error" id="note-{alert.pk}-error">say what was done (for example: '
-        "safety plan reviewed)</div>"
+        f'<ul class="field-errors" id="note-{alert.pk}-errors"><li>say what was done (for '
+        "example: safety plan reviewed)</li></ul>"
     ) in card
     assert 'aria-invalid="true"' in card
 

@@ -25,11 +25,15 @@ BAD = {
 
 
 def _field_errors(html: str) -> dict[str, str]:
-    """Each field's error list, by field name (``<ul class="errorlist" id="id_x_error">``)."""
+    """Each field's error list, by field name: Django's ``<ul class="errorlist"
+    id="id_x_error">`` or the design system's ``<ul class="field-errors" id="id_x-errors">``."""
     return {
         name: re.sub(r"<[^>]+>", "", body).strip()
         for name, body in re.findall(
-            r'<ul class="errorlist" id="id_([a-z_]+)_error">(.*?)</ul>', html, re.S
+            r'<ul class="(?:errorlist|field-errors)" id="id_([a-z_]+?)(?:_error|-errors)">'
+            r"(.*?)</ul>",
+            html,
+            re.S,
         )
     }
 
