@@ -26,6 +26,10 @@ _MOST_URGENT_FIRST = Case(
 )
 
 
+#: The longest acknowledgement note accepted.
+NOTE_MAX_LENGTH = 2000
+
+
 def source_of(record: Model) -> tuple[str, str]:
     """How an alert names the record that raised it."""
     return record._meta.label_lower, str(record.pk)
@@ -92,6 +96,10 @@ def alert_acknowledge(actor: Actor, alert_id: int, *, note: str) -> Alert:
         )
         if not note.strip():
             raise FieldErrors({"note": "say what was done (for example: safety plan reviewed)"})
+        if len(note.strip()) > NOTE_MAX_LENGTH:
+            raise FieldErrors(
+                {"note": f"must be at most {NOTE_MAX_LENGTH} characters; got {len(note.strip())}"}
+            )
         if alert.acknowledged_at is not None:
             raise FieldErrors({"note": "this alert was already acknowledged"})
         alert.acknowledged_at = timezone.now()
@@ -117,6 +125,22 @@ def open_alerts(actor: Actor) -> QuerySet[Alert]:
         .filter(acknowledged_at__isnull=True)
         .select_related("patient")
         .order_by(_MOST_URGENT_FIRST, "-created_at")
+    )
+
+
+#: How many acknowledged alerts the history on the alerts page shows, newest first.
+HISTORY_SIZE = 50
+
+
+def acknowledged_alerts(actor: Actor, limit: int = HISTORY_SIZE) -> list[Alert]:
+    """The clinic's most recently acknowledged alerts (who, when, what was done), newest
+    first: an acknowledged alert stays visible in the history instead of disappearing."""
+    require_perm(actor.membership, Perm.ALERT_READ)
+    return list(
+        visible_alerts(actor.membership)
+        .filter(acknowledged_at__isnull=False)
+        .select_related("patient", "acknowledged_by")
+        .order_by("-acknowledged_at", "-id")[:limit]
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django import forms
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -11,27 +12,36 @@ from django.views.decorators.http import require_POST, require_safe
 from ketacare.accounts.actor import actor_from_request
 from ketacare.audit import services as audit
 from ketacare.lib.errors import FieldErrors
-from ketacare.lib.forms import Form
 
 from . import services
 
 
-class AcknowledgeForm(Form):
-    note = forms.CharField(
-        label="What was done", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+@dataclass(frozen=True)
+class Refused:
+    """An acknowledgement that was refused: shown on the alert it concerns, with the note as
+    typed, instead of at the top of the page."""
+
+    alert_id: int
+    errors: dict[str, str]
+    note: str
 
 
-def _list_page(request: HttpRequest, *, status: int = 200, error: str = "") -> HttpResponse:
+def _list_page(
+    request: HttpRequest, *, status: int = 200, refused: Refused | None = None
+) -> HttpResponse:
     actor = actor_from_request(request)
     alerts = list(services.open_alerts(actor))
+    history = services.acknowledged_alerts(actor)
     with transaction.atomic():
         audit.record(
             actor,
             "alert.read",
             data={
                 "open": len(alerts),
-                "patients": sorted({str(a.patient_id) for a in alerts if a.patient_id}),
+                "acknowledged_shown": len(history),
+                "patients": sorted(
+                    {str(a.patient_id) for a in [*alerts, *history] if a.patient_id}
+                ),
             },
         )
     return render(
@@ -39,7 +49,8 @@ def _list_page(request: HttpRequest, *, status: int = 200, error: str = "") -> H
         "alerts/list.html",
         {
             "alerts": alerts,
-            "error": error,
+            "history": history,
+            "refused": refused,
             "ackable": {a.pk for a in alerts if actor.can(services.acknowledge_perm(a))},
         },
         status=status,
@@ -56,10 +67,10 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_from_request(request)
-    form = AcknowledgeForm(request.POST)
+    note = request.POST.get("note", "")
     try:
-        services.alert_acknowledge(actor, pk, note=form.data.get("note", ""))
+        services.alert_acknowledge(actor, pk, note=note)
     except FieldErrors as exc:
-        return _list_page(request, status=400, error="; ".join(exc.errors.values()))
+        return _list_page(request, status=400, refused=Refused(pk, dict(exc.errors), note))
     messages.success(request, "Alert acknowledged.")
     return redirect("alerts:list")

@@ -8,6 +8,10 @@ app above them.
   by ``weight``, lightest first.
 - A **list column** adds a cell to each row of the patient list.
 - A **header link** adds an entry to the header, with an optional counter (open alerts).
+- A **stage source** says how far each patient of a page has come in care (screened, planned,
+  in induction, in maintenance) from its own app's records; the patient list's stage column
+  shows the furthest stage any source reports, so an app added later (sessions) supplies its
+  stages by registering a source, without changing the column.
 """
 
 from __future__ import annotations
@@ -50,7 +54,25 @@ class HeaderLink:
     count: Callable[[Any], int | None] | None = None
 
 
-T = TypeVar("T", Panel, Column, HeaderLink)
+@dataclass(frozen=True)
+class Stage:
+    """A step of a patient's care; the highest ``rank`` a patient has reached is shown."""
+
+    code: str
+    label: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class StageSource:
+    key: str
+    weight: int
+    #: The stage each patient of a page has reached by this app's records (absent: none),
+    #: read once for the page, or None when the actor may not see it.
+    stages: Callable[[Any, list[Any]], Mapping[Any, Stage] | None]
+
+
+T = TypeVar("T", Panel, Column, HeaderLink, StageSource)
 
 
 class Registry(Generic[T]):
@@ -79,3 +101,4 @@ class Registry(Generic[T]):
 chart_panels: Registry[Panel] = Registry("chart panel")
 list_columns: Registry[Column] = Registry("patient list column")
 header_links: Registry[HeaderLink] = Registry("header link")
+stage_sources: Registry[StageSource] = Registry("patient stage source")

@@ -47,11 +47,16 @@ def audit_report(actor: Actor, filters: AuditFilter) -> Page[AuditEvent]:
     events = AuditEvent.objects.filter(clinic_id=clinic.pk)
     errors = {}
     if filters.patient:
-        patient = Patient.objects.filter(clinic=clinic, mrn=filters.patient.strip()).first()
-        if patient is None:
+        # Any case: "h-1001" finds H-1001 (and every record whose MRN differs only in case).
+        ids = list(
+            Patient.objects.filter(clinic=clinic, mrn__iexact=filters.patient.strip()).values_list(
+                "pk", flat=True
+            )
+        )
+        if not ids:
             errors["patient"] = f"no patient of this clinic has MRN {filters.patient}"
         else:
-            events = events.filter(patient_id=patient.pk)
+            events = events.filter(patient_id__in=ids)
     if filters.user:
         user = User.objects.filter(email=normalize_email(filters.user)).first()
         if user is None:

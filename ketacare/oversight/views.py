@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from ketacare.accounts.actor import actor_from_request
@@ -11,6 +12,7 @@ from ketacare.accounts.permissions import Perm, require_perm
 from ketacare.audit.actions import ACTIONS
 from ketacare.lib.errors import FieldErrors
 
+from .display import event_rows, zone_names
 from .queries import OUTCOMES, AuditFilter, audit_report
 
 
@@ -66,9 +68,17 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         except FieldErrors as exc:
             for name, message in exc.errors.items():
                 form.add_error(name, message)
+    tz = actor.membership.clinic.tz  # type: ignore[union-attr]
+    rows = event_rows(actor, list(page.object_list), tz) if page is not None else []
     return render(
         request,
         "audit/log.html",
-        {"form": form, "page": page, "actions": ACTIONS},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "time_zone": str(tz),
+            "zone_names": zone_names(tz, [r.event.occurred_at for r in rows] or [timezone.now()]),
+        },
         status=200 if page is not None else 400,
     )

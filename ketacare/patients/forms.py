@@ -93,7 +93,7 @@ class VersionForm(Form):
 
 
 class SearchForm(Form):
-    q = forms.CharField(required=False, max_length=200, label="Name, MRN or date of birth")
+    q = forms.CharField(required=False, max_length=200, label="Name, MRN, phone or date of birth")
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
     status = forms.ChoiceField(required=False, choices=[(s, s.title()) for s in STATUSES])
     page = forms.IntegerField(required=False, min_value=1)

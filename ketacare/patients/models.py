@@ -40,6 +40,12 @@ def search_key(*parts: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def phone_digits(phone: str) -> str:
+    """Only the digits of a phone number, so "(555) 014-2" finds "+1 555-0142" on any
+    database with a plain ``contains`` on a stored column, not a scan in Python."""
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
 def _folded(name: str) -> str:
     return " ".join(search_key(name).split())
 
@@ -94,6 +100,8 @@ class Patient(Versioned):
     # Folded copies of the name: one to search in, one to sort by ("Ðorđević" under D).
     name_search = models.CharField(max_length=400, editable=False, db_index=True)
     name_sort = models.CharField(max_length=210, editable=False)
+    # The phone's digits only, kept by ``refresh_search_key`` on every write.
+    phone_digits = models.CharField(max_length=32, editable=False, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -125,6 +133,7 @@ class Patient(Versioned):
             self.given_name, self.middle_name, self.family_name, self.preferred_name
         )
         self.name_sort = f"{search_key(self.family_name)}|{search_key(self.given_name)}"
+        self.phone_digits = phone_digits(self.phone)
 
     def age_on(self, day: object) -> int:
         from datetime import date

@@ -36,6 +36,12 @@ class PartSpec:
     #: Fields that make two rows the same entry: a second row equal in all of them is refused
     #: as a duplicate (text compared without case or accents). Empty: rows may repeat.
     identity: tuple[str, ...] = ()
+    #: "a", "an", or "" for a mass noun ("Add insurance", "Add an allergy").
+    article: str = "a"
+
+    @property
+    def singular_with_article(self) -> str:
+        return f"{self.article} {self.singular}" if self.article else self.singular
 
 
 _PATIENT = (Perm.PATIENT_READ, Perm.PATIENT_EDIT)
@@ -71,6 +77,7 @@ PARTS: dict[str, PartSpec] = {
             *_PATIENT,
             validation.check_coverage,
             ("-is_primary", "payer_name"),
+            article="",
         ),
         PartSpec(
             "consents",
@@ -112,6 +119,7 @@ PARTS: dict[str, PartSpec] = {
             *_CLINICAL,
             validation.check_nothing,
             ("status", "substance"),
+            article="an",
         ),
         PartSpec(
             "trials",

@@ -20,7 +20,7 @@ from ketacare.lib.panels import Column, Panel, chart_panels, list_columns
 
 from . import display
 from .access import get_patient_for_user, visible_patients
-from .models import Patient, PatientId, search_key
+from .models import Patient, PatientId, phone_digits, search_key
 from .parts import PARTS, PartSpec
 
 # Sort keys a caller may ask for; anything else is refused, never passed to the database.
@@ -38,6 +38,9 @@ STATUSES = ("active", "inactive", "all")
 PAGE_SIZE_MAX = 100
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 _MRN_LIKE = re.compile(r"^(?=.*\d)[A-Za-z0-9-]{2,32}$")
+# A search made of phone characters with at least this many digits also matches phones.
+_PHONE_LIKE = re.compile(r"^\+?[0-9 ()./-]+$")
+_PHONE_MIN_DIGITS = 4
 
 
 def _parse_date(text: str) -> date | None:
@@ -50,19 +53,24 @@ def _parse_date(text: str) -> date | None:
 
 
 def _matching(patients: QuerySet[Patient], q: str) -> QuerySet[Patient]:
-    """Match a date of birth, an MRN prefix, or every word of the name (accents ignored)."""
+    """Match a date of birth; else every word of the name (accents ignored), part of the MRN
+    (any case: "0012" and "kc00001" find KC000012), or the digits of a phone whatever its
+    formatting ("(555) 014-2" finds "+1 555-0142", through the stored ``phone_digits``)."""
     q = q.strip()
     if not q:
         return patients
     day = _parse_date(q)
     if day is not None:
         return patients.filter(date_of_birth=day)
-    by_name = Q()
+    found = Q()
     for word in search_key(q).split():
-        by_name &= Q(name_search__contains=word)
+        found &= Q(name_search__contains=word)
     if _MRN_LIKE.match(q):
-        return patients.filter(by_name | Q(mrn__istartswith=q))
-    return patients.filter(by_name)
+        found |= Q(mrn__icontains=q)
+    digits = phone_digits(q)
+    if _PHONE_LIKE.match(q) and len(digits) >= _PHONE_MIN_DIGITS:
+        found |= Q(phone_digits__contains=digits)
+    return patients.filter(found)
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,12 @@ def search_patients(actor: Actor, params: SearchParams) -> Page[Patient]:
     return page
 
 
+def clinic_has_patients(actor: Actor) -> bool:
+    """Whether the clinic has any patient record at all (active or not), for the empty list."""
+    require_perm(actor.membership, Perm.PATIENT_LIST)
+    return visible_patients(actor.membership).exists()
+
+
 def list_columns_for(
     actor: Actor, patients: list[Patient]
 ) -> list[tuple[Column, Mapping[Any, str]]]:
@@ -141,6 +155,13 @@ class Section:
     @property
     def table(self) -> tuple[list[str], list[tuple[Any, list[str]]]]:
         return display.table(self.spec.model, self.spec.fields, self.rows)
+
+    @property
+    def labelled(self) -> list[tuple[Any, list[tuple[str, str]]]]:
+        """Each row with its cells as (column title, text): the title labels the cell when
+        the table stacks on a phone."""
+        headers, rows = self.table
+        return [(row, list(zip(headers, cells, strict=True))) for row, cells in rows]
 
 
 @dataclass(frozen=True)

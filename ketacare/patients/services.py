@@ -42,6 +42,8 @@ PATIENT_FIELDS = (
     "preferred_language",
 )
 _MRN_ATTEMPTS = 5
+#: The columns ``Patient.refresh_search_key`` derives from the others, saved with them.
+SEARCH_KEYS = ("name_search", "name_sort", "phone_digits")
 
 
 @dataclass
@@ -81,6 +83,13 @@ def _apply(obj: models.Model, values: Mapping[str, Any]) -> dict[str, list[Any]]
 
 
 def _full_clean(obj: models.Model, findings: validation.Findings, exclude: list[str]) -> None:
+    _model_errors(obj, findings, exclude)
+    if findings.errors:
+        raise FieldErrors(findings.errors)
+
+
+def _model_errors(obj: models.Model, findings: validation.Findings, exclude: list[str]) -> None:
+    """The model's own field checks, added to ``findings`` (not raised)."""
     try:
         obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
@@ -92,8 +101,6 @@ def _full_clean(obj: models.Model, findings: validation.Findings, exclude: list[
                 for e in errors
             ]
             findings.refuse(name, " ".join(dict.fromkeys(messages)))
-    if findings.errors:
-        raise FieldErrors(findings.errors)
 
 
 def _lock_patient(actor: Actor, patient_id: PatientId, perm: Perm) -> Patient:
@@ -146,6 +153,29 @@ def _refuse_duplicate_person(patient: Patient, *, confirmed: bool, reason: str) 
     return matches
 
 
+def patient_problems(
+    actor: Actor, data: Mapping[str, Any], *, patient_id: PatientId | None = None
+) -> dict[str, str]:
+    """The domain's refusals of these values (the rules, the model's checks, a taken MRN),
+    without writing: a form that refused some fields shows these beside its own, so one
+    submit names every problem. ``data`` holds only the fields that parsed."""
+    assert actor.membership is not None
+    known = {k: v for k, v in data.items() if k in PATIENT_FIELDS}
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in known.items()}
+    if patient_id is None:
+        patient = Patient(clinic=actor.membership.clinic)
+    else:
+        patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.PATIENT_EDIT)
+    findings = validation.check_patient({**_values_of(patient), **values}, clinic_today(actor))
+    _apply(patient, values)
+    patient.refresh_search_key()
+    excluded = ["clinic", *SEARCH_KEYS, *(name for name in PATIENT_FIELDS if name not in values)]
+    _model_errors(patient, findings, exclude=excluded)
+    if values.get("mrn"):
+        _check_mrn_free(patient, findings)
+    return findings.errors
+
+
 @audit.records_refusals("patient.create")
 def patient_create(
     actor: Actor,
@@ -167,15 +197,16 @@ def patient_create(
     _apply(patient, values)
     patient.refresh_search_key()
     assign_mrn = not patient.mrn
-    _full_clean(
+    # Every refusal at once: the domain rules, the model's own checks and a taken MRN.
+    _model_errors(
         patient,
         findings,
-        exclude=["clinic", "name_search", "name_sort", *(["mrn"] if assign_mrn else [])],
+        exclude=["clinic", *SEARCH_KEYS, *(["mrn"] if assign_mrn else [])],
     )
     if not assign_mrn:
         _check_mrn_free(patient, findings)
-        if findings.errors:
-            raise FieldErrors(findings.errors)
+    if findings.errors:
+        raise FieldErrors(findings.errors)
     for attempt in range(_MRN_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -267,12 +298,12 @@ def patient_update(
         if not changes:
             return Saved(patient, findings.flags)
         patient.refresh_search_key()
-        _full_clean(patient, findings, exclude=["clinic", "name_search", "name_sort"])
+        _model_errors(patient, findings, exclude=["clinic", *SEARCH_KEYS])
         if "mrn" in changes:
             _check_mrn_free(patient, findings)
-            if findings.errors:
-                raise FieldErrors(findings.errors)
-        save_new_version(patient, [*changes, "name_search", "name_sort"])
+        if findings.errors:
+            raise FieldErrors(findings.errors)
+        save_new_version(patient, [*changes, *SEARCH_KEYS])
         audit.record(
             actor,
             "patient.update",
@@ -332,6 +363,32 @@ def _refuse_duplicate_row(spec: PartSpec, patient: Patient, part: models.Model) 
                 "edit that row instead",
                 [{"id": str(row.pk), "section": spec.key}],
             )
+
+
+def part_problems(
+    actor: Actor,
+    patient_id: PatientId,
+    key: str,
+    data: Mapping[str, Any],
+    *,
+    part_id: int | str | None = None,
+) -> dict[str, str]:
+    """The domain's refusals of a chart row's values, without writing (as
+    ``patient_problems``): shown beside the form's own, so one submit names every problem."""
+    spec = PARTS[key]
+    known = {k: v.strip() if isinstance(v, str) else v for k, v in data.items() if k in spec.fields}
+    values = _complete(spec, known)
+    patient = get_patient_for_user(actor.membership, patient_id, perm=spec.edit_perm)
+    part = spec.model(patient=patient)
+    if part_id is not None:
+        found = spec.model.objects.filter(pk=part_id, patient=patient).first()  # type: ignore[attr-defined]
+        part = found if found is not None else part
+    findings = spec.check({**_values_of(part, spec.fields), **values}, clinic_today(actor))
+    _apply(part, values)
+    _model_errors(
+        part, findings, exclude=["patient", *(name for name in spec.fields if name not in values)]
+    )
+    return findings.errors
 
 
 @audit.records_refusals("record.create")

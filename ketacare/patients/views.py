@@ -53,6 +53,19 @@ def _attempt(
         return None, 409
 
 
+def _all_errors(form: forms.Form, problems: Callable[[dict[str, Any]], dict[str, str]]) -> bool:
+    """Validate the form and, when it refuses some fields, the domain's rules on the fields
+    that parsed too, so one submit shows every error (not the form's, then the rules', then a
+    taken MRN's, one submit each). True when the form is valid."""
+    if form.is_valid():
+        return True
+    parsed = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    for name, message in problems(parsed).items():
+        if name not in form.errors:
+            form.add_error(name if name in form.fields else None, message)
+    return False
+
+
 def _flash(request: HttpRequest, saved: services.Saved, done: str) -> None:
     messages.success(request, done)
     for flag in saved.flags:
@@ -83,7 +96,14 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             error = str(exc)
     patients = list(page.object_list) if page is not None else []
     columns = queries.list_columns_for(actor, patients)
-    rows = [(p, [cells.get(p.pk, "") for _, cells in columns]) for p in patients]
+    rows = [(p, [(column, cells.get(p.pk, "")) for column, cells in columns]) for p in patients]
+    empty_title, any_patients = "", False
+    if page is not None and not patients:
+        if params.q:
+            empty_title = f"No patient matches “{params.q}”"
+        else:
+            any_patients = queries.clinic_has_patients(actor)
+            empty_title = f"No {params.status} patients" if params.status != "all" else ""
     return render(
         request,
         "patients/list.html",
@@ -95,6 +115,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             "params": params,
             "error": error,
             "sorts": queries.SORTS,
+            "empty_title": empty_title,
+            "any_patients": any_patients,
         },
         status=400 if error else 200,
     )
@@ -110,7 +132,8 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid() and confirm.is_valid():
+        valid = _all_errors(form, lambda parsed: services.patient_problems(actor, parsed))
+        if valid and confirm.is_valid():
             saved, status = _attempt(
                 form,
                 lambda: services.patient_create(
@@ -159,6 +182,7 @@ def _versioned_edit(
     done: str,
     success_url: str,
     context: dict[str, Any],
+    problems: Callable[[dict[str, Any]], dict[str, str]] | None = None,
 ) -> HttpResponse:
     """The edit form of a versioned record: only changed fields are sent, with the version the
     page was loaded at, so a stale page answers 409 instead of overwriting."""
@@ -167,7 +191,8 @@ def _versioned_edit(
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid() and meta.is_valid():
+        valid = _all_errors(form, problems) if problems else form.is_valid()
+        if valid and meta.is_valid():
             changed = {n: form.cleaned_data[n] for n in form.changed_data}
             saved, status = _attempt(
                 form,
@@ -197,6 +222,7 @@ def patient_edit(request: HttpRequest, pk: str) -> HttpResponse:
         done="Saved.",
         success_url=patient.get_absolute_url(),
         context={"patient": patient, "title": f"Edit {patient.display_name}"},
+        problems=lambda parsed: services.patient_problems(actor, parsed, patient_id=pk),
     )
 
 
@@ -263,7 +289,7 @@ def part_add(request: HttpRequest, pk: str, key: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
+        if _all_errors(form, lambda parsed: services.part_problems(actor, pk, key, parsed)):
             saved, status = _attempt(
                 form, lambda: services.part_create(actor, pk, key, data=form.cleaned_data)
             )
@@ -276,7 +302,7 @@ def part_add(request: HttpRequest, pk: str, key: str) -> HttpResponse:
         {
             "form": form,
             "patient": patient,
-            "title": f"Add a {spec.singular}",
+            "title": f"Add {spec.singular_with_article}",
         },
         status=status,
     )
@@ -298,5 +324,6 @@ def part_edit(request: HttpRequest, pk: str, key: str, part_id: int) -> HttpResp
         ),
         done=f"Saved the {spec.singular}.",
         success_url=f"{patient.get_absolute_url()}#{key}",
-        context={"patient": patient, "title": f"Edit {spec.singular}"},
+        context={"patient": patient, "title": f"Edit the {spec.singular}"},
+        problems=lambda parsed: services.part_problems(actor, pk, key, parsed, part_id=part_id),
     )

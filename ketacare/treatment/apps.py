@@ -6,4 +6,5 @@ class TreatmentConfig(AppConfig):
     label = "treatment"
 
     def ready(self) -> None:
-        from . import panels  # noqa: F401 - registers the candidacy and treatment panel
+        # The candidacy and treatment panel; the patient list's stage column.
+        from . import panels, stage  # noqa: F401

@@ -1263,5 +1263,5 @@ def test_the_alerts_page_lists_an_open_alert_until_it_is_acknowledged_with_a_not
     assert Alert.objects.get().acknowledgement_note == ACK_NOTE
     after = nurse.get("/alerts/")
     assert list(after.context["alerts"]) == []
-    assert "No open alerts." in after.content.decode()
+    assert "No open alerts" in after.content.decode()
     assert "Alert acknowledged." in after.content.decode()

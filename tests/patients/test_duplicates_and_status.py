@@ -56,7 +56,7 @@ def writes() -> int:
 
 
 def _names(html: str) -> list[str]:
-    return re.findall(r'<td><a href="/patients/[0-9a-f-]+/">([^<]+)</a>', html)
+    return re.findall(r'<td data-label="Name"><a href="/patients/[0-9a-f-]+/">([^<]+)</a>', html)
 
 
 @pytest.fixture
@@ -542,7 +542,7 @@ def test_the_status_page_shows_the_form_to_make_a_record_inactive(
     assert "<h1>Make inactive: Dan Dawson</h1>" in html
     assert '<input type="hidden" name="version" value="2" id="id_version">' in html
     assert '<textarea name="reason"' in html
-    assert '<button type="submit">Make inactive</button>' in html
+    assert '<button type="submit" class="button">Make inactive</button>' in html
 
 
 def test_the_status_page_needs_a_reason_and_shows_the_error(cast: Cast, nurse: Client) -> None:

@@ -10,7 +10,7 @@ from tests.conftest import Cast
 
 
 def _names(html: str) -> list[str]:
-    return re.findall(r'<td><a href="/patients/[0-9a-f-]+/">([^<]+)</a>', html)
+    return re.findall(r'<td data-label="Name"><a href="/patients/[0-9a-f-]+/">([^<]+)</a>', html)
 
 
 def test_the_list_is_sorted_by_name_and_searchable(cast: Cast, as_role) -> None:  # type: ignore[no-untyped-def]
