@@ -115,7 +115,8 @@ def test_leaving_and_coming_back_resumes_at_the_first_section_not_saved(
     assert resume["Location"] == section_url(cast, "phq9")
     chart = nurse.get(f"/patients/{cast.dan.pk}/").content.decode()
     assert (
-        f'<a href="/patients/{cast.dan.pk}/intake/new/">Resume intake (3 of 8 saved)</a>' in chart
+        f'<a class="button secondary" href="/patients/{cast.dan.pk}/intake/new/">'
+        "Resume intake (3 of 8 saved)</a>" in chart
     )
     screening = nurse.get(f"/patients/{cast.dan.pk}/screening/").content.decode()
     assert "Resume intake (3 of 8 saved)" in screening

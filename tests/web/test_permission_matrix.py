@@ -376,6 +376,8 @@ PUBLIC = [
     Public("GET", "api/v1/openapi.json", 200, "application/json"),
     Public("GET", "api/v1/docs", 200, "text/html; charset=utf-8"),
     Public("GET", "api/v1/", 404, None),
+    # The style guide is served in development only (tests/web/test_style_guide.py).
+    Public("GET", "dev/style-guide/", 404, None),
 ]
 # Served by WhiteNoise before URL resolution (the API docs' assets are local, not a CDN).
 STATIC = ["static/ketacare/site.css", "static/ninja/swagger-ui-bundle.js"]
@@ -1356,7 +1358,7 @@ def test_it_hides_another_clinics_candidacy_and_plans_from_every_harbor_role(
         url = world.care_url(url, entry.route, "erin")
         response = _send(client, entry, url, _care_body(world, entry, "erin"))
         statuses[entry.label] = response.status_code
-    assert len(statuses) == 22
+    assert len(statuses) == 23
     assert {label: status for label, status in statuses.items() if status != 404} == {}
     assert state() == before
     assert _reads_since(last_id) == 0
