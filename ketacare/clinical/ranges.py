@@ -43,3 +43,14 @@ BMI_TYPICAL_BELOW = 40.0
 def bmi_is_unusual(bmi_kg_per_m2: float) -> bool:
     """Whether a BMI is outside the WHO classes from normal weight to obesity class II."""
     return not BMI_TYPICAL_LOW <= bmi_kg_per_m2 < BMI_TYPICAL_BELOW
+
+
+def body_mass_index(weight_kg: object, height_cm: object) -> float | None:
+    """kg/m² to one decimal, or None unless both are positive numbers (a form's raw values)."""
+    try:
+        weight, height_m = float(weight_kg), float(height_cm) / 100  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (weight > 0 and height_m > 0):
+        return None
+    return round(weight / (height_m * height_m), 1)

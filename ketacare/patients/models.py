@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
+from ketacare.clinical import ranges
 
 # Letters that carry no combining mark to strip, so NFKD alone leaves them as they are.
 _FOLD = str.maketrans(
@@ -181,10 +182,13 @@ class BodyMeasurement(PatientPart):
 
     @property
     def bmi_kg_per_m2(self) -> float | None:
-        if self.height_cm is None:
-            return None
-        height_m = float(self.height_cm) / 100
-        return round(float(self.weight_kg) / (height_m * height_m), 1)
+        return ranges.body_mass_index(self.weight_kg, self.height_cm)
+
+    @property
+    def bmi_is_unusual(self) -> bool:
+        """Outside the WHO classes from normal weight to obesity class II (``clinical.ranges``)."""
+        bmi = self.bmi_kg_per_m2
+        return bmi is not None and ranges.bmi_is_unusual(bmi)
 
 
 class Coverage(PatientPart):

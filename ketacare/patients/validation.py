@@ -15,6 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from ketacare.clinical import ranges
+
 from . import rules
 
 MRN_MESSAGE = "must be 1–32 letters, digits or hyphens, starting with a letter or digit"
@@ -132,6 +134,12 @@ def check_measurement(values: Mapping[str, Any], today: date) -> Findings:
         rules.HEIGHT_USUAL,
         "Height",
     )
+    bmi = ranges.body_mass_index(values.get("weight_kg"), values.get("height_cm"))
+    if bmi is not None and ranges.bmi_is_unusual(bmi):
+        findings.flag(
+            f"BMI {bmi} kg/m² is unusual (outside {ranges.BMI_TYPICAL_LOW}–"
+            f"{ranges.BMI_TYPICAL_BELOW}): check the weight, the height and the dose basis"
+        )
     return findings
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
@@ -202,9 +203,39 @@ def test_an_unusual_weight_is_accepted_and_flagged(cast: Cast) -> None:
         },
     )
     assert saved.flags == [
-        "Weight 38.0 kg is outside the usual 40–200 kg range: please double-check"
+        "Weight 38.0 kg is outside the usual 40–200 kg range: please double-check",
+        "BMI 16.9 kg/m² is unusual (outside 18.5–40.0): check the weight, the height and the "
+        "dose basis",
     ]
     assert saved.obj.bmi_kg_per_m2 == 16.9
+    assert saved.obj.bmi_is_unusual is True
+
+
+@pytest.mark.parametrize(
+    ("weight_kg", "height_cm", "bmi", "flagged"),
+    [("120.0", "170", 41.5, True), ("115.0", "170", 39.8, False), ("53.5", "170", 18.5, False)],
+)
+def test_a_usual_weight_with_an_unusual_bmi_is_flagged_on_save_and_on_the_chart(
+    cast: Cast, as_role: Any, weight_kg: str, height_cm: str, bmi: float, flagged: bool
+) -> None:
+    saved = services.part_create(
+        cast.actor(cast.nurse),
+        cast.dan.pk,
+        "measurements",
+        data={
+            "measured_on": dt.date(2026, 2, 1),
+            "weight_kg": Decimal(weight_kg),
+            "height_cm": Decimal(height_cm),
+        },
+    )
+    message = (
+        f"BMI {bmi} kg/m² is unusual (outside 18.5–40.0): check the weight, the height and the "
+        "dose basis"
+    )
+    assert saved.flags == ([message] if flagged else [])
+    assert saved.obj.bmi_kg_per_m2 == bmi
+    chart = as_role("nurse").get(f"/patients/{cast.dan.pk}/").content.decode()
+    assert ('id="bmi-unusual"' in chart) is flagged
 
 
 def test_a_condition_gets_its_display_and_snomed_code_from_the_code_list(cast: Cast) -> None:
