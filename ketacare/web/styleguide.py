@@ -4,6 +4,8 @@ realistic sample content, for whoever builds a page. Development only: it answer
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,8 +30,8 @@ class SampleVitalsForm(forms.Form):
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     escort_confirmed = forms.BooleanField(label="Escort confirmed for the ride home")
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         sys_, dia = data.get("systolic_mmhg"), data.get("diastolic_mmhg")
         if isinstance(sys_, int) and isinstance(dia, int) and dia >= sys_:
             raise forms.ValidationError("The diastolic pressure must be below the systolic.")

@@ -148,3 +148,20 @@ def test_a_100_character_family_name_does_not_widen_the_chart_on_a_phone(
         assert (inner_width, scroll_width <= inner_width) == (390, True), scroll_width
     finally:
         page.close()
+
+
+def test_htmx_loads_under_the_content_security_policy(
+    contexts: dict[str, Any], clinic_server: str
+) -> None:
+    page = contexts["nurse"].new_page()
+    refused: list[str] = []
+    page.on(
+        "console", lambda msg: refused.append(msg.text) if "Content Security" in msg.text else None
+    )
+    try:
+        page.goto(f"{clinic_server}/patients/")
+        assert page.evaluate("typeof window.htmx") == "object"
+        assert page.evaluate("htmx.config.includeIndicatorStyles") is False
+    finally:
+        page.close()
+    assert refused == []

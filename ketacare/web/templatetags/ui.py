@@ -4,6 +4,7 @@ current page, and a bound form's errors in the order a person reads the form."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms, template
 
@@ -63,7 +64,7 @@ def field_attrs(field: forms.BoundField) -> FieldAttrs:
     ]
     widget = field.field.widget
     is_group = isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
-    attrs: dict[str, str] = {}
+    attrs: dict[str, Any] = {}
     if described and not is_group:
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:
