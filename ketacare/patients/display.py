@@ -10,6 +10,11 @@ from typing import Any
 
 from django.db import models
 
+from ketacare.clinical.labels import label
+
+#: Fields that hold a code of the clinical core, by the vocabulary that names it for people.
+CODED_FIELDS = {"drug_class": "drug_class"}
+
 
 def header(model: type[models.Model], name: str) -> str:
     field = model._meta.get_field(name)
@@ -24,6 +29,8 @@ def cell(row: models.Model, name: str) -> str:
         return "—"
     if getattr(field, "choices", None):
         return str(getattr(row, f"get_{name}_display")())
+    if name in CODED_FIELDS:
+        return label(CODED_FIELDS[name], str(value))
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, date):

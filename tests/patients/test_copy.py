@@ -52,3 +52,17 @@ def test_a_section_row_labels_every_cell_for_a_phone(cast: Cast, as_role: Any) -
         "Status",
         "Actions",
     ]
+
+
+def test_a_trials_drug_class_reads_as_its_label_not_its_code(cast: Cast, as_role: Any) -> None:
+    from ketacare.patients import services
+
+    services.part_create(
+        cast.actor(cast.prescriber),
+        cast.dan.pk,
+        "trials",
+        data={"drug": "Quetiapine", "drug_class": "atypical_antipsychotic"},
+    )
+    html = as_role("prescriber").get(f"/patients/{cast.dan.pk}/").content.decode()
+    assert "Atypical antipsychotic (incl. antidepressant augmentation)" in html
+    assert "atypical_antipsychotic" not in re.sub(r"<[^>]+>", " ", html)
