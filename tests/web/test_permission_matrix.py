@@ -347,7 +347,7 @@ PUBLIC = [
     Public("GET", "api/v1/openapi.json", 200, "application/json"),
     Public("GET", "api/v1/docs", 200, "text/html; charset=utf-8"),
     Public("GET", "api/v1/", 404, None),
-    # The style guide is for development only: 404 here (DEBUG off; tests/web/test_design_system.py).
+    # The style guide: development only, 404 here (tests/web/test_design_system.py).
     Public("GET", "dev/style-guide/", 404, None),
 ]
 # Served by WhiteNoise before URL resolution (the API docs' assets are local, not a CDN).
