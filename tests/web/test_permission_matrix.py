@@ -376,11 +376,15 @@ PUBLIC = [
     Public("GET", "api/v1/openapi.json", 200, "application/json"),
     Public("GET", "api/v1/docs", 200, "text/html; charset=utf-8"),
     Public("GET", "api/v1/", 404, None),
-    # The style guide is served in development only (tests/web/test_style_guide.py).
+    # The style guide: development only, 404 here (tests/web/test_design_system.py).
     Public("GET", "dev/style-guide/", 404, None),
 ]
 # Served by WhiteNoise before URL resolution (the API docs' assets are local, not a CDN).
-STATIC = ["static/ketacare/site.css", "static/ninja/swagger-ui-bundle.js"]
+STATIC = [
+    "static/ketacare/site.css",
+    "static/ninja/swagger-ui-bundle.js",
+    "static/django_htmx/htmx-2.min.js",
+]
 
 # Every method a route might answer; a method without an entry must get 405.
 PROBE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
