@@ -24,6 +24,7 @@ PAGES = {
     "chart": "nurse",
     "intake-form": "nurse",
     "plan": "prescriber",
+    "screening": "prescriber",
     "alerts": "nurse",
     "audit": "owner",
 }
@@ -90,12 +91,12 @@ def paths(contexts: dict[str, Any], clinic_server: str) -> dict[str, str]:
         if re.fullmatch(r"/patients/[0-9a-f-]{36}/", href)
     ]
     assert charts, "the demo patient list links to no chart"
-    plan = ""
+    plan = planned = ""
     for chart in charts[:12]:
         page.goto(f"{clinic_server}{chart}")
         links = page.locator("a[href^='/plans/']")
         if links.count():
-            plan = links.first.get_attribute("href") or ""
+            plan, planned = links.first.get_attribute("href") or "", chart
             break
     assert plan, "no demo chart links to a plan"
     page.close()
@@ -104,6 +105,7 @@ def paths(contexts: dict[str, Any], clinic_server: str) -> dict[str, str]:
         "chart": charts[0],
         "intake-form": f"{charts[0]}intake/new/",
         "plan": plan,
+        "screening": f"{planned}screening/",
         "alerts": "/alerts/",
         "audit": "/audit/",
         "long-name-chart": _long_named_patient(contexts["nurse"], clinic_server),

@@ -109,6 +109,10 @@ def test_the_plan_page_shows_labels_the_course_in_words_and_no_internal_note(
     assert "Spravato: TRD maintenance (adults under 65)" in text
     assert "Draft" in text
     assert bare_codes(response.content) == []
+    # The curve is one figure with one caption.
+    html = response.content.decode()
+    assert html.count('<figure class="chart-frame">') == 1
+    assert text.count("Predicted plasma concentration over time") == 1
 
 
 def test_a_refused_adjustment_shows_the_stored_dose_and_names_the_field_and_range(
