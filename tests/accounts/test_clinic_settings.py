@@ -38,7 +38,7 @@ def _form(html: str) -> dict[str, str]:
 
 def _cells(row: str) -> list[str]:
     """A table row's cells as the text a reader sees (inputs and markup left out)."""
-    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
 
 

@@ -347,7 +347,11 @@ def test_it_logs_a_flagged_value_with_its_flag(cast: Cast, as_role: Any) -> None
     assert response.status_code == 201
     assert the_event(response, "record.create").data == {
         "section": "measurements",
-        "flags": ["Weight 250.0 kg is outside the usual 40–200 kg range: please double-check"],
+        "flags": [
+            "Weight 250.0 kg is outside the usual 40–200 kg range: please double-check",
+            "BMI 77.2 kg/m² is unusual (outside 18.5–40.0): check the weight, the height and the "
+            "dose basis",
+        ],
     }
 
 

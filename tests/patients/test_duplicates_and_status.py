@@ -362,7 +362,7 @@ def test_an_identical_medication_trial_is_refused(cast: Cast, nurse: Client) -> 
     assert body["existing"] == [{"id": str(first.json()["id"]), "section": "trials"}]
     assert [p["name"] for p in body["invalid_params"]] == ["drug"]
     assert body["invalid_params"][0]["reason"].startswith(
-        "this chart already has this medication trial (drug sertraline; drug class ssri; "
+        "this chart already has this medication trial (drug sertraline; drug class SSRI; "
         "dose mg per day 150.00; start date 2024-01-01; end date 2024-04-01; added "
     )
     assert MedicationTrial.objects.count() == count

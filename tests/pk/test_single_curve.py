@@ -36,7 +36,10 @@ from tests.pk.test_vs_solve_ivp import IV_REGIMEN, engine_outputs, iv_inputs
 
 RTOL = 1e-9
 FLOOR_VS_BATCH = 1e-12
-FLOOR_VS_SOLVE_IVP = 1e-11
+# solve_ivp at rtol 3e-14 accumulates about 1e-11 of the peak over a 360-minute curve, and how
+# much depends on the CPU's floating-point paths (1.4e-11 on an AMD EPYC for Domino): the floor
+# leaves room for the reference's own error, still a millionth of a clinically visible ng/mL.
+FLOOR_VS_SOLVE_IVP = 3e-11
 
 MODEL_ROUTE_SITES = sorted(
     (spec.id, route, site)
