@@ -38,11 +38,11 @@ def test_a_prescriber_goes_from_intake_to_a_signed_plan(clinic_server: str, page
     chart_url = page.url
 
     # Diagnosis and two failed antidepressant trials on the chart.
-    page.get_by_role("link", name="Add condition").click()
+    page.get_by_role("link", name="Add a condition").click()
     page.get_by_label("ICD-10-CM code").fill("F33.2")
     page.get_by_role("button", name="Save").click()
     for drug, drug_class in (("sertraline", "ssri"), ("venlafaxine", "snri")):
-        page.get_by_role("link", name="Add medication trial").click()
+        page.get_by_role("link", name="Add a medication trial").click()
         page.locator("#id_drug").fill(drug)
         page.get_by_label("Drug class").select_option(drug_class)
         page.get_by_label("Weeks at adequate dose").fill("8")
@@ -111,13 +111,17 @@ def test_a_prescriber_goes_from_intake_to_a_signed_plan(clinic_server: str, page
     expect(page.locator("#curve svg rect.band-dissociation")).to_have_count(1)
     expect(page.locator("#curve")).to_contain_text("Kamp 2020")
 
-    page.get_by_role("button", name="Sign the plan").click()
+    # Signing asks first, naming the patient, the protocol and the dose.
+    page.get_by_role("link", name="Sign the plan…").click()
+    expect(page.locator("#sign-question")).to_contain_text("Depression: IV ketamine induction")
+    expect(page.locator("#sign-question")).to_contain_text("34 mg over 40 min")
+    page.get_by_role("button", name="Sign", exact=True).click()
     expect(page.locator("#plan-status")).to_have_text("Signed")
     expect(page.get_by_text("Signed by Dr Priya Natarajan")).to_be_visible()
-    expect(page.get_by_role("button", name="Sign the plan")).to_have_count(0)
+    expect(page.get_by_role("link", name="Sign the plan…")).to_have_count(0)
 
     # The chart shows it at a glance.
     page.goto(chart_url)
-    expect(page.locator("#care")).to_contain_text("depression-iv-induction")
-    expect(page.locator("#care .badge-signed")).to_have_text("Signed")
-    expect(page.locator("#care")).to_contain_text("phq9 12")
+    expect(page.locator("#care")).to_contain_text("Depression: IV ketamine induction")
+    expect(page.locator("#care .badge-good", has_text="Signed")).to_have_count(1)
+    expect(page.locator("#care")).to_contain_text("PHQ-9 12")
