@@ -1,5 +1,5 @@
 """An intake entered section by section: the sections, their saved state, and the draft that
-keeps what was saved until the final submission records the intake (through ``intake_submit``,
+keeps what was saved until the final submission records the intake (through ``record_intake``,
 so a sectioned intake screens exactly as a one-page one). Every save and read is audited."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ketacare.patients.access import get_patient_for_user
 from ketacare.patients.models import Patient, PatientId
 
 from .models import IntakeDraft
-from .services import OPTIONAL_SCALES, Answers, IntakeOutcome, intake_submit
+from .services import OPTIONAL_SCALES, Answers, IntakeOutcome, record_intake
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ def draft_submit(
     """Record the intake from its draft and close the draft, in one transaction: if the
     screening is refused, the draft stays as it was."""
     with transaction.atomic():
-        outcome = intake_submit(actor, patient_id, fields=fields, scales=scales, notes=notes)
+        outcome = record_intake(actor, patient_id, fields=fields, scales=scales, notes=notes)
         draft = IntakeDraft.objects.select_for_update().filter(patient_id=patient_id).first()
         if draft is not None:
             audit.record(

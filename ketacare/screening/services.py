@@ -87,8 +87,7 @@ def _document(
     return document
 
 
-@audit.records_refusals("intake.record")
-def intake_submit(
+def record_intake(
     actor: Actor,
     patient_id: PatientId,
     *,
@@ -96,7 +95,8 @@ def intake_submit(
     scales: Mapping[str, Answers],
     notes: str = "",
 ) -> IntakeOutcome:
-    """Record intake number n+1 for the patient, with its scales and screening."""
+    """Record intake number n+1 for the patient, with its scales and screening. A refusal is
+    audited by the caller (``intake_submit``, or the draft's submit around it), once."""
     patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.INTAKE_RECORD)
     # The version is read once: the screening records the one whose thresholds it used.
     settings_version = current_settings_version(patient.clinic)
@@ -154,6 +154,9 @@ def intake_submit(
             },
         )
     return IntakeOutcome(intake, screening, responses)
+
+
+intake_submit = audit.records_refusals("intake.record")(record_intake)
 
 
 def _as_list(instrument_id: str, answers: Answers) -> list[int | None] | dict[str, int | None]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from django.test import Client
 
 from ketacare.audit.models import AuditEvent
+from ketacare.lib.errors import NotPermitted
 from ketacare.screening import drafts
 from ketacare.screening.forms import IntakeForm
 from ketacare.screening.intake_views import _errors_by_section
@@ -318,3 +320,13 @@ def test_an_error_in_what_the_chart_supplies_is_named_and_put_under_medications(
         },
         {"key": "vitals", "label": "SpO₂ (%)", "messages": ["30 is outside"]},
     ]
+
+
+def test_a_refused_submission_of_a_draft_is_audited_once(cast: Cast) -> None:
+    """The front desk may not record an intake: refused, on record once, the draft kept."""
+    draft = save_every_section(cast.actor(cast.nurse), cast.dan)
+    with pytest.raises(NotPermitted):
+        drafts.draft_submit(cast.actor(cast.front_desk), cast.dan.pk, fields={}, scales={})
+    refused = AuditEvent.objects.filter(action="write.refused", patient_id=cast.dan.pk)
+    assert [e.data["attempted"] for e in refused] == ["intake.record"]
+    assert IntakeDraft.objects.get(patient=cast.dan).version == draft.version
