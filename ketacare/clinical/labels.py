@@ -104,6 +104,11 @@ _FLAG = {
     "provisional_ptsd": "Provisional PTSD",
     "notable_sedation": "Notable sedation",
     "loss_of_consciousness": "Loss of consciousness",
+    "positive_screen_men": "Positive screen by the men's cut-off",
+    "positive_screen_women": "Positive screen by the women's cut-off",
+    "probable_ocd": "Probable OCD",
+    "cgi_response": "Response (much or very much improved)",
+    "bladder_pain": "Bladder pain or burning",
 }
 
 #: The C-SSRS screener's risk levels (``settings.RiskLevel``), stored as its severity.

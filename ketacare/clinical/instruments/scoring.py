@@ -91,6 +91,9 @@ def score(instrument_id: str, answers: Answers, settings: ClinicSettings | None 
         subscale.id: sum(values[item] or 0 for item in subscale.items)
         for subscale in definition.subscales
     }
+    mean = None
+    if definition.report_mean:
+        mean = round(total / len(definition.scored_items), 2)
     provisional = None
     if definition.extras == "pcl5_provisional_ptsd":
         provisional = pcl5.provisional_ptsd(definition, values, total, settings)
@@ -107,6 +110,7 @@ def score(instrument_id: str, answers: Answers, settings: ClinicSettings | None 
         items=items,
         subscales=subscales,
         provisional_ptsd=provisional,
+        mean=mean,
     )
 
 
