@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from ketacare.clinical.codes import DRUG_CLASSES
 from ketacare.clinical.screening.context import Context
+from ketacare.clinical.screening.substance_screen import substance_screen
 from ketacare.clinical.screening.results import (
     ESKETAMINE,
     HOME,
@@ -443,4 +444,5 @@ RULES: tuple[Rule, ...] = (
     vital_signs,
     age,
     unusual_values,
+    substance_screen,
 )
