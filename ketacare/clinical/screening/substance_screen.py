@@ -27,16 +27,15 @@ def _audit_c(ctx: Context, total: int) -> list[Finding]:
     sex = ctx.intake.sex
     settings = ctx.settings
     if sex == "male":
-        minimum, cutoff = settings.audit_c_positive_min_men, "men's cut-off"
+        minimum, cutoff = settings.audit_c_positive_min_men, "men's"
     else:
-        minimum, cutoff = settings.audit_c_positive_min_women, "women's cut-off"
-        if sex != "female":
-            cutoff += f", used when sex is {sex}"
+        minimum, cutoff = settings.audit_c_positive_min_women, "women's"
     if total < minimum:
         return []
+    note = "" if sex in ("male", "female") else f", used when sex is {sex}"
     message = (
-        f"AUDIT-C {total} is a positive alcohol screen ({cutoff} {minimum}): review alcohol "
-        "use before prescribing a controlled substance."
+        f"AUDIT-C {total} is a positive alcohol screen ({cutoff} cut-off {minimum}{note}): "
+        "review alcohol use before prescribing a controlled substance."
     )
     return [
         Finding(option, REVIEW, "audit_c_positive", message, ("bradley-2007",))
