@@ -135,7 +135,10 @@ def test_spravato_benefit_check_due_after_week_4_or_8_sessions(
 
 def test_spravato_benefit_check_message_and_until_recorded() -> None:
     """The check shows the latest change and stays due until recorded (spravato-pi-...)."""
-    scores = [CourseScore("madrs", 32, START, 0), CourseScore("madrs", 14, START + timedelta(27), 8)]
+    scores = [
+        CourseScore("madrs", 32, START, 0),
+        CourseScore("madrs", 14, START + timedelta(27), 8),
+    ]
     flags = spravato(today=START + timedelta(days=28), sessions_done=8, scores=scores)
     assert flags == (
         CourseFlag(
@@ -209,7 +212,10 @@ def test_bad_input_names_the_field_and_range() -> None:
     )
     with pytest.raises(ClinicalInputError) as caught:
         review(phase="maintenance")
-    assert caught.value.message == "'maintenance' is not a phase of depression-iv-induction: ['induction']"
+    assert (
+        caught.value.message
+        == "'maintenance' is not a phase of depression-iv-induction: ['induction']"
+    )
     with pytest.raises(ClinicalInputError) as caught:
         review(sessions_done=-1)
     assert caught.value.message == "-1 is outside the allowed range 0-365"

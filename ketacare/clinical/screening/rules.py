@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 
 from ketacare.clinical.codes import DRUG_CLASSES
 from ketacare.clinical.screening.context import Context
-from ketacare.clinical.screening.substance_screen import substance_screen
 from ketacare.clinical.screening.results import (
     ESKETAMINE,
     HOME,
@@ -25,6 +24,7 @@ from ketacare.clinical.screening.results import (
     Finding,
     Option,
 )
+from ketacare.clinical.screening.substance_screen import substance_screen
 from ketacare.clinical.validation import find_unusual
 
 #: Spravato is indicated for adults (``spravato-pi``); a label fact, not a clinic setting.

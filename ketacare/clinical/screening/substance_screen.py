@@ -52,8 +52,7 @@ def _dast10(ctx: Context, total: int) -> list[Finding]:
         f"{minimum} or more): review drug use before prescribing a controlled substance."
     )
     return [
-        Finding(option, REVIEW, "dast10_positive", message, ("skinner-1982",))
-        for option in OPTIONS
+        Finding(option, REVIEW, "dast10_positive", message, ("skinner-1982",)) for option in OPTIONS
     ]
 
 
@@ -65,7 +64,9 @@ def substance_screen(ctx: Context) -> list[Finding]:
         findings += _audit_c(ctx, scores["audit_c"])
     if "dast10" in scores:
         findings += _dast10(ctx, scores["dast10"])
-    missing = [name for key, name in (("audit_c", "AUDIT-C"), ("dast10", "DAST-10")) if key not in scores]
+    missing = [
+        name for key, name in (("audit_c", "AUDIT-C"), ("dast10", "DAST-10")) if key not in scores
+    ]
     if missing:
         findings.append(
             Finding(
