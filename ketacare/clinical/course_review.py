@@ -92,6 +92,8 @@ def _check_score(index: int, score: CourseScore, sessions_done: int, today: date
     total = score.total
     if isinstance(total, bool) or not isinstance(total, int | float) or not math.isfinite(total):
         raise ClinicalInputError(f"{field}.total", f"{total!r} is not a number")
+    if not float(total).is_integer():
+        raise ClinicalInputError(f"{field}.total", f"{_number(total)} is not a whole number")
     if not low <= total <= high:
         raise ClinicalInputError(
             f"{field}.total",

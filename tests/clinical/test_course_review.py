@@ -202,6 +202,9 @@ def test_bad_input_names_the_field_and_range() -> None:
         "28 is outside the PHQ-9 range 0-27",
     )
     with pytest.raises(ClinicalInputError) as caught:
+        review(scores=[phq9(17.5, 0, 0)])
+    assert caught.value.message == "17.5 is not a whole number"
+    with pytest.raises(ClinicalInputError) as caught:
         review(scores=[ymrs(61, 0)])
     assert caught.value.message == "61 is outside the YMRS range 0-60"
     with pytest.raises(ClinicalInputError) as caught:

@@ -2,7 +2,8 @@
 
 ``score`` validates the answers, applies the written missing-item policy, sums the scoring
 domains (QIDS-SR16 takes the highest item of its sleep, appetite/weight and psychomotor
-groups), finds the severity band, raises flags and adds instrument-specific results.
+groups), finds the severity band, raises flags and adds instrument-specific results (the
+PEG also reports the mean of its items, which is its published score).
 ``compare`` turns a baseline and a current total into change, response and remission.
 """
 
