@@ -12,8 +12,9 @@ Three rules, each a flag for review (the software advises; the prescriber decide
 - ``treatment_emergent_mania``: a bipolar patient's YMRS during the course at or above
   ``course_mania_ymrs_min`` or risen ``course_mania_ymrs_rise_points`` from baseline.
 
-A score's ``session_number`` is the number of sessions done when it was taken (0 or None
-before the first). Scores are sorted before use, so the flags never depend on their order.
+A score's ``session_number`` is the number of sessions done when it was taken: 0 (or None on
+or before the course start) is a baseline; a score without one never judges response.
+Scores are sorted before use, so the flags never depend on their order.
 """
 
 from __future__ import annotations
@@ -111,21 +112,32 @@ def _check_score(index: int, score: CourseScore, sessions_done: int, today: date
 
 
 def _baseline_and_latest(
-    scores: Sequence[CourseScore], instrument_id: str, min_session: int
+    scores: Sequence[CourseScore], instrument_id: str, min_session: int, course_started: date
 ) -> tuple[CourseScore, CourseScore] | None:
-    """The earliest pre-course score and the latest one taken after ``min_session``."""
+    """The earliest baseline and the latest score taken after session ``min_session``.
+
+    A baseline has session 0, or no session and a date on or before the course start; a
+    score without a session number never counts as a follow-up (how many sessions it
+    reflects is unknown).
+    """
     mine = sorted((s for s in scores if s.instrument_id == instrument_id), key=_order)
-    baseline = next((s for s in mine if s.session_number in (None, 0)), None)
-    if baseline is None:
-        return None
+    baseline = next(
+        (
+            s
+            for s in mine
+            if s.session_number == 0 or (s.session_number is None and s.taken_on <= course_started)
+        ),
+        None,
+    )
     later = [
         s
         for s in mine
-        if s is not baseline
+        if s.session_number is not None
+        and s.session_number >= min_session
+        and baseline is not None
         and _order(s) > _order(baseline)
-        and (s.session_number is None or s.session_number >= min_session)
     ]
-    return (baseline, later[-1]) if later else None
+    return (baseline, later[-1]) if baseline is not None and later else None
 
 
 def _change_text(baseline: CourseScore, latest: CourseScore) -> str:
@@ -141,6 +153,7 @@ def _nonresponse(
     protocol: Protocol,
     phase: str,
     sessions_done: int,
+    course_started: date,
     scores: Sequence[CourseScore],
     settings: ClinicSettings,
 ) -> list[CourseFlag]:
@@ -157,7 +170,8 @@ def _nonresponse(
     pairs = [
         pair
         for instrument_id in OUTCOME_INSTRUMENTS
-        if (pair := _baseline_and_latest(scores, instrument_id, needed_sessions)) is not None
+        if (pair := _baseline_and_latest(scores, instrument_id, needed_sessions, course_started))
+        is not None
     ]
     after = f"after {sessions_done} IV {phase} sessions"
     if not pairs:
@@ -203,7 +217,7 @@ def _spravato_benefit_check(
     changes = [
         _change_text(*pair)
         for instrument_id in OUTCOME_INSTRUMENTS
-        if (pair := _baseline_and_latest(scores, instrument_id, 1)) is not None
+        if (pair := _baseline_and_latest(scores, instrument_id, 1, course_started)) is not None
     ]
     measured = f" Latest: {'; '.join(changes)}." if changes else " No score to compare yet."
     return [
@@ -280,7 +294,7 @@ def review_course(
         raise ClinicalInputError("today", f"{today} is before the course began ({course_started})")
     for index, score in enumerate(scores):
         _check_score(index, score, sessions_done, today)
-    flags = _nonresponse(protocol, phase, sessions_done, scores, settings)
+    flags = _nonresponse(protocol, phase, sessions_done, course_started, scores, settings)
     flags += _spravato_benefit_check(
         protocol, sessions_done, course_started, today, scores, benefit_check_recorded
     )

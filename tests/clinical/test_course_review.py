@@ -88,6 +88,14 @@ def test_a_score_from_before_session_3_does_not_count_as_follow_up() -> None:
     )
 
 
+def test_a_score_without_a_session_number_never_judges_response() -> None:
+    """How many sessions an unnumbered score reflects is unknown, so it is no follow-up;
+    one dated before the start is a baseline (translpsych-2024-nonimprovement)."""
+    flags = review(scores=[phq9(20, -2, None), phq9(20, 6, None)])
+    assert codes(flags) == ["course_scores_missing"]
+    assert codes(review(scores=[phq9(20, -2, None), phq9(20, 6, 3)])) == ["nonresponse_review"]
+
+
 def test_improvement_on_any_symptom_measure_is_enough() -> None:
     """A 20 % MADRS fall answers the question even if PHQ-9 did not move (translpsych-2024
     used MADRS)."""
