@@ -135,6 +135,13 @@ _WEIGHT_BASIS = {"actual": "Actual body weight", "ideal": "Ideal body weight"}
 #: import ``pk``, so they are written here and the test compares them with the file).
 _BAND = {"analgesia": "Analgesia", "dissociation": "Dissociation", "anaesthesia": "Anaesthesia"}
 _PREDOSE_DECISION = {"proceed": "Proceed", "prescriber_review": "Prescriber review", "hold": "Hold"}
+#: Course review flags (``course_review.py``).
+_COURSE_FLAG = {
+    "nonresponse_review": "No response so far: review continuing",
+    "course_scores_missing": "No scores to judge response",
+    "spravato_induction_benefit_check": "End of Spravato induction: evaluate benefit",
+    "treatment_emergent_mania": "Possible treatment-emergent mania",
+}
 
 
 def _instruments() -> dict[str, str]:
@@ -204,6 +211,7 @@ def vocabularies() -> Mapping[str, Mapping[str, str]]:
             "weight_basis": _WEIGHT_BASIS,
             "predose_decision": _PREDOSE_DECISION,
             "band": _BAND,
+            "course_flag": _COURSE_FLAG,
         }
     )
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ketacare.clinical.course_review import CourseFlag, CourseScore, review_course
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
+from ketacare.clinical.labels import has_label, label
 from ketacare.clinical.settings import ClinicSettings
 from ketacare.clinical.sources import cite
 
@@ -270,3 +271,21 @@ def test_flags_never_depend_on_the_order_of_the_scores(
         "bipolar": True,
     }
     assert review_course(scores=scores, **args) == review_course(scores=shuffled, **args)
+
+
+def test_every_course_flag_code_is_labelled() -> None:
+    """People see labels, not codes (DESIGN); the four codes of course_review.py."""
+    emitted = {
+        *codes(review(scores=[phq9(20, 0, 0), phq9(20, 7, 3)])),
+        *codes(review()),
+        *codes(review(protocol_id=SPRAVATO, sessions_done=8)),
+        *codes(review(bipolar=True, sessions_done=1, scores=[ymrs(2, -1), ymrs(30, 5)])),
+    }
+    assert emitted == {
+        "nonresponse_review",
+        "course_scores_missing",
+        "spravato_induction_benefit_check",
+        "treatment_emergent_mania",
+    }
+    assert all(has_label("course_flag", code) for code in emitted)
+    assert label("course_flag", "treatment_emergent_mania") == "Possible treatment-emergent mania"
