@@ -186,6 +186,8 @@ def _score(args: argparse.Namespace) -> int:
     else:
         severity = f" ({result.severity_label})" if result.severity_label else ""
         print(f"{result.instrument}: total {result.total}/{result.max_total}{severity}")
+        if result.mean is not None:
+            print(f"mean: {result.mean:g}")
         if result.flags:
             print(f"flags: {', '.join(result.flags)}")
         if result.provisional_ptsd is not None:

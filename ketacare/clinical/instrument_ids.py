@@ -16,4 +16,12 @@ INSTRUMENT_IDS: tuple[str, ...] = (
     "moaas",
     "ybocs",
     "pain_nrs",
+    "audit_c",
+    "dast10",
+    "peg",
+    "hit6",
+    "ocir",
+    "cgi_s",
+    "cgi_i",
+    "icsi",
 )

@@ -47,6 +47,9 @@ _REASON = {
     "bipolar_without_mood_stabilizer": "Bipolar depression without a mood stabiliser",
     "substance_use_disorder_active": "Active substance use disorder",
     "opioid_use_disorder": "Opioid use disorder",
+    "audit_c_positive": "Positive alcohol screen (AUDIT-C)",
+    "dast10_positive": "Positive drug screen (DAST-10)",
+    "substance_screen_missing": "Substance-use screen not done",
     "pregnant": "Pregnant",
     "breastfeeding": "Breastfeeding",
     "severe_hepatic_impairment": "Severe hepatic impairment",
@@ -104,6 +107,11 @@ _FLAG = {
     "provisional_ptsd": "Provisional PTSD",
     "notable_sedation": "Notable sedation",
     "loss_of_consciousness": "Loss of consciousness",
+    "positive_screen_men": "Positive screen by the men's cut-off",
+    "positive_screen_women": "Positive screen by the women's cut-off",
+    "probable_ocd": "Probable OCD",
+    "cgi_response": "Response (much or very much improved)",
+    "bladder_pain": "Bladder pain or burning",
 }
 
 #: The C-SSRS screener's risk levels (``settings.RiskLevel``), stored as its severity.
@@ -127,6 +135,13 @@ _WEIGHT_BASIS = {"actual": "Actual body weight", "ideal": "Ideal body weight"}
 #: import ``pk``, so they are written here and the test compares them with the file).
 _BAND = {"analgesia": "Analgesia", "dissociation": "Dissociation", "anaesthesia": "Anaesthesia"}
 _PREDOSE_DECISION = {"proceed": "Proceed", "prescriber_review": "Prescriber review", "hold": "Hold"}
+#: Course review flags (``course_review.py``).
+_COURSE_FLAG = {
+    "nonresponse_review": "No response so far: review continuing",
+    "course_scores_missing": "No scores to judge response",
+    "spravato_induction_benefit_check": "End of Spravato induction: evaluate benefit",
+    "treatment_emergent_mania": "Possible treatment-emergent mania",
+}
 
 
 def _instruments() -> dict[str, str]:
@@ -196,6 +211,7 @@ def vocabularies() -> Mapping[str, Mapping[str, str]]:
             "weight_basis": _WEIGHT_BASIS,
             "predose_decision": _PREDOSE_DECISION,
             "band": _BAND,
+            "course_flag": _COURSE_FLAG,
         }
     )
 

@@ -406,6 +406,70 @@ class ClinicSettings(BaseModel):
         description="C-SSRS risk when question 6 is yes but more than 3 months ago.",
     )
 
+    # --- Course review and instruments ---------------------------------------------------
+    audit_c_positive_min_men: int = _setting(
+        4,
+        unit="points",
+        ge=3,
+        le=8,
+        source=("bradley-2007",),
+        description="AUDIT-C total at or above this is a positive alcohol screen for a man.",
+    )
+    audit_c_positive_min_women: int = _setting(
+        3,
+        unit="points",
+        ge=2,
+        le=8,
+        source=("bradley-2007",),
+        description="AUDIT-C total at or above this is a positive alcohol screen for a woman "
+        "(also used when sex is intersex or unknown, the lower cut-off being the safer one).",
+    )
+    dast10_review_min: int = _setting(
+        3,
+        unit="points",
+        ge=1,
+        le=9,
+        source=("skinner-1982",),
+        description="DAST-10 total at or above this (moderate: further investigation) needs "
+        "prescriber review before a controlled substance.",
+    )
+    course_nonresponse_sessions_iv: int = _setting(
+        3,
+        unit="sessions",
+        ge=2,
+        le=12,
+        source=("sanacora-2017-unverified", "translpsych-2024-nonimprovement"),
+        description="After this many IV racemic induction sessions without the improvement "
+        "below, the course is flagged for a benefit-risk review.",
+    )
+    course_nonresponse_improvement_percent: float = _setting(
+        20.0,
+        unit="%",
+        ge=10,
+        le=50,
+        source=("translpsych-2024-nonimprovement", "crtce-2021-early-improvement"),
+        description="A course is improving when a symptom score has fallen at least this "
+        "percentage from its baseline.",
+    )
+    course_mania_ymrs_min: int = _setting(
+        16,
+        unit="points",
+        ge=8,
+        le=30,
+        source=("ymrs-emergent-mania-convention",),
+        description="A bipolar patient's YMRS at or above this during a course flags "
+        "treatment-emergent mania for review.",
+    )
+    course_mania_ymrs_rise_points: int = _setting(
+        6,
+        unit="points",
+        ge=2,
+        le=20,
+        source=("ymrs-emergent-mania-convention",),
+        description="A YMRS rise of at least this from the course baseline flags "
+        "treatment-emergent mania for review.",
+    )
+
     @model_validator(mode="after")
     def _check_order(self) -> Self:
         """Pairs of thresholds must keep their order, or a rule would never fire."""

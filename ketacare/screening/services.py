@@ -31,7 +31,20 @@ from .models import Intake, ScreeningResult
 
 #: Baseline scales every intake needs (issue: intake to plan); others as the indication needs.
 REQUIRED_SCALES = ("phq9", "gad7", "cssrs_screener")
-OPTIONAL_SCALES = ("pcl5", "qids_sr16", "pain_nrs", "madrs", "ybocs")
+OPTIONAL_SCALES = (
+    "pcl5",
+    "qids_sr16",
+    "pain_nrs",
+    "madrs",
+    "ybocs",
+    "audit_c",
+    "dast10",
+    "peg",
+    "hit6",
+    "ocir",
+    "cgi_s",
+    "icsi",
+)
 INTAKE_SCALES = REQUIRED_SCALES + OPTIONAL_SCALES
 # Intake fields the chart supplies; a caller may send them only if they agree with the chart.
 CHART_FIELDS = ("age_years", "sex")

@@ -58,6 +58,17 @@ NON_IV_TRD = (
     "Level 3-4 evidence."
 )
 
+# An intake without AUDIT-C and DAST-10: the home program screens both at intake (§1.3, §2.6).
+SUBSTANCE_SCREEN_MISSING = {
+    "code": "substance_screen_missing",
+    "message": "Substance-use screen not done (AUDIT-C and DAST-10 missing): the home program "
+    "screens alcohol and drug use at intake.",
+    "source": "Hull TD, et al. At-home, sublingual ketamine telehealth is a safe and effective "
+    "treatment for moderate to severe anxiety and depression. J Affect Disord 2022 (Mindbloom, "
+    "n=1,247); Consolidated candidacy checklist across the Spravato label, consensus statements "
+    "and telehealth protocols (Osmind intake guide; Mindbloom study; ELEKT-D NCT03113968)",
+}
+
 
 def _option(option: str, code: str, message: str, source: str) -> dict[str, Any]:
     return {
@@ -88,12 +99,18 @@ TRD_OPTIONS = [
         NON_IV_TRD,
         f"{CANMAT}; {SANACORA}; {BCBS}",
     ),
-    _option(
-        "ketamine_sublingual_home",
-        "indication_treatment_resistant_depression",
-        NON_IV_TRD,
-        f"{CANMAT}; {SANACORA}; {BCBS}",
-    ),
+    {
+        "option": "ketamine_sublingual_home",
+        "decision": "needs_prescriber_review",
+        "reasons": [
+            SUBSTANCE_SCREEN_MISSING,
+            {
+                "code": "indication_treatment_resistant_depression",
+                "message": NON_IV_TRD,
+                "source": f"{CANMAT}; {SANACORA}; {BCBS}",
+            },
+        ],
+    },
     _option(
         "esketamine_nasal",
         "esketamine_trd",
@@ -127,7 +144,8 @@ NOT_TRD_OPTIONS = [
         "option": option,
         "decision": "needs_prescriber_review",
         "reasons": [
-            {"code": "not_treatment_resistant", "message": NOT_TRD, "source": f"{CANMAT}; {BCBS}"}
+            {"code": "not_treatment_resistant", "message": NOT_TRD, "source": f"{CANMAT}; {BCBS}"},
+            *([SUBSTANCE_SCREEN_MISSING] if option == "ketamine_sublingual_home" else []),
         ],
     }
     for option in (

@@ -54,7 +54,7 @@ BASE: dict[str, Any] = {
     "concomitant_drug_classes": ["ssri"],
     "vitals": {"systolic": 124, "diastolic": 78, "heart_rate": 72, "spo2": 98},
     "home_sitter_available": True,
-    "scores": {"phq9": 19},
+    "scores": {"phq9": 19, "audit_c": 0, "dast10": 0},
 }
 
 

@@ -83,6 +83,12 @@ def test_score_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert (status, out) == (0, "gad7: total 15/21 (Severe)\n")
 
 
+def test_score_text_output_shows_the_peg_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    """The PEG score is the mean of its three items (Krebs 2009, krebs-2009)."""
+    status, out, _ = run(capsys, "score", "peg", "--answers", "7,5,5")
+    assert (status, out) == (0, "peg: total 17/30\nmean: 5.67\n")
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

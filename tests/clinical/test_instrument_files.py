@@ -23,6 +23,14 @@ EXPECTED_ITEMS = {
     "moaas": 1,
     "ybocs": 10,
     "pain_nrs": 1,
+    "audit_c": 3,
+    "dast10": 10,
+    "peg": 3,
+    "hit6": 6,
+    "ocir": 18,
+    "cgi_s": 1,
+    "cgi_i": 1,
+    "icsi": 4,
 }
 EXPECTED_MAX = {
     "phq9": 27,
@@ -36,6 +44,14 @@ EXPECTED_MAX = {
     "moaas": 5,
     "ybocs": 40,
     "pain_nrs": 10,
+    "audit_c": 12,
+    "dast10": 10,
+    "peg": 30,
+    "hit6": 78,
+    "ocir": 72,
+    "cgi_s": 7,
+    "cgi_i": 7,
+    "icsi": 20,
 }
 
 

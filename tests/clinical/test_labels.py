@@ -16,7 +16,7 @@ from ketacare.clinical import DRUG_CLASSES, load_instruments, load_protocols
 from ketacare.clinical.labels import VOCABULARIES, has_label, label, raw_codes
 from ketacare.clinical.prior_auth import Status
 from ketacare.clinical.safety.models import PredoseDecision
-from ketacare.clinical.screening import indications, rules
+from ketacare.clinical.screening import indications, rules, substance_screen
 from ketacare.clinical.screening.indications import REVIEW_GROUPS
 from ketacare.clinical.screening.results import OPTIONS, Decision
 from ketacare.clinical.settings import RISK_ORDER
@@ -142,7 +142,7 @@ def _reason_codes(module: object) -> set[str]:
 
 
 def test_every_reason_code_of_the_screening_rules_is_labelled() -> None:
-    codes = _reason_codes(rules) | _reason_codes(indications)
+    codes = _reason_codes(rules) | _reason_codes(indications) | _reason_codes(substance_screen)
     assert {
         "no_home_sitter",
         "aneurysmal_vascular_disease",

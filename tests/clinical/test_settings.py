@@ -57,6 +57,13 @@ DEFAULTS = {
     "cssrs_risk_q4_q5": "high",
     "cssrs_risk_behaviour_past_3_months": "high",
     "cssrs_risk_behaviour_lifetime": "moderate",
+    "audit_c_positive_min_men": 4,
+    "audit_c_positive_min_women": 3,
+    "dast10_review_min": 3,
+    "course_nonresponse_sessions_iv": 3,
+    "course_nonresponse_improvement_percent": 20.0,
+    "course_mania_ymrs_min": 16,
+    "course_mania_ymrs_rise_points": 6,
 }
 
 

@@ -36,9 +36,15 @@ def test_it_records_intake_one_with_its_scales_and_screening(cast: Cast) -> None
         "ketamine_iv": "eligible",
         "ketamine_im": "eligible",
         "ketamine_intranasal": "eligible",
-        "ketamine_sublingual_home": "eligible",
+        # No AUDIT-C or DAST-10 at this intake: the home program screens both (§1.3, §2.6).
+        "ketamine_sublingual_home": "needs_prescriber_review",
         "esketamine_nasal": "eligible",
     }
+    home = next(o for o in screening.result["options"] if o["option"] == "ketamine_sublingual_home")
+    assert [r["code"] for r in home["reasons"]] == [
+        "substance_screen_missing",
+        "indication_treatment_resistant_depression",
+    ]
     assert sorted((r.instrument_id, r.total, r.context) for r in outcome.responses) == [
         ("cssrs_screener", 0, "intake"),
         ("gad7", 7, "intake"),
@@ -168,3 +174,25 @@ def test_front_desk_cannot_record_an_intake(cast: Cast) -> None:
     with pytest.raises(NotPermitted):
         intake_submit(cast.actor(cast.front_desk), cast.dan.pk, fields=fields(), scales=scales())
     assert Intake.objects.count() == 0
+
+
+def test_an_intake_with_audit_c_and_dast10_scores_them_and_clears_the_home_screen(
+    cast: Cast,
+) -> None:
+    """AUDIT-C and DAST-10 at intake (Mindbloom screens both, clinical.md §1.3/§2.6): scored,
+    stored as totals, and the home program no longer needs review for a missing screen."""
+    clean = scales(audit_c=[1, 0, 0], dast10=[0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    intake_submit(cast.actor(cast.nurse), cast.dan.pk, fields=fields(), scales=clean)
+    intake = Intake.objects.get(patient=cast.dan)
+    assert intake.document["scores"] == {
+        "phq9": 13,
+        "gad7": 7,
+        "cssrs_screener": 0,
+        "audit_c": 1,
+        "dast10": 0,
+    }
+    screening = ScreeningResult.objects.get(intake=intake)
+    home = next(o for o in screening.result["options"] if o["option"] == "ketamine_sublingual_home")
+    assert home["decision"] == "eligible"
+    stored = QuestionnaireResponse.objects.get(patient=cast.dan, instrument_id="dast10")
+    assert (stored.total, stored.severity) == (0, "none")

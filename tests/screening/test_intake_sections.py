@@ -292,6 +292,13 @@ def test_the_other_scales_stay_folded_until_one_is_answered(cast: Cast, as_role:
         ("pain_nrs", ""),
         ("madrs", ""),
         ("ybocs", ""),
+        ("audit_c", ""),
+        ("dast10", ""),
+        ("peg", ""),
+        ("hit6", ""),
+        ("ocir", ""),
+        ("cgi_s", ""),
+        ("icsi", ""),
     ]
 
     saved = nurse.post(section_url(cast, "other_scales"), {"scale__pain_nrs__1": "6"})

@@ -165,6 +165,10 @@ class InstrumentDefinition(Cited):
     change: ChangeRules | None = None
     missing: MissingPolicy
     scoring: Literal["sum", "cssrs_triage"] = "sum"
+    report_mean: bool = Field(
+        default=False,
+        description="also report the mean of the scored items (the PEG score is the mean)",
+    )
     extras: Literal["pcl5_provisional_ptsd"] | None = None
     lower_is_better: bool = Field(
         default=True, description="false for MOAA/S, where 5 (alert) is the good end"

@@ -46,6 +46,7 @@ class Score(_Frozen):
     subscales: dict[str, int]
     provisional_ptsd: ProvisionalPtsd | None = None
     risk: RiskLevel | None = None
+    mean: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape: instrument-specific keys appear only for their instrument."""
@@ -54,6 +55,8 @@ class Score(_Frozen):
             del data["provisional_ptsd"]
         if self.risk is None:
             del data["risk"]
+        if self.mean is None:
+            del data["mean"]
         if not self.subscales:
             del data["subscales"]
         return data

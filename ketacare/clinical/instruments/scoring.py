@@ -2,7 +2,8 @@
 
 ``score`` validates the answers, applies the written missing-item policy, sums the scoring
 domains (QIDS-SR16 takes the highest item of its sleep, appetite/weight and psychomotor
-groups), finds the severity band, raises flags and adds instrument-specific results.
+groups), finds the severity band, raises flags and adds instrument-specific results (the
+PEG also reports the mean of its items, which is its published score).
 ``compare`` turns a baseline and a current total into change, response and remission.
 """
 
@@ -91,6 +92,9 @@ def score(instrument_id: str, answers: Answers, settings: ClinicSettings | None 
         subscale.id: sum(values[item] or 0 for item in subscale.items)
         for subscale in definition.subscales
     }
+    mean = None
+    if definition.report_mean:
+        mean = round(total / len(definition.scored_items), 2)
     provisional = None
     if definition.extras == "pcl5_provisional_ptsd":
         provisional = pcl5.provisional_ptsd(definition, values, total, settings)
@@ -107,6 +111,7 @@ def score(instrument_id: str, answers: Answers, settings: ClinicSettings | None 
         items=items,
         subscales=subscales,
         provisional_ptsd=provisional,
+        mean=mean,
     )
 
 

@@ -24,6 +24,7 @@ from ketacare.clinical.screening.results import (
     Finding,
     Option,
 )
+from ketacare.clinical.screening.substance_screen import substance_screen
 from ketacare.clinical.validation import find_unusual
 
 #: Spravato is indicated for adults (``spravato-pi``); a label fact, not a clinic setting.
@@ -443,4 +444,5 @@ RULES: tuple[Rule, ...] = (
     vital_signs,
     age,
     unusual_values,
+    substance_screen,
 )
