@@ -87,6 +87,10 @@ def _scales(
         "cssrs_screener": [1, 0, None, None, None, 0, None]
         if suicidal
         else [0, 0, None, None, None, 0, None],
+        # The substance-use screen a controlled substance needs (AUDIT-C, DAST-10): fixed
+        # answers, drawing nothing, so every other drawn value stays as it was.
+        "audit_c": [1, 0, 0],
+        "dast10": [0] * 10,
     }
     if any(code.startswith("F43") for code in diagnoses):
         scales["pcl5"] = [rng.randint(1, 4) for _ in range(20)]
