@@ -9,7 +9,7 @@ cap and its source, so nobody has to ask where a ceiling came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from ketacare.clinical.errors import ClinicalInputError
@@ -45,7 +45,8 @@ class SessionCap:
         """The dose as the cap measures it: mg over the infusion and mg/h, or mg."""
         if self.kind == "rate" and self.duration_min:
             rate = Decimal(str(dose_mg)) * 60 / self.duration_min
-            return f"{_fmt(dose_mg)} mg over {self.duration_min} min, {_fmt(round(rate, 2))} mg/h"
+            rate = rate.quantize(Decimal("0.01"), ROUND_HALF_UP)
+            return f"{_fmt(dose_mg)} mg over {self.duration_min} min, {_fmt(rate)} mg/h"
         return f"{_fmt(dose_mg)} mg"
 
     def note(self, dose_mg: float, *, capped: bool) -> str:

@@ -176,7 +176,7 @@ def _break(library: Path, old: str, new: str) -> ClinicalDataError:
         ("duration_min = 40", "duraton_min = 40", "infusion.duraton_min"),
         ('rule = "mg_per_kg"', 'rule = "mg_per_m2"', "dose"),
         (
-            'sources = ["sanacora-2017", "andrade-2017", "elektd-2023"]\n\n[infusion]',
+            'sources = ["sanacora-2017", "andrade-2017", "elektd-2023", "freeman-2020-bmi"]\n\n[infusion]',
             'sources = []\n\n[infusion]',
             "dose.sources",
         ),
@@ -208,8 +208,8 @@ def test_missing_infusion_block_is_named(library: Path) -> None:
 
 
 def test_unknown_source_is_named(library: Path) -> None:
-    error = _break(library, '"andrade-2017", "elektd-2023"]\n\n[infusion]',
-                   '"andrade-2017", "nobody-2099"]\n\n[infusion]')  # fmt: skip
+    error = _break(library, '"elektd-2023", "freeman-2020-bmi"]\n\n[infusion]',
+                   '"elektd-2023", "nobody-2099"]\n\n[infusion]')  # fmt: skip
     assert error.key == "dose.sources"
     assert "nobody-2099" in error.message
 
