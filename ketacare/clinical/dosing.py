@@ -426,7 +426,11 @@ def _weight_based_dose(
     else:
         assert duration is not None
         field, unit, hours = "dose_mg_per_kg_per_h", "mg/kg/h", Decimal(duration) / 60
-        default, low, high = rule.mg_per_kg_per_h, rule.min_mg_per_kg_per_h, rule.max_mg_per_kg_per_h
+        default, low, high = (
+            rule.mg_per_kg_per_h,
+            rule.min_mg_per_kg_per_h,
+            rule.max_mg_per_kg_per_h,
+        )
     _refuse_override(protocol, overrides, field)
     chosen = overrides[field]
     per_unit = default if chosen is None else chosen
@@ -466,9 +470,7 @@ def session_rates(
     rate = _round(_dec(dose_mg) * 60 / duration_min, 1) if duration_min else None
     conc = _dec(concentration_mg_per_ml) if concentration_mg_per_ml else None
     volume = _round(_dec(dose_mg) / conc, 2) if conc else None
-    rate_ml = (
-        _round(_dec(dose_mg) / conc * 60 / duration_min, 1) if conc and duration_min else None
-    )
+    rate_ml = _round(_dec(dose_mg) / conc * 60 / duration_min, 1) if conc and duration_min else None
     return rate, volume, rate_ml
 
 

@@ -143,7 +143,11 @@ def _heaviest_window(
     best: tuple[Decimal, datetime] | None = None
     for start in sorted(starts):
         total = sum(
-            (Decimal(repr(given.dose_mg)) for given in sessions if start <= given.at < start + width),
+            (
+                Decimal(repr(given.dose_mg))
+                for given in sessions
+                if start <= given.at < start + width
+            ),
             Decimal(0),
         )
         if best is None or total > best[0]:

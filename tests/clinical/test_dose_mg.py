@@ -40,8 +40,7 @@ def test_an_mg_per_kg_per_h_protocol_takes_mg_over_its_hours() -> None:
     with pytest.raises(ClinicalInputError) as caught:
         calculate_dose_mg("crps-iv-10-day", dose_mg=99, weight_kg=70)
     assert caught.value.message == (
-        "99 mg is outside this protocol's range 98.0-98.0 mg "
-        "(0.35-0.35 mg/kg/h for 4 h at 70.0 kg)"
+        "99 mg is outside this protocol's range 98.0-98.0 mg (0.35-0.35 mg/kg/h for 4 h at 70.0 kg)"
     )
 
 

@@ -176,7 +176,8 @@ def _break(library: Path, old: str, new: str) -> ClinicalDataError:
         ("duration_min = 40", "duraton_min = 40", "infusion.duraton_min"),
         ('rule = "mg_per_kg"', 'rule = "mg_per_m2"', "dose"),
         (
-            'sources = ["sanacora-2017", "andrade-2017", "elektd-2023", "freeman-2020-bmi"]\n\n[infusion]',
+            'sources = ["sanacora-2017", "andrade-2017", "elektd-2023", '
+            '"freeman-2020-bmi"]\n\n[infusion]',
             'sources = []\n\n[infusion]',
             "dose.sources",
         ),
