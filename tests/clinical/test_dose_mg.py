@@ -70,6 +70,7 @@ def test_the_standard_crps_dose_in_mg_is_the_capped_one() -> None:
 
 
 def test_a_chosen_mg_below_the_cap_keeps_the_weight_basis_and_rates() -> None:
+    """50 mg over 40 min is 75 mg/h; 10 mg/mL gives 5 mL at 7.5 mL/h (Ketalar PI dilutions)."""
     result = calculate_dose_mg(
         "depression-iv-induction", dose_mg=50, weight_kg=80, concentration_mg_per_ml=10
     )

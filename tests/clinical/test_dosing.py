@@ -366,6 +366,7 @@ def test_a_cap_below_the_whole_range_or_uncited_is_a_data_error(
 
 
 def test_a_rate_cap_needs_an_infusion(tmp_path: Path) -> None:
+    """A rate cap (Schwartzman 2009's kind) only means something over an infusion's hours."""
     with pytest.raises(ClinicalDataError) as caught:
         _with_dose_lines(
             tmp_path, "depression-im", 'weight_basis = "actual"',
@@ -430,6 +431,7 @@ def test_the_clinic_sets_the_obesity_bmi(tmp_path: Path) -> None:
 
 
 def test_without_a_height_the_obesity_rule_is_flagged(tmp_path: Path) -> None:
+    """BMI needs a height (WHO TRS 894): the obesity basis is not silently skipped."""
     result = calculate_dose(_obesity_rule(tmp_path), weight_kg=120)
     assert result.weight_basis == "actual"
     assert result.warnings == (
@@ -453,6 +455,7 @@ def test_library_protocols_keep_actual_weight_for_obesity_and_say_so() -> None:
 
 
 def test_a_chosen_basis_wins_over_the_obesity_rule(tmp_path: Path) -> None:
+    """The prescriber's basis (Devine 1974 IBW here) overrides the protocol's obesity rule."""
     result = calculate_dose(
         _obesity_rule(tmp_path), weight_kg=120, height_cm=170, sex="male", weight_basis="ideal"
     )
@@ -460,6 +463,7 @@ def test_a_chosen_basis_wins_over_the_obesity_rule(tmp_path: Path) -> None:
 
 
 def test_adjusted_weight_above_actual_uses_actual() -> None:
+    """IBW + 0.4 x (actual - IBW) exceeds actual weight when actual is below IBW (Bauer 1983)."""
     result = calculate_dose(
         "depression-iv-induction", weight_kg=50, height_cm=180, sex="female",
         weight_basis="adjusted",

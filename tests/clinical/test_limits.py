@@ -223,6 +223,7 @@ def test_mg_in_any_7_days(crps_week: Protocol) -> None:
 
 
 def test_a_week_limit_below_the_day_limit_is_a_data_error(tmp_path: Path) -> None:
+    """A 7-day maximum below the daily one is a broken file (the day's limit would never bind)."""
     path = tmp_path / "crps-iv-10-day.toml"
     shutil.copy(PROTOCOLS_DIR / "crps-iv-10-day.toml", path)
     path.write_text(
@@ -237,6 +238,7 @@ def test_a_week_limit_below_the_day_limit_is_a_data_error(tmp_path: Path) -> Non
 
 
 def test_a_clean_session_is_accepted_without_a_reason() -> None:
+    """The first infusion of the induction (Murrough 2013 schedule) breaks nothing."""
     check = accept_session(
         get_protocol("depression-iv-induction"), [], GivenSession(T0, 40, "induction")
     )
@@ -277,6 +279,8 @@ def test_an_overridable_limit_needs_a_real_reason(reason: str | None) -> None:
 
 
 def test_an_override_with_a_reason_is_recorded() -> None:
+    """Spacing under 36 h (Murrough 2013, ketacare-session-spacing) goes ahead with a reason,
+    kept in one line."""
     protocol = get_protocol("depression-iv-induction")
     check = accept_session(
         protocol, [GivenSession(T0, 40, "induction")], GivenSession(at(24), 40, "induction"),
@@ -290,6 +294,7 @@ def test_an_override_with_a_reason_is_recorded() -> None:
 
 
 def test_a_naive_time_is_refused_by_name() -> None:
+    """Times are stored in UTC and shown in the clinic's zone (DESIGN.md): naive is ambiguous."""
     protocol = get_protocol("depression-iv-induction")
     naive = T0.replace(tzinfo=None)
     with pytest.raises(ClinicalInputError) as caught:
@@ -307,6 +312,7 @@ def test_a_naive_time_is_refused_by_name() -> None:
 
 @pytest.mark.parametrize("dose", [0, -5, float("nan"), float("inf"), 2000.1])
 def test_an_impossible_dose_is_refused(dose: float) -> None:
+    """Above 0 and at most DOSE_MAX_MG, the largest published clinical dose (Zanos 2018)."""
     with pytest.raises(ClinicalInputError) as caught:
         check_proposed_session(
             get_protocol("depression-iv-induction"), [], GivenSession(T0, dose, "induction")
@@ -316,6 +322,7 @@ def test_an_impossible_dose_is_refused(dose: float) -> None:
 
 
 def test_an_unknown_phase_is_refused_naming_the_phases() -> None:
+    """Phases are the protocol's schedule (SPRAVATO PI maintenance weeks 5-8, week 9 onwards)."""
     with pytest.raises(ClinicalInputError) as caught:
         check_proposed_session(
             get_protocol("esketamine-trd-maintenance"), [], GivenSession(T0, 56, "induction")
