@@ -4,7 +4,9 @@ The protocol fixes the rule and the range; the prescriber may choose a dose insi
 (``dose_mg_per_kg``, ``dose_mg_per_kg_per_h`` or ``dose_mg``), never outside it. The dose weight
 is used to 0.1 kg; doses are rounded to 0.1 mg without leaving the protocol's range, volumes
 to 0.01 mL and rates to 0.1 mg/h (0.1 mL/h). Weight is refused outside 25-350 kg and flagged
-outside 40-200 kg.
+outside 40-200 kg. A calculated dose above the protocol's cap (``dose_caps``) is lowered to it
+with a warning; a chosen one above it is refused. The dose weight is the protocol's basis, its
+basis for obesity at the clinic's BMI, or the prescriber's choice, and the result says which.
 """
 
 from __future__ import annotations
@@ -348,9 +350,7 @@ def calculate_dose(
         )
     if isinstance(rule, MgPerKgDose | MgPerKgPerHourDose):
         weight = _dose_weight(patient, rule, weight_basis, settings, warnings)
-        dose, capped = _weight_based_dose(
-            protocol, rule, weight.kg, duration, cap, dose_mg_per_kg, dose_mg_per_kg_per_h, dose_mg
-        )
+        dose, capped = _weight_based_dose(protocol, rule, weight.kg, duration, cap, overrides)
     elif isinstance(rule, FixedDose):
         _refuse_override(protocol, overrides, "dose_mg")
         if dose_mg is None:
@@ -410,16 +410,9 @@ def _weight_based_dose(
     weight_kg: float,
     duration: int | None,
     cap: SessionCap | None,
-    dose_mg_per_kg: float | None,
-    dose_mg_per_kg_per_h: float | None,
-    dose_mg: float | None,
+    overrides: dict[str, float | None],
 ) -> tuple[float, bool]:
     """mg from mg/kg (or mg/kg/h over the infusion), inside the range and under the cap."""
-    overrides = {
-        "dose_mg_per_kg": dose_mg_per_kg,
-        "dose_mg_per_kg_per_h": dose_mg_per_kg_per_h,
-        "dose_mg": dose_mg,
-    }
     if isinstance(rule, MgPerKgDose):
         field, unit, hours = "dose_mg_per_kg", "mg/kg", Decimal(1)
         default, low, high = rule.mg_per_kg, rule.min_mg_per_kg, rule.max_mg_per_kg
