@@ -14,10 +14,11 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from ketacare.cli import CommandError
 from ketacare.clinical.instrument_ids import INSTRUMENT_IDS
+from ketacare.clinical.vocabulary import WeightBasis
 
 if TYPE_CHECKING:
     from ketacare.clinical.settings import ClinicSettings
@@ -318,7 +319,8 @@ def _register_dose(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
         "dose",
         help="calculate a dose from a protocol",
         description="Calculate one session's dose, duration, pump rate, volume or Spravato "
-        "device count from a protocol. Doses outside the protocol's range are refused.",
+        "device count from a protocol. Doses outside the protocol's range are refused; a "
+        "calculated dose above the protocol's cap is capped, a chosen one refused.",
     )
     parser.add_argument("--protocol", required=True, metavar="ID")
     parser.add_argument("--weight-kg", required=True, type=float, metavar="W")
@@ -326,7 +328,7 @@ def _register_dose(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     parser.add_argument("--age-years", type=int, metavar="A")
     parser.add_argument("--sex", choices=("female", "male", "intersex", "unknown"))
     parser.add_argument("--concentration-mg-per-ml", type=float, metavar="C")
-    parser.add_argument("--weight-basis", choices=("actual", "ideal"))
+    parser.add_argument("--weight-basis", choices=get_args(WeightBasis))
     parser.add_argument("--dose-mg-per-kg", type=float, metavar="X", help="choose within range")
     parser.add_argument("--dose-mg-per-kg-per-h", type=float, metavar="X", help="within range")
     parser.add_argument("--dose-mg", type=float, metavar="X", help="fixed or Spravato dose")
@@ -365,8 +367,10 @@ def _dose(args: argparse.Namespace) -> int:
     if result.volume_ml is not None:
         rate = f" at {result.rate_ml_per_h:g} mL/h" if result.rate_ml_per_h is not None else ""
         print(f"  volume: {result.volume_ml:g} mL{rate}")
-    if result.weight_basis is not None:
-        print(f"  weight basis: {result.weight_basis} ({result.dose_weight_kg:g} kg)")
+    if result.weight_basis_note is not None:
+        print(f"  weight basis: {result.weight_basis_note}")
+    if result.cap_note is not None and result.cap_note not in result.warnings:
+        print(f"  cap: {result.cap_note}")
     for warning in result.warnings:
         print(f"  warning: {warning}")
     return 0

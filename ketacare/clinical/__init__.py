@@ -23,9 +23,14 @@ Protocols and dosing
     ``load_protocols()``, ``get_protocol(id) -> Protocol``, ``load_services()``,
     ``calculate_dose(protocol, weight_kg=..., height_cm=None,
     age_years=None, sex=None, concentration_mg_per_ml=None, weight_basis=None,
-    dose_mg_per_kg=None, dose_mg_per_kg_per_h=None, dose_mg=None, session_number=1)
-    -> DoseResult`` (``dose_mg``, ``duration_min``, ``rate_mg_per_h``, ``volume_ml``,
-    ``rate_ml_per_h``, ``devices``, ``weight_basis``, ``dose_weight_kg``).
+    dose_mg_per_kg=None, dose_mg_per_kg_per_h=None, dose_mg=None, session_number=1,
+    settings=None) -> DoseResult`` (``dose_mg``, ``duration_min``, ``rate_mg_per_h``,
+    ``volume_ml``, ``rate_ml_per_h``, ``devices``, ``weight_basis``, ``dose_weight_kg``,
+    ``bmi_kg_per_m2``, ``weight_basis_note``, ``cap_note``); a calculated dose above the
+    protocol's cap is capped with a warning, a chosen one refused. ``limits``:
+    ``check_proposed_session(protocol, history, proposed) -> LimitCheck`` and
+    ``accept_session(..., override_reason=None)`` for the spacing, sessions per phase and
+    mg per day and week of a course.
 
 Prior authorisation
     ``prior_auth_checklist(PriorAuthFacts, settings=None) -> PriorAuthChecklist``: the Spravato

@@ -4,7 +4,9 @@ The protocol fixes the rule and the range; the prescriber may choose a dose insi
 (``dose_mg_per_kg``, ``dose_mg_per_kg_per_h`` or ``dose_mg``), never outside it. The dose weight
 is used to 0.1 kg; doses are rounded to 0.1 mg without leaving the protocol's range, volumes
 to 0.01 mL and rates to 0.1 mg/h (0.1 mL/h). Weight is refused outside 25-350 kg and flagged
-outside 40-200 kg.
+outside 40-200 kg. A calculated dose above the protocol's cap (``dose_caps``) is lowered to it
+with a warning; a chosen one above it is refused. The dose weight is the protocol's basis, its
+basis for obesity at the clinic's BMI, or the prescriber's choice, and the result says which.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ketacare.clinical import ranges
+from ketacare.clinical.dose_caps import SessionCap, session_cap
 from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.intake import Sex
+from ketacare.clinical.labels import label
 from ketacare.clinical.protocols import Protocol, get_protocol, load_protocols
 from ketacare.clinical.protocols.model import (
     DeviceDose,
@@ -26,6 +30,7 @@ from ketacare.clinical.protocols.model import (
     MgPerKgDose,
     MgPerKgPerHourDose,
 )
+from ketacare.clinical.settings import ClinicSettings
 from ketacare.clinical.sources import cite
 from ketacare.clinical.vocabulary import WeightBasis
 
@@ -50,6 +55,9 @@ DEVINE_BASE_KG = {"male": 50.0, "female": 45.5}
 DEVINE_KG_PER_INCH = 2.3
 DEVINE_MIN_HEIGHT_CM = 152.4  # 5 ft: the formula is defined from here up
 CM_PER_INCH = 2.54
+#: The share of the weight above ideal that counts in adjusted body weight
+#: (``adjusted-body-weight``: Bauer 1983, Traynor 1995).
+ADJUSTED_EXCESS_FRACTION = Decimal("0.4")
 
 
 class DoseResult(BaseModel):
@@ -71,6 +79,11 @@ class DoseResult(BaseModel):
     dose_weight_kg: float | None
     warnings: tuple[str, ...]
     sources: tuple[str, ...]
+    #: BMI from the weight and height (weight-based rules with a height), the dose weight in
+    #: words ("adjusted body weight 84.1 kg (BMI 41.2 >= 30: ...)") and the cap in words.
+    bmi_kg_per_m2: float | None = None
+    weight_basis_note: str | None = None
+    cap_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape printed by ``ketacare dose --json``."""
@@ -85,6 +98,9 @@ class DoseResult(BaseModel):
             "dose_weight_kg": self.dose_weight_kg,
             "rate_ml_per_h": self.rate_ml_per_h,
             "warnings": list(self.warnings),
+            "bmi_kg_per_m2": self.bmi_kg_per_m2,
+            "weight_basis_note": self.weight_basis_note,
+            "cap_note": self.cap_note,
         }
 
 
@@ -158,6 +174,12 @@ def ideal_body_weight_kg(height_cm: float, sex: Sex) -> float:
     return DEVINE_BASE_KG[sex] + DEVINE_KG_PER_INCH * inches_over_5_ft
 
 
+def adjusted_body_weight_kg(weight_kg: float, height_cm: float, sex: Sex) -> float:
+    """IBW + 0.4 x (actual - IBW) (``adjusted-body-weight``): part of the excess weight counts."""
+    ideal = _dec(ideal_body_weight_kg(height_cm, sex))
+    return float(ideal + ADJUSTED_EXCESS_FRACTION * (_dec(weight_kg) - ideal))
+
+
 @dataclass(frozen=True)
 class _Patient:
     weight_kg: float
@@ -166,18 +188,66 @@ class _Patient:
     sex: Sex | None
 
 
-def _dose_weight(patient: _Patient, basis: WeightBasis, warnings: list[str]) -> float:
+@dataclass(frozen=True)
+class _DoseWeight:
+    kg: float
+    basis: WeightBasis
+    note: str
+    bmi: float | None
+    source_keys: tuple[str, ...]
+
+
+def _basis_kg(patient: _Patient, basis: WeightBasis, warnings: list[str]) -> float:
     if basis == "actual":
         return _round(patient.weight_kg, 1)
     if patient.height_cm is None or patient.sex is None:
         raise ClinicalInputError(
-            "weight_basis", "the ideal weight basis needs height_cm and sex (female or male)"
+            "weight_basis", f"the {basis} weight basis needs height_cm and sex (female or male)"
         )
-    ideal = ideal_body_weight_kg(patient.height_cm, patient.sex)
-    if ideal >= patient.weight_kg:
-        warnings.append("ideal body weight is not below actual weight; actual weight used")
+    if basis == "ideal":
+        kg = ideal_body_weight_kg(patient.height_cm, patient.sex)
+    else:
+        kg = adjusted_body_weight_kg(patient.weight_kg, patient.height_cm, patient.sex)
+    if kg >= patient.weight_kg:
+        warnings.append(f"{basis} body weight is not below actual weight; actual weight used")
         return _round(patient.weight_kg, 1)
-    return _round(ideal, 1)
+    return _round(kg, 1)
+
+
+def _dose_weight(
+    patient: _Patient,
+    rule: MgPerKgDose | MgPerKgPerHourDose,
+    chosen: WeightBasis | None,
+    settings: ClinicSettings,
+    warnings: list[str],
+) -> _DoseWeight:
+    """The weight a dose is calculated on, and why: chosen, the protocol's, or for obesity."""
+    bmi = ranges.body_mass_index(patient.weight_kg, patient.height_cm)
+    threshold = settings.obesity_bmi_kg_per_m2
+    obese = bmi is not None and bmi >= threshold
+    bmi_text = f"BMI {_fmt(bmi)} >= {_fmt(threshold)}" if obese and bmi is not None else ""
+    keys: tuple[str, ...] = ()
+    if chosen is not None:
+        basis, why = chosen, "chosen by the prescriber"
+    elif rule.obesity is not None and obese:
+        basis = rule.obesity.weight_basis
+        why = f"{bmi_text}: the protocol's basis for obesity, {cite(*rule.obesity.sources)}"
+        keys = (*rule.obesity.sources, "who-obesity-2000")
+    else:
+        basis, why = rule.weight_basis, "the protocol's basis"
+        if rule.obesity is not None and bmi is None:
+            warnings.append(
+                f"no height on record, so the BMI is unknown and the protocol's basis for "
+                f"obesity ({label('weight_basis', rule.obesity.weight_basis).lower()} at BMI "
+                f">= {_fmt(threshold)}) was not checked"
+            )
+        elif obese and rule.obesity is None:
+            why = f"{why}; {bmi_text}, and its sources give no other basis for obesity"
+    kg = _basis_kg(patient, basis, warnings)
+    if basis in ("ideal", "adjusted"):
+        keys = (*keys, "devine-1974", *(("adjusted-body-weight",) if basis == "adjusted" else ()))
+    note = f"{label('weight_basis', basis).lower()} {_fmt(kg)} kg ({why})"
+    return _DoseWeight(kg, basis, note, bmi, keys)
 
 
 def _check_age(protocol: Protocol, age_years: int | None) -> None:
@@ -229,9 +299,15 @@ def calculate_dose(
     dose_mg_per_kg_per_h: float | None = None,
     dose_mg: float | None = None,
     session_number: int = 1,
+    settings: ClinicSettings | None = None,
 ) -> DoseResult:
-    """Calculate one session's dose; a value outside the protocol's range is refused."""
+    """Calculate one session's dose; a value outside the protocol's range or cap is refused.
+
+    The calculated dose is lowered to the protocol's cap (with a warning naming it); a dose the
+    prescriber chose above the cap is refused. ``settings`` gives the clinic's BMI for obesity.
+    """
     protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
+    settings = settings or ClinicSettings()
     require_finite(
         weight_kg=weight_kg,
         height_cm=height_cm,
@@ -263,77 +339,43 @@ def calculate_dose(
     }
     rule = protocol.dose
     duration = protocol.infusion.duration_min if protocol.infusion else None
-    basis: WeightBasis | None = None
-    dose_weight: float | None = None
+    cap = session_cap(protocol)
+    weight: _DoseWeight | None = None
     devices: int | None = None
+    capped = False
 
     if isinstance(rule, DeviceDose | FixedDose) and weight_basis is not None:
         raise ClinicalInputError(
             "weight_basis", f"protocol {protocol.id} has a fixed dose; weight does not apply"
         )
-    if isinstance(rule, MgPerKgDose):
-        _refuse_override(protocol, overrides, "dose_mg_per_kg")
-        per_kg = rule.mg_per_kg if dose_mg_per_kg is None else dose_mg_per_kg
-        _check_range(
-            "dose_mg_per_kg", per_kg, rule.min_mg_per_kg, rule.max_mg_per_kg, "mg/kg", protocol.id
-        )
-        basis = weight_basis or rule.weight_basis
-        dose_weight = _dose_weight(patient, basis, warnings)
-        low = _product(rule.min_mg_per_kg, dose_weight)
-        high = _product(rule.max_mg_per_kg, dose_weight)
-        raw = _product(per_kg, dose_weight)
-        if rule.cap_mg is not None:
-            cap = _dec(rule.cap_mg)
-            if raw > cap:
-                warnings.append(f"dose capped at {_fmt(rule.cap_mg)} mg by the protocol")
-                raw = cap
-            low, high = min(low, cap), min(high, cap)
-        dose = round_dose_mg(raw, low, high)
-    elif isinstance(rule, MgPerKgPerHourDose):
-        _refuse_override(protocol, overrides, "dose_mg_per_kg_per_h")
-        per_kg_h = rule.mg_per_kg_per_h if dose_mg_per_kg_per_h is None else dose_mg_per_kg_per_h
-        _check_range(
-            "dose_mg_per_kg_per_h",
-            per_kg_h,
-            rule.min_mg_per_kg_per_h,
-            rule.max_mg_per_kg_per_h,
-            "mg/kg/h",
-            protocol.id,
-        )
-        assert duration is not None
-        basis = weight_basis or rule.weight_basis
-        dose_weight = _dose_weight(patient, basis, warnings)
-        hours = Decimal(duration) / 60
-        low = _product(rule.min_mg_per_kg_per_h, dose_weight, hours)
-        high = _product(rule.max_mg_per_kg_per_h, dose_weight, hours)
-        dose = round_dose_mg(_product(per_kg_h, dose_weight, hours), low, high)
+    if isinstance(rule, MgPerKgDose | MgPerKgPerHourDose):
+        weight = _dose_weight(patient, rule, weight_basis, settings, warnings)
+        dose, capped = _weight_based_dose(protocol, rule, weight.kg, duration, cap, overrides)
     elif isinstance(rule, FixedDose):
         _refuse_override(protocol, overrides, "dose_mg")
-        dose = rule.dose_mg if dose_mg is None else dose_mg
+        if dose_mg is None:
+            capped_mg, capped = _capped(_dec(rule.dose_mg), cap)
+            dose = float(capped_mg)
+        else:
+            if cap is not None:
+                cap.refuse_above("dose_mg", _dec(dose_mg))
+            dose = dose_mg
         _check_range("dose_mg", dose, rule.min_mg, rule.max_mg, "mg", protocol.id)
     else:
         _refuse_override(protocol, overrides, "dose_mg")
         dose, devices = _device_dose(protocol, rule, dose_mg, session_number)
 
-    if concentration_mg_per_ml is not None:
-        if isinstance(rule, DeviceDose) or protocol.route == "sublingual":
-            raise ClinicalInputError(
-                "concentration_mg_per_ml",
-                f"does not apply to protocol {protocol.id} ({protocol.route}, not drawn up "
-                "from a vial)",
-            )
-        _check_range(
-            "concentration_mg_per_ml",
-            concentration_mg_per_ml,
-            CONCENTRATION_MIN_MG_PER_ML,
-            CONCENTRATION_MAX_MG_PER_ML,
-            "mg/mL",
-        )
-
-    rate = _round(_dec(dose) * 60 / duration, 1) if duration else None
-    conc = _dec(concentration_mg_per_ml) if concentration_mg_per_ml else None
-    volume = _round(_dec(dose) / conc, 2) if conc else None
-    rate_ml = _round(_dec(dose) / conc * 60 / duration, 1) if conc and duration else None
+    _check_concentration(protocol, concentration_mg_per_ml)
+    cap_note = cap.note(dose, capped=capped) if cap is not None else None
+    if capped and cap_note is not None:
+        warnings.append(cap_note)
+    rate, volume, rate_ml = session_rates(dose, duration, concentration_mg_per_ml)
+    extra_keys = (
+        *(weight.source_keys if weight else ()),
+        *(cap.source_keys if cap else ()),
+        *(("ketalar-pi",) if concentration_mg_per_ml is not None else ()),
+    )
+    keys = tuple(dict.fromkeys((*rule.sources, *extra_keys)))
     return DoseResult(
         protocol=protocol.id,
         protocol_version=protocol.version,
@@ -345,22 +387,84 @@ def calculate_dose(
         volume_ml=volume,
         rate_ml_per_h=rate_ml,
         devices=devices,
-        weight_basis=basis,
-        dose_weight_kg=dose_weight,
+        weight_basis=weight.basis if weight else None,
+        dose_weight_kg=weight.kg if weight else None,
         warnings=tuple(warnings),
-        sources=tuple(
-            cite(key) for key in _source_keys(rule.sources, basis, concentration_mg_per_ml)
-        ),
+        sources=tuple(cite(key) for key in keys),
+        bmi_kg_per_m2=weight.bmi if weight else None,
+        weight_basis_note=weight.note if weight else None,
+        cap_note=cap_note,
     )
 
 
-def _source_keys(
-    rule_sources: tuple[str, ...], basis: WeightBasis | None, concentration: float | None
-) -> tuple[str, ...]:
-    """The dose rule's sources plus those of the weight formula and vial bound when used."""
-    extra: tuple[str, ...] = ("devine-1974",) if basis == "ideal" else ()
-    extra += ("ketalar-pi",) if concentration is not None else ()
-    return (*rule_sources, *extra)
+def _capped(raw_mg: Decimal, cap: SessionCap | None) -> tuple[Decimal, bool]:
+    """A calculated dose lowered to the cap when above it, and whether it was."""
+    if cap is not None and raw_mg > cap.mg:
+        return cap.mg, True
+    return raw_mg, False
+
+
+def _weight_based_dose(
+    protocol: Protocol,
+    rule: MgPerKgDose | MgPerKgPerHourDose,
+    weight_kg: float,
+    duration: int | None,
+    cap: SessionCap | None,
+    overrides: dict[str, float | None],
+) -> tuple[float, bool]:
+    """mg from mg/kg (or mg/kg/h over the infusion), inside the range and under the cap."""
+    if isinstance(rule, MgPerKgDose):
+        field, unit, hours = "dose_mg_per_kg", "mg/kg", Decimal(1)
+        default, low, high = rule.mg_per_kg, rule.min_mg_per_kg, rule.max_mg_per_kg
+    else:
+        assert duration is not None
+        field, unit, hours = "dose_mg_per_kg_per_h", "mg/kg/h", Decimal(duration) / 60
+        default, low, high = (
+            rule.mg_per_kg_per_h,
+            rule.min_mg_per_kg_per_h,
+            rule.max_mg_per_kg_per_h,
+        )
+    _refuse_override(protocol, overrides, field)
+    chosen = overrides[field]
+    per_unit = default if chosen is None else chosen
+    raw = _product(per_unit, weight_kg, hours)
+    if chosen is not None and cap is not None:
+        cap.refuse_above(field, raw, f"{_fmt(per_unit)} {unit} at {_fmt(weight_kg)} kg gives")
+    _check_range(field, per_unit, low, high, unit, protocol.id)
+    low_mg, high_mg = _product(low, weight_kg, hours), _product(high, weight_kg, hours)
+    raw, capped = _capped(raw, cap)
+    if cap is not None:
+        low_mg, high_mg = min(low_mg, cap.mg), min(high_mg, cap.mg)
+    return round_dose_mg(raw, low_mg, high_mg), capped
+
+
+def _check_concentration(protocol: Protocol, concentration_mg_per_ml: float | None) -> None:
+    if concentration_mg_per_ml is None:
+        return
+    if isinstance(protocol.dose, DeviceDose) or protocol.route == "sublingual":
+        raise ClinicalInputError(
+            "concentration_mg_per_ml",
+            f"does not apply to protocol {protocol.id} ({protocol.route}, not drawn up "
+            "from a vial)",
+        )
+    _check_range(
+        "concentration_mg_per_ml",
+        concentration_mg_per_ml,
+        CONCENTRATION_MIN_MG_PER_ML,
+        CONCENTRATION_MAX_MG_PER_ML,
+        "mg/mL",
+    )
+
+
+def session_rates(
+    dose_mg: float, duration_min: int | None, concentration_mg_per_ml: float | None
+) -> tuple[float | None, float | None, float | None]:
+    """The rate in mg/h over the infusion, the volume in mL and the pump rate in mL/h."""
+    rate = _round(_dec(dose_mg) * 60 / duration_min, 1) if duration_min else None
+    conc = _dec(concentration_mg_per_ml) if concentration_mg_per_ml else None
+    volume = _round(_dec(dose_mg) / conc, 2) if conc else None
+    rate_ml = _round(_dec(dose_mg) / conc * 60 / duration_min, 1) if conc and duration_min else None
+    return rate, volume, rate_ml
 
 
 def _device_dose(

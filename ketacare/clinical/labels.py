@@ -130,7 +130,11 @@ _ROUTE = {
     "intranasal": "Intranasal",
     "sublingual": "Sublingual",
 }
-_WEIGHT_BASIS = {"actual": "Actual body weight", "ideal": "Ideal body weight"}
+_WEIGHT_BASIS = {
+    "actual": "Actual body weight",
+    "ideal": "Ideal body weight",
+    "adjusted": "Adjusted body weight",
+}
 #: The PK engine's concentration bands (``ketacare/pk/data/bands.toml``; the core may not
 #: import ``pk``, so they are written here and the test compares them with the file).
 _BAND = {"analgesia": "Analgesia", "dissociation": "Dissociation", "anaesthesia": "Anaesthesia"}

@@ -104,6 +104,17 @@ class ClinicSettings(BaseModel):
         "needs prescriber review in clinic (C-SSRS 'past 3 months' window).",
     )
 
+    # --- Dose and session limits ----------------------------------------------------------
+    obesity_bmi_kg_per_m2: float = _setting(
+        30.0,
+        unit="kg/m²",
+        ge=25,
+        le=40,
+        source=("who-obesity-2000",),
+        description="A protocol's weight basis for obese patients applies when the BMI is at "
+        "or above this (WHO obesity class I starts at 30).",
+    )
+
     # --- Pre-dose checks ------------------------------------------------------------------
     predose_review_systolic_mmhg: int = _setting(
         140,

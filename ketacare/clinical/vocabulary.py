@@ -7,7 +7,8 @@ from typing import Literal, get_args
 Drug = Literal["ketamine", "esketamine"]
 Route = Literal["iv", "im", "intranasal", "sublingual"]
 CareSetting = Literal["clinic", "home"]
-WeightBasis = Literal["actual", "ideal"]
+#: ``adjusted`` is IBW + 0.4 x (actual - IBW) (``adjusted-body-weight``), for obese patients.
+WeightBasis = Literal["actual", "ideal", "adjusted"]
 
 #: Discharge checks a protocol may require; ``safety.discharge`` implements each one.
 DischargeCriterion = Literal[

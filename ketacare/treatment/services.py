@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
-from ketacare.accounts.clinic_rules import current_settings_version
+from ketacare.accounts.clinic_rules import clinic_settings, current_settings_version
 from ketacare.accounts.permissions import Perm
 from ketacare.audit import services as audit
 from ketacare.clinical import get_protocol
@@ -97,6 +97,7 @@ def _computed(
             sex={"male": "male", "female": "female"}.get(patient.sex_at_birth),  # type: ignore[arg-type]
             dose_mg=dose_mg,
             concentration_mg_per_ml=concentration_mg_per_ml,
+            settings=clinic_settings(patient.clinic),
         )
     except ClinicalInputError as exc:
         raise FieldErrors.naming(exc) from None

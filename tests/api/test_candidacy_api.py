@@ -580,14 +580,18 @@ def test_the_protocol_library_lists_the_14_protocols_with_their_rules_and_source
         "route": "iv",
         "indication": "Treatment-resistant major depressive episode without psychotic features",
         "screening_option": "ketamine_iv",
+        # The caps (each cited, Schwartzman 2009 for CRPS) replace cap_mg; none for depression,
+        # whose sources give actual weight for obesity too (Freeman 2020).
         "dose_rule": {
-            "sources": ["sanacora-2017", "andrade-2017", "elektd-2023"],
+            "sources": ["sanacora-2017", "andrade-2017", "elektd-2023", "freeman-2020-bmi"],
+            "max_rate_mg_per_h": None,
+            "max_session_mg": None,
             "rule": "mg_per_kg",
             "mg_per_kg": 0.5,
             "min_mg_per_kg": 0.1,
             "max_mg_per_kg": 0.75,
             "weight_basis": "actual",
-            "cap_mg": None,
+            "obesity": None,
         },
         "source": (
             f"{SANACORA}; {CANMAT}; Anand A, et al. Ketamine versus ECT for nonpsychotic "
@@ -665,6 +669,10 @@ def test_a_prescriber_drafts_a_plan_with_its_dose_and_predicted_curve(
             "weight_basis": "actual",
             "dose_weight_kg": 82.5,
             "warnings": [],
+            # BMI 82.5 kg / (1.80 m)^2; the basis and the (absent) cap in words.
+            "bmi_kg_per_m2": 25.5,
+            "weight_basis_note": "actual body weight 82.5 kg (the protocol's basis)",
+            "cap_note": None,
             "weight_measured_on": "2026-01-05",
         },
         "weight_kg": "82.5",

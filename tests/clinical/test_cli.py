@@ -13,7 +13,10 @@ from ketacare.cli import main
 from ketacare.clinical.instruments import INSTRUMENT_IDS
 from ketacare.clinical.intake import intake_json_schema
 from ketacare.clinical.protocols import load_protocols
+from ketacare.clinical.sources import cite
 from tests.clinical.intakes import intake_data
+
+SCHWARTZMAN = cite("schwartzman-2009")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -286,6 +289,9 @@ def test_dose_json(capsys: pytest.CaptureFixture[str]) -> None:
         "dose_weight_kg": 80.0,
         "rate_ml_per_h": 6.0,
         "warnings": [],
+        "bmi_kg_per_m2": None,
+        "weight_basis_note": "actual body weight 80 kg (the protocol's basis)",
+        "cap_note": None,
     }
 
 
@@ -326,12 +332,53 @@ def test_dose_unknown_protocol_exits_2(capsys: pytest.CaptureFixture[str]) -> No
     assert err.startswith("ketacare dose: unknown protocol 'iv'")
 
 
-def test_dose_text_output(capsys: pytest.CaptureFixture[str]) -> None:
+def test_dose_text_output_prints_the_capped_dose_and_the_cap(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """0.35 mg/kg/h not above 25 mg/h over 4 h (Schwartzman 2009, Pain 147:107): 80 kg gets 100
+    mg, not 112, and the warning names the cap and its source."""
     status, out, _ = run(capsys, "dose", "--protocol", "crps-iv-10-day", "--weight-kg", "80")
     assert status == 0
     assert out == (
-        "crps-iv-10-day: 112 mg\n  over 240 min at 28 mg/h\n  weight basis: actual (80 kg)\n"
+        "crps-iv-10-day: 100 mg\n  over 240 min at 25 mg/h\n"
+        "  weight basis: actual body weight 80 kg (the protocol's basis)\n"
+        f"  warning: rate capped at 25 mg/h ({SCHWARTZMAN}): 100 mg over 240 min\n"
     )
+
+
+def test_dose_json_carries_the_cap_note(capsys: pytest.CaptureFixture[str]) -> None:
+    """The JSON adds the cap in words (Schwartzman 2009) without renaming any field."""
+    data = run_json(capsys, "dose", "--protocol", "crps-iv-10-day", "--weight-kg", "80")
+    assert (data["dose_mg"], data["rate_mg_per_h"]) == (100.0, 25.0)
+    assert data["cap_note"] == f"rate capped at 25 mg/h ({SCHWARTZMAN}): 100 mg over 240 min"
+    assert data["warnings"] == [data["cap_note"]]
+
+
+def test_dose_chosen_above_the_cap_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """A prescriber's rate above 25 mg/h is refused naming the cap (Schwartzman 2009)."""
+    status, out, err = run(
+        capsys, "dose", "--protocol", "crps-iv-10-day", "--weight-kg", "80",
+        "--dose-mg-per-kg-per-h", "0.35",
+    )  # fmt: skip
+    assert (status, out) == (2, "")
+    assert err == (
+        "ketacare dose: --dose-mg-per-kg-per-h: 0.35 mg/kg/h at 80 kg gives 112 mg over 240 "
+        f"min, 28 mg/h: above the rate cap of 25 mg/h of protocol crps-iv-10-day ({SCHWARTZMAN})\n"
+    )
+
+
+def test_dose_adjusted_weight_basis(capsys: pytest.CaptureFixture[str]) -> None:
+    """Adjusted body weight IBW + 0.4 x (actual - IBW) (Bauer 1983; Traynor 1995): 120 kg,
+    170 cm man, Devine IBW 65.94 kg, so 87.6 kg and 43.8 mg at 0.5 mg/kg."""
+    data = run_json(
+        capsys, "dose", "--protocol", "depression-iv-induction", "--weight-kg", "120",
+        "--height-cm", "170", "--sex", "male", "--weight-basis", "adjusted",
+    )  # fmt: skip
+    assert (data["weight_basis"], data["dose_weight_kg"], data["dose_mg"]) == (
+        "adjusted", 87.6, 43.8,
+    )  # fmt: skip
+    assert data["bmi_kg_per_m2"] == 41.5
+    assert data["weight_basis_note"] == "adjusted body weight 87.6 kg (chosen by the prescriber)"
 
 
 def test_dose_requires_weight(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,11 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ketacare.clinical.dosing import calculate_dose, ideal_body_weight_kg, round_dose_mg
-from ketacare.clinical.errors import ClinicalInputError
+from ketacare.clinical.dose_caps import session_cap
+from ketacare.clinical.dosing import (
+    adjusted_body_weight_kg,
+    calculate_dose,
+    ideal_body_weight_kg,
+    round_dose_mg,
+)
+from ketacare.clinical.errors import ClinicalDataError, ClinicalInputError
 from ketacare.clinical.protocols import Protocol, load_protocol_file, load_protocols
 from ketacare.clinical.protocols.loader import PROTOCOLS_DIR
 from ketacare.clinical.protocols.model import DeviceDose, FixedDose, MgPerKgDose, MgPerKgPerHourDose
+from ketacare.clinical.settings import ClinicSettings
 from ketacare.clinical.sources import cite
 
 
@@ -43,14 +50,17 @@ def assert_inside_own_range(protocol: Protocol, weight_kg: float) -> None:
         tenth = Decimal(repr(weight_kg)).quantize(Decimal("0.1"), ROUND_HALF_UP)
         assert result.dose_weight_kg == float(tenth)
         weight_kg = result.dose_weight_kg
+    cap = session_cap(protocol)
+    ceiling = cap.mg if cap is not None else Decimal("Infinity")
     if isinstance(rule, MgPerKgDose):
-        assert exact(rule.min_mg_per_kg, weight_kg) <= dose <= exact(rule.max_mg_per_kg, weight_kg)
+        low, high = exact(rule.min_mg_per_kg, weight_kg), exact(rule.max_mg_per_kg, weight_kg)
+        assert min(low, ceiling) <= dose <= min(high, ceiling)
     elif isinstance(rule, MgPerKgPerHourDose):
         assert protocol.infusion is not None
         hours = protocol.infusion.duration_min / 60
         low = exact(rule.min_mg_per_kg_per_h, weight_kg, hours)
         high = exact(rule.max_mg_per_kg_per_h, weight_kg, hours)
-        assert low <= dose <= high
+        assert min(low, ceiling) <= dose <= min(high, ceiling)
     elif isinstance(rule, FixedDose):
         assert rule.min_mg <= result.dose_mg <= rule.max_mg
     else:
@@ -90,6 +100,9 @@ def test_iv_depression_70_kg() -> None:
         "dose_weight_kg": 70.0,
         "rate_ml_per_h": 5.3,
         "warnings": [],
+        "bmi_kg_per_m2": None,
+        "weight_basis_note": "actual body weight 70 kg (the protocol's basis)",
+        "cap_note": None,
     }
 
 
@@ -98,9 +111,45 @@ def test_iv_depression_83_kg_rounds_to_a_tenth_of_a_mg() -> None:
     assert (result.dose_mg, result.rate_mg_per_h) == (41.7, 62.6)  # 41.65 mg over 40 min
 
 
-def test_crps_80_kg_is_112_mg_at_28_mg_per_h() -> None:
+def test_crps_80_kg_is_capped_at_25_mg_per_h_so_100_mg() -> None:
+    """0.35 mg/kg/h for 4 h, not to exceed 25 mg/h (Schwartzman et al., Pain 2009;147:107-115;
+    clinical.md §8.2): 80 kg would be 112 mg at 28 mg/h; the cap gives 100 mg at 25 mg/h."""
     result = calculate_dose("crps-iv-10-day", weight_kg=80)
-    assert (result.dose_mg, result.rate_mg_per_h, result.duration_min) == (112.0, 28.0, 240)
+    assert (result.dose_mg, result.rate_mg_per_h, result.duration_min) == (100.0, 25.0, 240)
+    note = f"rate capped at 25 mg/h ({cite('schwartzman-2009')}): 100 mg over 240 min"
+    assert (result.cap_note, result.warnings) == (note, (note,))
+    assert result.sources[-1] == cite("schwartzman-2009")
+
+
+@pytest.mark.parametrize(
+    ("weight", "dose", "capped"),
+    [(71.4, 99.96, False), (71.5, 100.0, True), (120, 100.0, True), (60, 84.0, False)],
+)
+def test_crps_cap_binds_from_714_kg(weight: float, dose: float, capped: bool) -> None:
+    """25 mg/h / 0.35 mg/kg/h = 71.43 kg (Schwartzman 2009): below it the regimen, above the cap."""
+    result = calculate_dose("crps-iv-10-day", weight_kg=weight)
+    assert result.dose_mg == dose
+    assert bool(result.warnings) is capped
+    assert result.cap_note is not None and result.cap_note.startswith(
+        "rate capped" if capped else "within the rate cap of 25 mg/h"
+    )
+
+
+def test_crps_chosen_rate_above_the_cap_is_refused_naming_it() -> None:
+    """A prescriber's 0.35 mg/kg/h at 80 kg is 28 mg/h: refused, naming the 25 mg/h cap and
+    its source (Schwartzman 2009)."""
+    error = refused("crps-iv-10-day", weight_kg=80, dose_mg_per_kg_per_h=0.35)
+    assert (error.field, error.message) == (
+        "dose_mg_per_kg_per_h",
+        "0.35 mg/kg/h at 80 kg gives 112 mg over 240 min, 28 mg/h: above the rate cap of "
+        f"25 mg/h of protocol crps-iv-10-day ({cite('schwartzman-2009')})",
+    )
+
+
+def test_crps_chosen_rate_at_the_cap_is_given() -> None:
+    """Exactly 25 mg/h (0.35 mg/kg/h x 71.4 kg is 24.99 mg/h) passes (Schwartzman 2009)."""
+    result = calculate_dose("crps-iv-10-day", weight_kg=71.4, dose_mg_per_kg_per_h=0.35)
+    assert (result.dose_mg, result.warnings) == (99.96, ())
 
 
 def test_outpatient_pain_default_is_100_mg_at_25_mg_per_h() -> None:
@@ -198,7 +247,12 @@ def test_ideal_weight_basis_for_a_tall_heavy_man() -> None:
 
 def test_dose_cites_the_protocol_sources() -> None:
     plain = calculate_dose("depression-iv-induction", weight_kg=70)
-    assert plain.sources == (cite("sanacora-2017"), cite("andrade-2017"), cite("elektd-2023"))
+    assert plain.sources == (
+        cite("sanacora-2017"),
+        cite("andrade-2017"),
+        cite("elektd-2023"),
+        cite("freeman-2020-bmi"),
+    )
     with_vial = calculate_dose("depression-iv-induction", weight_kg=70, concentration_mg_per_ml=10)
     assert with_vial.sources[-1] == cite("ketalar-pi")
 
@@ -236,18 +290,188 @@ def test_weight_basis_does_not_apply_to_fixed_doses() -> None:
     assert error.field == "weight_basis"
 
 
-def test_cap_limits_a_weight_based_dose(tmp_path: Path) -> None:
-    path = tmp_path / "depression-iv-induction.toml"
-    shutil.copy(PROTOCOLS_DIR / "depression-iv-induction.toml", path)
-    text = path.read_text().replace(
-        'weight_basis = "actual"', 'weight_basis = "actual"\ncap_mg = 60'
-    )
-    path.write_text(text)
-    protocol = load_protocol_file(path)
-    assert calculate_dose(protocol, weight_kg=119).dose_mg == 59.5
+def _with_dose_lines(tmp_path: Path, protocol_id: str, after: str, lines: str) -> Protocol:
+    """A copy of a library protocol with extra lines in its [dose] block, loaded."""
+    path = tmp_path / f"{protocol_id}.toml"
+    shutil.copy(PROTOCOLS_DIR / f"{protocol_id}.toml", path)
+    text = path.read_text()
+    assert after in text
+    path.write_text(text.replace(after, f"{after}\n{lines}", 1))
+    return load_protocol_file(path)
+
+
+def test_session_cap_limits_a_weight_based_dose(tmp_path: Path) -> None:
+    """One cap mechanism (``max_session_mg``, each cap with its own source) replaces cap_mg."""
+    protocol = _with_dose_lines(
+        tmp_path, "depression-iv-induction", 'weight_basis = "actual"',
+        'max_session_mg = { value = 60, sources = ["ketacare-placeholder"] }',
+    )  # fmt: skip
+    assert calculate_dose(protocol, weight_kg=120).dose_mg == 60.0
+    assert calculate_dose(protocol, weight_kg=120).warnings == ()
     capped = calculate_dose(protocol, weight_kg=150)
     assert capped.dose_mg == 60.0
-    assert capped.warnings == ("dose capped at 60 mg by the protocol",)
+    note = f"dose capped at 60 mg a session ({cite('ketacare-placeholder')})"
+    assert (capped.warnings, capped.cap_note) == ((note,), note)
+    error = refused(protocol, weight_kg=150, dose_mg_per_kg=0.5)
+    assert (error.field, error.message) == (
+        "dose_mg_per_kg",
+        "0.5 mg/kg at 150 kg gives 75 mg: above the session cap of 60 mg of protocol "
+        f"depression-iv-induction ({cite('ketacare-placeholder')})",
+    )
+
+
+def test_the_lower_of_two_caps_binds(tmp_path: Path) -> None:
+    """A rate cap over 40 min (90 mg/h -> 60 mg) below a session cap of 80 mg binds."""
+    protocol = _with_dose_lines(
+        tmp_path, "depression-iv-induction", 'weight_basis = "actual"',
+        'max_session_mg = { value = 80, sources = ["ketacare-placeholder"] }\n'
+        'max_rate_mg_per_h = { value = 90, sources = ["ketacare-placeholder"] }',
+    )  # fmt: skip
+    result = calculate_dose(protocol, weight_kg=150)
+    assert (result.dose_mg, result.rate_mg_per_h) == (60.0, 90.0)
+
+
+def test_fixed_dose_above_its_cap_is_refused_naming_the_cap(tmp_path: Path) -> None:
+    """A chosen fixed dose above the cap is refused before the range (the cap is the reason)."""
+    protocol = _with_dose_lines(
+        tmp_path, "pain-iv-outpatient-4h", "max_mg = 200",
+        'max_rate_mg_per_h = { value = 37.5, sources = ["ketacare-placeholder"] }',
+    )  # fmt: skip
+    assert calculate_dose(protocol, weight_kg=80, dose_mg=150).dose_mg == 150
+    error = refused(protocol, weight_kg=80, dose_mg=150.1)
+    assert (error.field, error.message) == (
+        "dose_mg",
+        "150.1 mg over 240 min, 37.53 mg/h: above the rate cap of 37.5 mg/h of protocol "
+        f"pain-iv-outpatient-4h ({cite('ketacare-placeholder')})",
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "key"),
+    [
+        ('max_rate_mg_per_h = { value = 20, sources = ["ketacare-placeholder"] }',
+         "dose.max_session_mg"),
+        ('max_session_mg = { value = 99, sources = ["ketacare-placeholder"] }',
+         "dose.max_session_mg"),
+        ('max_session_mg = { value = 150, sources = ["nobody-2099"] }', "dose.max_session_mg"),
+    ],
+)  # fmt: skip
+def test_a_cap_below_the_whole_range_or_uncited_is_a_data_error(
+    tmp_path: Path, lines: str, key: str
+) -> None:
+    """A cap is a cited fact; one that refuses every dose of the range is a broken file."""
+    with pytest.raises(ClinicalDataError) as caught:
+        _with_dose_lines(tmp_path, "pain-iv-outpatient-4h", "max_mg = 200", lines)
+    assert caught.value.key.startswith(key)
+
+
+def test_a_rate_cap_needs_an_infusion(tmp_path: Path) -> None:
+    """A rate cap (Schwartzman 2009's kind) only means something over an infusion's hours."""
+    with pytest.raises(ClinicalDataError) as caught:
+        _with_dose_lines(
+            tmp_path, "depression-im", 'weight_basis = "actual"',
+            'max_rate_mg_per_h = { value = 30, sources = ["ketacare-placeholder"] }',
+        )  # fmt: skip
+    assert (caught.value.key, caught.value.message) == (
+        "dose.max_rate_mg_per_h",
+        "only an infusion has a rate cap",
+    )
+
+
+# --- Weight basis for obesity -----------------------------------------------------------
+
+
+def test_adjusted_body_weight_formula() -> None:
+    """IBW + 0.4 x (actual - IBW) (Bauer 1983; Traynor 1995): 170 cm man, Devine IBW
+    65.94 kg, actual 120 kg -> 87.56 kg."""
+    ideal = 50 + 2.3 * (170 / 2.54 - 60)
+    assert adjusted_body_weight_kg(120, 170, "male") == pytest.approx(ideal + 0.4 * (120 - ideal))
+    assert adjusted_body_weight_kg(120, 170, "male") == pytest.approx(87.5622, abs=1e-4)
+
+
+def _obesity_rule(tmp_path: Path) -> Protocol:
+    return _with_dose_lines(
+        tmp_path, "depression-iv-induction", 'weight_basis = "actual"',
+        'obesity = { weight_basis = "adjusted", sources = ["adjusted-body-weight"] }',
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("weight", "basis", "dose_weight"),
+    [(86.5, "actual", 86.5), (86.6, "adjusted", 74.2), (120, "adjusted", 87.6)],
+)
+def test_the_protocols_obesity_basis_applies_from_bmi_30(
+    tmp_path: Path, weight: float, basis: str, dose_weight: float
+) -> None:
+    """BMI >= 30 kg/m2 is WHO obesity class I (WHO TRS 894, 2000). The BMI is compared as shown,
+    to one decimal: at 170 cm, 86.6 kg is BMI 30.0 (adjusted weight 74.2 kg), 86.5 kg is 29.9."""
+    result = calculate_dose(_obesity_rule(tmp_path), weight_kg=weight, height_cm=170, sex="male")
+    assert (result.weight_basis, result.dose_weight_kg) == (basis, dose_weight)
+
+
+def test_the_obesity_basis_is_shown_with_the_bmi_and_its_source(tmp_path: Path) -> None:
+    """The user sees which basis and why (adjusted body weight, Bauer 1983/Traynor 1995)."""
+    result = calculate_dose(_obesity_rule(tmp_path), weight_kg=120, height_cm=170, sex="male")
+    assert result.bmi_kg_per_m2 == 41.5
+    assert result.weight_basis_note == (
+        "adjusted body weight 87.6 kg (BMI 41.5 >= 30: the protocol's basis for obesity, "
+        f"{cite('adjusted-body-weight')})"
+    )
+    assert result.dose_mg == 43.8
+    assert cite("who-obesity-2000") in result.sources
+    assert cite("adjusted-body-weight") in result.sources
+
+
+def test_the_clinic_sets_the_obesity_bmi(tmp_path: Path) -> None:
+    """``obesity_bmi_kg_per_m2`` (default 30, WHO class I) is a clinic setting."""
+    settings = ClinicSettings(obesity_bmi_kg_per_m2=35.0)
+    protocol = _obesity_rule(tmp_path)
+    at_33 = calculate_dose(protocol, weight_kg=95.4, height_cm=170, sex="male", settings=settings)
+    assert (at_33.bmi_kg_per_m2, at_33.weight_basis) == (33.0, "actual")
+
+
+def test_without_a_height_the_obesity_rule_is_flagged(tmp_path: Path) -> None:
+    """BMI needs a height (WHO TRS 894): the obesity basis is not silently skipped."""
+    result = calculate_dose(_obesity_rule(tmp_path), weight_kg=120)
+    assert result.weight_basis == "actual"
+    assert result.warnings == (
+        "no height on record, so the BMI is unknown and the protocol's basis for obesity "
+        "(adjusted body weight at BMI >= 30) was not checked",
+    )
+
+
+def test_library_protocols_keep_actual_weight_for_obesity_and_say_so() -> None:
+    """No ketamine source found doses on ideal or adjusted weight; the trials used actual weight
+    and obese patients responded at least as well (Freeman 2020)."""
+    result = calculate_dose("depression-iv-induction", weight_kg=120, height_cm=170)
+    assert (result.weight_basis, result.dose_weight_kg, result.dose_mg) == ("actual", 120.0, 60.0)
+    assert result.weight_basis_note == (
+        "actual body weight 120 kg (the protocol's basis; BMI 41.5 >= 30, and its sources give "
+        "no other basis for obesity)"
+    )
+    for protocol in load_protocols().values():
+        if isinstance(protocol.dose, MgPerKgDose | MgPerKgPerHourDose):
+            assert protocol.dose.obesity is None, protocol.id
+
+
+def test_a_chosen_basis_wins_over_the_obesity_rule(tmp_path: Path) -> None:
+    """The prescriber's basis (Devine 1974 IBW here) overrides the protocol's obesity rule."""
+    result = calculate_dose(
+        _obesity_rule(tmp_path), weight_kg=120, height_cm=170, sex="male", weight_basis="ideal"
+    )
+    assert result.weight_basis_note == "ideal body weight 65.9 kg (chosen by the prescriber)"
+
+
+def test_adjusted_weight_above_actual_uses_actual() -> None:
+    """IBW + 0.4 x (actual - IBW) exceeds actual weight when actual is below IBW (Bauer 1983)."""
+    result = calculate_dose(
+        "depression-iv-induction", weight_kg=50, height_cm=180, sex="female",
+        weight_basis="adjusted",
+    )  # fmt: skip
+    assert (result.dose_weight_kg, result.warnings) == (
+        50.0,
+        ("adjusted body weight is not below actual weight; actual weight used",),
+    )
 
 
 # --- Spravato ---------------------------------------------------------------------------
@@ -266,6 +490,9 @@ def test_spravato_first_induction_dose_is_56_mg_in_two_devices() -> None:
         "dose_weight_kg": None,
         "rate_ml_per_h": None,
         "warnings": [],
+        "bmi_kg_per_m2": None,
+        "weight_basis_note": None,
+        "cap_note": None,
     }
 
 

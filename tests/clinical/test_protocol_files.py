@@ -176,7 +176,8 @@ def _break(library: Path, old: str, new: str) -> ClinicalDataError:
         ("duration_min = 40", "duraton_min = 40", "infusion.duraton_min"),
         ('rule = "mg_per_kg"', 'rule = "mg_per_m2"', "dose"),
         (
-            'sources = ["sanacora-2017", "andrade-2017", "elektd-2023"]\n\n[infusion]',
+            'sources = ["sanacora-2017", "andrade-2017", "elektd-2023", '
+            '"freeman-2020-bmi"]\n\n[infusion]',
             'sources = []\n\n[infusion]',
             "dose.sources",
         ),
@@ -208,8 +209,8 @@ def test_missing_infusion_block_is_named(library: Path) -> None:
 
 
 def test_unknown_source_is_named(library: Path) -> None:
-    error = _break(library, '"andrade-2017", "elektd-2023"]\n\n[infusion]',
-                   '"andrade-2017", "nobody-2099"]\n\n[infusion]')  # fmt: skip
+    error = _break(library, '"elektd-2023", "freeman-2020-bmi"]\n\n[infusion]',
+                   '"elektd-2023", "nobody-2099"]\n\n[infusion]')  # fmt: skip
     assert error.key == "dose.sources"
     assert "nobody-2099" in error.message
 
@@ -217,3 +218,76 @@ def test_unknown_source_is_named(library: Path) -> None:
 def test_empty_library_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ClinicalDataError, match="no protocol files found"):
         load_protocols(tmp_path)
+
+
+# --- caps and session limits (the review of every protocol) ----------------------------------
+
+
+def test_crps_rate_is_capped_at_25_mg_per_h_by_schwartzman() -> None:
+    """0.35 mg/kg/h, not to exceed 25 mg/h over 4 h (Schwartzman et al., Pain 2009;147:107-115;
+    clinical.md §8.2)."""
+    dose = get_protocol("crps-iv-10-day").dose
+    assert isinstance(dose, MgPerKgPerHourDose)
+    assert dose.max_rate_mg_per_h is not None
+    assert (dose.max_rate_mg_per_h.value, dose.max_rate_mg_per_h.sources) == (
+        25,
+        ("schwartzman-2009",),
+    )
+    assert dose.max_session_mg is None
+    assert get_protocol("crps-iv-10-day").version == 2  # the dose changed
+
+
+def test_only_crps_has_a_cap() -> None:
+    """No other source sets a ceiling beyond its range: Spravato's 84 mg maximum is its device
+    options (label), the home troche's 120 mg its range (Joyous), the rest have none."""
+    capped = sorted(
+        protocol.id
+        for protocol in load_protocols().values()
+        if not isinstance(protocol.dose, DeviceDose)
+        and (protocol.dose.max_rate_mg_per_h or protocol.dose.max_session_mg)
+    )
+    assert capped == ["crps-iv-10-day"]
+
+
+LIMITS = {
+    "crps-iv-10-day": (12, 100, None),
+    "depression-im": (None, None, None),
+    "depression-intranasal-racemic": (None, None, None),
+    "depression-iv-induction": (36, None, None),
+    "depression-iv-maintenance": (None, None, None),
+    "depression-sublingual-troche-home": (12, 120, None),
+    "esketamine-mdsi": (60, None, None),
+    "esketamine-trd-induction": (60, None, None),
+    "esketamine-trd-induction-65-plus": (60, None, None),
+    "esketamine-trd-maintenance": (156, None, None),
+    "esketamine-trd-maintenance-65-plus": (156, None, None),
+    "pain-iv-outpatient-4h": (60, None, None),
+    "ptsd-iv-induction": (36, None, None),
+    "suicidal-ideation-iv": (36, None, None),
+}
+
+
+@pytest.mark.parametrize("protocol_id", PROTOCOL_IDS)
+def test_session_limits_of_every_protocol(protocol_id: str) -> None:
+    """Minimum hours: the shortest published spacing less 12 h (ketacare-session-spacing; e.g.
+    Murrough 2013 three-weekly -> 36 h, SPRAVATO PI twice weekly -> 60 h, weekly -> 156 h);
+    daily maxima: CRPS 100 mg (Schwartzman 2009), home troches 120 mg (Joyous)."""
+    limits = get_protocol(protocol_id).limits
+    values = tuple(
+        cited.value if cited is not None else None
+        for cited in (limits.min_interval_hours, limits.max_mg_per_day, limits.max_mg_per_week)
+    )
+    assert values == LIMITS[protocol_id]
+    if limits.min_interval_hours is not None:
+        assert "ketacare-session-spacing" in limits.min_interval_hours.sources
+
+
+def test_no_library_protocol_has_an_obesity_basis() -> None:
+    """No ketamine source found doses obese patients on ideal or adjusted weight (Freeman 2020:
+    trials used actual weight); every weight-based protocol says so by citing it."""
+    for protocol in load_protocols().values():
+        dose = protocol.dose
+        if isinstance(dose, MgPerKgDose | MgPerKgPerHourDose):
+            assert (dose.weight_basis, dose.obesity) == ("actual", None), protocol.id
+            if isinstance(dose, MgPerKgDose):
+                assert "freeman-2020-bmi" in dose.sources, protocol.id

@@ -20,6 +20,7 @@ DEFAULTS = {
     "trd_require_distinct_classes": False,
     "racemic_min_age_years": 18,
     "recent_attempt_window_days": 90,
+    "obesity_bmi_kg_per_m2": 30.0,
     "predose_review_systolic_mmhg": 140,
     "predose_review_diastolic_mmhg": 90,
     "predose_hold_systolic_mmhg": 180,

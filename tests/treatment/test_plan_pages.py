@@ -10,6 +10,7 @@ import pytest
 
 from ketacare.audit.models import AuditEvent
 from ketacare.clinical import load_protocols
+from ketacare.clinical.sources import cite
 from ketacare.patients import services as patients
 from ketacare.screening.services import intake_submit
 from ketacare.treatment import services
@@ -224,3 +225,30 @@ def test_the_plan_page_marks_a_screening_the_chart_has_changed_since(screened: C
         assert "Out of date: weight changed on " in text, url
         assert "Screen again." in text
         assert f'href="/patients/{cast.dan.pk}/intake/new/"' in html
+
+
+# --- the dose in words ------------------------------------------------------------------------
+
+
+def test_the_plan_page_shows_the_rate_cap_and_the_weight_basis_in_words(screened: Cast) -> None:
+    """CRPS 0.35 mg/kg/h over 4 h, not above 25 mg/h (Schwartzman et al., Pain 2009;147:107-115):
+    at 82.5 kg the regimen gives 115.5 mg, capped to 100 mg; the page says so and why."""
+    cast = screened
+    plan = services.plan_create(
+        cast.actor(cast.prescriber),
+        cast.dan.pk,
+        protocol_id="crps-iv-10-day",
+        override_reason="CRPS diagnosed by the pain clinic",
+    )
+    assert plan.dose_mg == Decimal("100.00")
+    response = logged_in(cast.prescriber.user).get(f"/plans/{plan.pk}/")
+    text = visible_text(response.content)
+    cap = f"ate capped at 25 mg/h ({cite('schwartzman-2009')}): 100 mg over 240 min"
+    assert f"Cap R{cap}" in text  # the cap row
+    assert f"r{cap}" in text  # and the warning banner
+    measured = plan.dose["weight_measured_on"]
+    assert (
+        f"Weight basis Actual body weight 82.5 kg (the protocol's basis); chart weight "
+        f"82.5 kg of {measured}" in text
+    )
+    assert "over 240 min · 25.0 mg/h" in text

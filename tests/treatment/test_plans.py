@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from ketacare.accounts import settings_versions
 from ketacare.audit.models import AuditEvent
 from ketacare.lib.errors import Conflict, FieldErrors, NotPermitted
 from ketacare.pk import Patient as PkPatient
@@ -314,3 +315,29 @@ def test_refused_attempts_are_audited_and_write_nothing(screened: Cast) -> None:
         assert (event.data["attempted"], event.data["refused"]) == (action, refusal)
     assert TreatmentPlan.objects.values().get() == before
     assert AuditEvent.objects.filter(action="write.refused").count() == 4
+
+
+def test_the_plan_uses_the_clinics_obesity_bmi_and_states_the_basis(screened: Cast) -> None:
+    """``obesity_bmi_kg_per_m2`` (WHO TRS 894 class I, 30 by default) is the clinic's: at 25 the
+    chart's BMI 25.5 counts, and the dose says the protocol keeps actual weight (Freeman 2020:
+    no ketamine source gives another basis)."""
+    cast = screened
+    default = services.plan_create(
+        cast.actor(cast.prescriber), cast.dan.pk, protocol_id="depression-iv-induction"
+    )
+    assert default.dose["bmi_kg_per_m2"] == 25.5
+    assert default.dose["weight_basis_note"] == "actual body weight 82.5 kg (the protocol's basis)"
+    settings_versions.settings_change(
+        cast.actor(cast.owner),
+        expected_version=1,
+        changes={"obesity_bmi_kg_per_m2": 25.0},
+        reason="our obesity clinic doses from BMI 25",
+    )
+    lowered = services.plan_create(
+        cast.actor(cast.prescriber), cast.dan.pk, protocol_id="depression-iv-induction"
+    )
+    assert lowered.dose["weight_basis_note"] == (
+        "actual body weight 82.5 kg (the protocol's basis; BMI 25.5 >= 25, and its sources give "
+        "no other basis for obesity)"
+    )
+    assert (lowered.dose["cap_note"], lowered.dose_mg) == (None, Decimal("41.30"))

@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
-from ketacare.clinical.cited import Cited
+from ketacare.clinical.cited import Cited, Strict
 from ketacare.clinical.datafiles import data_error
 from ketacare.clinical.screening.results import Option
 from ketacare.clinical.vocabulary import (
@@ -24,7 +24,31 @@ from ketacare.clinical.vocabulary import (
 )
 
 
-class MgPerKgDose(Cited):
+class CitedValue(Cited):
+    """One number a source sets (a cap or a session limit), cited beside it."""
+
+    value: float = Field(gt=0)
+
+
+class ObesityBasis(Cited):
+    """The weight basis the source uses for obese patients (BMI at or above the clinic's
+    ``obesity_bmi_kg_per_m2``, WHO obesity class I by default)."""
+
+    weight_basis: WeightBasis
+
+
+class Capped(Cited):
+    """Ceilings a source sets on one session: the infusion rate and the session's mg.
+
+    A calculated dose above a cap is lowered to it (and says so); a prescriber's dose above
+    it is refused. Spravato needs none: its whole-device options are the label's doses.
+    """
+
+    max_rate_mg_per_h: CitedValue | None = None
+    max_session_mg: CitedValue | None = None
+
+
+class MgPerKgDose(Capped):
     """A total dose in mg per kg of the weight basis (IV over the infusion, or an IM bolus)."""
 
     rule: Literal["mg_per_kg"]
@@ -32,7 +56,7 @@ class MgPerKgDose(Cited):
     min_mg_per_kg: float = Field(gt=0)
     max_mg_per_kg: float = Field(gt=0)
     weight_basis: WeightBasis = "actual"
-    cap_mg: float | None = Field(default=None, gt=0)
+    obesity: ObesityBasis | None = None
 
     @model_validator(mode="after")
     def _in_range(self) -> Self:
@@ -41,7 +65,7 @@ class MgPerKgDose(Cited):
         return self
 
 
-class MgPerKgPerHourDose(Cited):
+class MgPerKgPerHourDose(Capped):
     """An infusion rate in mg/kg/h over the protocol's infusion duration (pain regimens)."""
 
     rule: Literal["mg_per_kg_per_h"]
@@ -49,6 +73,7 @@ class MgPerKgPerHourDose(Cited):
     min_mg_per_kg_per_h: float = Field(gt=0)
     max_mg_per_kg_per_h: float = Field(gt=0)
     weight_basis: WeightBasis = "actual"
+    obesity: ObesityBasis | None = None
 
     @model_validator(mode="after")
     def _in_range(self) -> Self:
@@ -57,7 +82,7 @@ class MgPerKgPerHourDose(Cited):
         return self
 
 
-class FixedDose(Cited):
+class FixedDose(Capped):
     """A fixed dose in mg, adjustable by the prescriber within ``min_mg``-``max_mg``."""
 
     rule: Literal["fixed_mg"]
@@ -160,6 +185,25 @@ class Discharge(Cited):
     criteria: tuple[DischargeCriterion, ...]
 
 
+class SessionLimits(Strict):
+    """Limits across sessions (``clinical.limits`` applies them), each with its own sources.
+
+    The mg windows are rolling: any 24 hours and any 7 days. The maximum sessions of a phase
+    is the phase's own ``sessions``.
+    """
+
+    min_interval_hours: CitedValue | None = None
+    max_mg_per_day: CitedValue | None = None
+    max_mg_per_week: CitedValue | None = None
+
+    @model_validator(mode="after")
+    def _day_within_week(self) -> Self:
+        day, week = self.max_mg_per_day, self.max_mg_per_week
+        if day is not None and week is not None and week.value < day.value:
+            raise data_error("limits.max_mg_per_week", "must not be below max_mg_per_day")
+        return self
+
+
 class Protocol(Cited):
     """A treatment protocol; ``id`` is stable and matches the file name."""
 
@@ -183,6 +227,7 @@ class Protocol(Cited):
     schedule: tuple[SchedulePhase, ...] = Field(min_length=1)
     monitoring: Monitoring
     discharge: Discharge
+    limits: SessionLimits = SessionLimits()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -199,4 +244,19 @@ class Protocol(Cited):
             raise data_error("discharge.criteria", "a home protocol has no clinic discharge")
         if self.setting == "clinic" and not self.discharge.criteria:
             raise data_error("discharge.criteria", "an in-clinic protocol needs criteria")
+        self._check_caps()
         return self
+
+    def _check_caps(self) -> None:
+        """A rate cap needs an infusion; no cap may lie below the rule's whole range."""
+        dose = self.dose
+        if isinstance(dose, DeviceDose):
+            return
+        if dose.max_rate_mg_per_h is not None and self.infusion is None:
+            raise data_error("dose.max_rate_mg_per_h", "only an infusion has a rate cap")
+        if isinstance(dose, FixedDose):
+            ceilings = [cap.value for cap in (dose.max_session_mg,) if cap is not None]
+            if dose.max_rate_mg_per_h is not None and self.infusion is not None:
+                ceilings.append(dose.max_rate_mg_per_h.value * self.infusion.duration_min / 60)
+            if any(ceiling < dose.min_mg for ceiling in ceilings):
+                raise data_error("dose.max_session_mg", "a cap below min_mg refuses every dose")
