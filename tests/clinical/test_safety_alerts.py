@@ -98,9 +98,14 @@ def test_spo2(spo2: int, expected: list[tuple[str, float]], stop: bool) -> None:
 @pytest.mark.parametrize(
     ("moaas", "expected", "stop"),
     [(5, [], False), (4, [], False), (3, [("notable_sedation", 30)], False),
-     (1, [("notable_sedation", 30)], False), (0, [("loss_of_consciousness", 30)], True)],
+     (2, [("deep_sedation", 30)], True), (1, [("deep_sedation", 30)], True),
+     (0, [("loss_of_consciousness", 30)], True)],
 )  # fmt: skip
 def test_sedation(moaas: int, expected: list[tuple[str, float]], stop: bool) -> None:
+    """MOAA/S <= 3 alerts (moaas-sedation-threshold); <= 2 is deep sedation and stops (ASA
+    continuum of depth of sedation: purposeful response only after repeated or painful
+    stimulation); 0 is loss of consciousness (Spravato label, Chernik 1990). MOAA/S 1 only
+    alerted before: it now stops."""
     result = racemic([BASELINE, reading(30, moaas=moaas)])
     assert (codes(result), result.stop_dosing) == (expected, stop)
 

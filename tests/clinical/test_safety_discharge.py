@@ -23,6 +23,7 @@ def test_a_recovered_racemic_session_may_be_discharged() -> None:
         "escort_present",
         "clinician_assessed_ready",
         "no_unresolved_stop",
+        "alerts_acknowledged",
     ]
     assert all(c.met for c in result.discharge_checks)
     assert result.discharge_allowed is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ketacare.clinical.settings import ClinicSettings
-from tests.clinical.sessions import BASELINE, racemic, reading, spravato
+from tests.clinical.sessions import BASELINE, codes, racemic, reading, spravato
 
 
 @pytest.mark.parametrize(
@@ -61,4 +61,4 @@ def test_predose_thresholds_are_settings() -> None:
 
 def test_baseline_alone_proceeds() -> None:
     result = racemic([BASELINE])
-    assert (result.predose, result.alerts, result.stop_dosing) == ("proceed", (), False)
+    assert (result.predose, codes(result), result.stop_dosing) == ("proceed", [], False)

@@ -95,6 +95,9 @@ class _Checker:
         if baseline is not None and baseline.systolic_mmhg and baseline.diastolic_mmhg:
             limit_s = max(limit_s, baseline.systolic_mmhg + s.discharge_bp_margin_systolic_mmhg)
             limit_d = max(limit_d, baseline.diastolic_mmhg + s.discharge_bp_margin_diastolic_mmhg)
+        # Whatever the baseline, a severely raised BP never passes (AAGBI/BHS, ACC/AHA).
+        limit_s = min(limit_s, s.discharge_max_systolic_mmhg)
+        limit_d = min(limit_d, s.discharge_max_diastolic_mmhg)
         met = reading.systolic_mmhg <= limit_s and reading.diastolic_mmhg <= limit_d
         return self._check(
             "bp_near_baseline",
@@ -103,6 +106,8 @@ class _Checker:
             f"{limit_s}/{limit_d}).",
             "clinic-rules-design",
             "ketacare-placeholder",
+            "padss-chung-1995",
+            "aagbi-bhs-2016",
         )
 
     def heart_rate_acceptable(self) -> DischargeCheck:
@@ -189,6 +194,24 @@ class _Checker:
             "clinic-rules-design",
         )
 
+    def alerts_acknowledged(self) -> DischargeCheck:
+        seen = {(ack.code, ack.t_min) for ack in self.facts.acknowledged_alerts}
+        open_alerts = [
+            alert
+            for alert in self.alerts
+            if alert.level == "alert" and (alert.code, alert.t_min) not in seen
+        ]
+        return self._check(
+            "alerts_acknowledged",
+            not open_alerts,
+            "Every alert acknowledged."
+            if not open_alerts
+            else "Not yet acknowledged: "
+            + "; ".join(f"{alert.code} at minute {alert.t_min:g}" for alert in open_alerts)
+            + ".",
+            "clinic-rules-design",
+        )
+
     def bp_at_40_min(self) -> DischargeCheck:
         tolerance = self.plan.bp_check_tolerance_min
         missing = [
@@ -242,5 +265,6 @@ def discharge_checks(
         "no_unresolved_stop": checker.no_unresolved_stop,
         "bp_at_40_min": checker.bp_at_40_min,
         "pulse_oximetry_recorded": checker.pulse_oximetry_recorded,
+        "alerts_acknowledged": checker.alerts_acknowledged,
     }
     return [methods[code]() for code in plan.criteria]
