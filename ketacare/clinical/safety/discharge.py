@@ -119,7 +119,7 @@ class _Checker:
             "heart_rate_acceptable",
             reading.heart_rate_bpm <= limit,
             f"Latest heart rate {reading.heart_rate_bpm}/min (limit {limit}/min).",
-            "sanacora-2017-unverified",
+            "news2-rcp-2017",
         )
 
     def spo2_acceptable(self) -> DischargeCheck:
@@ -131,7 +131,7 @@ class _Checker:
             "spo2_acceptable",
             reading.spo2_percent >= limit,
             f"Latest SpO2 {reading.spo2_percent}% (needs {limit}%).",
-            "ketacare-placeholder",
+            "news2-rcp-2017",
         )
 
     def _fact(self, code: DischargeCriterion, value: bool, yes: str, no: str) -> DischargeCheck:

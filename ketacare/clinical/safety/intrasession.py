@@ -130,7 +130,7 @@ def _heart_rate(timeline: Timeline, s: ClinicSettings) -> list[Alert]:
                     "alert",
                     t,
                     f"Heart rate {rate}/min is above {s.alert_heart_rate_bpm}/min.",
-                    "sanacora-2017-unverified",
+                    "news2-rcp-2017",
                 )
             )
     return alerts
@@ -244,7 +244,7 @@ def _oxygen_and_sedation(timeline: Timeline, s: ClinicSettings) -> list[Alert]:
                         "alert",
                         t,
                         f"SpO2 {spo2}% is below {s.alert_spo2_percent}%: assess breathing.",
-                        "ketacare-placeholder",
+                        "news2-rcp-2017",
                         "spravato-rems",
                     )
                 )
