@@ -182,3 +182,25 @@ def test_settings_are_frozen() -> None:
 
 def test_allowed_text_for_a_float_setting() -> None:
     assert allowed_text("stop_repeat_interval_min") == "allowed range 1-15 min (a number)"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [({"stop_systolic_low_mmhg": 100}, "stop_systolic_low_mmhg (100) must be below "
+      "alert_systolic_low_mmhg (100)"),
+     ({"stop_heart_rate_low_bpm": 50}, "stop_heart_rate_low_bpm (50) must be below "
+      "alert_heart_rate_low_bpm (50)"),
+     ({"stop_respiratory_rate_low_per_min": 10, "alert_respiratory_rate_low_per_min": 10},
+      "stop_respiratory_rate_low_per_min (10) must be below alert_respiratory_rate_low_per_min "
+      "(10)"),
+     ({"alert_respiratory_rate_high_per_min": 25}, "alert_respiratory_rate_high_per_min (25) "
+      "must be below stop_respiratory_rate_high_per_min (25)"),
+     ({"predose_review_systolic_mmhg": 150, "discharge_max_systolic_mmhg": 150},
+      "predose_review_systolic_mmhg (150) must be below discharge_max_systolic_mmhg (150)")],
+)  # fmt: skip
+def test_new_safety_thresholds_keep_their_order(overrides: dict[str, object], message: str) -> None:
+    """Alert below stop (NEWS2 bands, RCP 2017); the discharge cap above the review threshold
+    (AAGBI/BHS 2016), or a rule would never fire."""
+    with pytest.raises(SettingsError) as caught:
+        ClinicSettings.from_overrides(overrides)
+    assert caught.value.message == message
