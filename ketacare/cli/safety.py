@@ -46,7 +46,7 @@ def _safety(args: argparse.Namespace) -> int:
         raise CommandError("--session FILE is required (or --schema)")
     settings = _load_settings(args.settings)
     text = _read_text("--session", args.session)
-    with _user_errors(lambda field: f"session {field}"):
+    with _user_errors(lambda field: "session" if field == "session" else f"session {field}"):
         doc = parse_session_json(text)
         result = evaluate_document(doc, settings)
     if args.json:

@@ -58,16 +58,19 @@ class PredoseFacts(_Input):
 
 
 class DoseGiven(_Input):
-    """A dose: a bolus, a device or an infusion (``end_t_min`` when the infusion ended)."""
+    """A dose: a bolus, a device, or an infusion (ended at ``end_t_min``, or ``in_progress``)."""
 
     t_min: Annotated[float, Range(0, 1440, "min")]
     dose_mg: Annotated[float, Range(0, 600, "mg")]
     end_t_min: Annotated[float, Range(0, 1440, "min")] | None = None
+    in_progress: bool = Field(default=False, description="an infusion still running")
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
         if self.end_t_min is not None and self.end_t_min < self.t_min:
             raise ValueError(f"end_t_min {self.end_t_min:g} is before t_min {self.t_min:g}")
+        if self.in_progress and self.end_t_min is not None:
+            raise ValueError("an infusion in progress has no end_t_min yet")
         return self
 
 
@@ -113,9 +116,17 @@ class SessionDocument(_Input):
 
     @property
     def dose_end_t_min(self) -> float:
-        """When dosing ended: the last infusion's end or the last bolus or device."""
+        """When dosing ended: the last infusion's end or the last bolus or device (now, while
+        an infusion is still running)."""
         return max(
-            (dose.end_t_min if dose.end_t_min is not None else dose.t_min for dose in self.doses),
+            (
+                self.now_t_min
+                if dose.in_progress
+                else dose.end_t_min
+                if dose.end_t_min is not None
+                else dose.t_min
+                for dose in self.doses
+            ),
             default=0.0,
         )
 
