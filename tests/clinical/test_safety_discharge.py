@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.safety import evaluate_session
@@ -286,3 +288,19 @@ def test_every_in_clinic_protocol_requires_acknowledged_alerts() -> None:
     assert len(clinic) == 13
     assert "alerts_acknowledged" in RACEMIC_CRITERIA
     assert "alerts_acknowledged" in ESKETAMINE_CRITERIA
+
+
+@given(
+    baseline_systolic=st.integers(130, 200),
+    baseline_diastolic=st.integers(60, 119),
+    latest_systolic=st.integers(131, 240),
+    latest_diastolic=st.integers(60, 130),
+)
+def test_no_baseline_lets_a_bp_above_the_cap_pass(
+    baseline_systolic: int, baseline_diastolic: int, latest_systolic: int, latest_diastolic: int
+) -> None:
+    """Whatever the baseline, discharge with a BP above 180/110 never passes (AAGBI/BHS 2016;
+    ACC/AHA 2017: >180 is a severe elevation)."""
+    found = _bp_check((baseline_systolic, baseline_diastolic), (latest_systolic, latest_diastolic))
+    if latest_systolic > 180 or latest_diastolic > 110:
+        assert found.met is False  # type: ignore[attr-defined]
