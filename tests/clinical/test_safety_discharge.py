@@ -304,3 +304,28 @@ def test_no_baseline_lets_a_bp_above_the_cap_pass(
     found = _bp_check((baseline_systolic, baseline_diastolic), (latest_systolic, latest_diastolic))
     if latest_systolic > 180 or latest_diastolic > 110:
         assert found.met is False  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("systolic", "met", "message"),
+    [(91, True, "Latest BP 91/60 mmHg (limit 140/90)."),
+     (90, False, "Latest BP 90/60 mmHg: systolic at or below 90.")],
+)  # fmt: skip
+def test_hypotension_does_not_pass_discharge(systolic: int, met: bool, message: str) -> None:
+    """NEWS2 (RCP 2017): systolic <= 90 scores 3 (urgent review), so it never passes discharge,
+    however far below the upper limit it is."""
+    found = _bp_check((120, 80), (systolic, 60))
+    assert (found.met, found.message) == (met, message)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("rate", "met", "message"),
+    [(41, True, "Latest heart rate 41/min (limit 110/min)."),
+     (40, False, "Latest heart rate 40/min is at or below 40/min.")],
+)  # fmt: skip
+def test_bradycardia_does_not_pass_discharge(rate: int, met: bool, message: str) -> None:
+    """NEWS2 (RCP 2017): heart rate <= 40 scores 3."""
+    timeline = [BASELINE, {**recovered(100), "heart_rate_bpm": rate}]
+    result = racemic(timeline, now=100)
+    found = next(c for c in result.discharge_checks if c.code == "heart_rate_acceptable")
+    assert (found.met, found.message) == (met, message)

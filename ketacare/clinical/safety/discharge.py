@@ -98,12 +98,19 @@ class _Checker:
         # Whatever the baseline, a severely raised BP never passes (AAGBI/BHS, ACC/AHA).
         limit_s = min(limit_s, s.discharge_max_systolic_mmhg)
         limit_d = min(limit_d, s.discharge_max_diastolic_mmhg)
+        value = f"{reading.systolic_mmhg}/{reading.diastolic_mmhg} mmHg"
+        if reading.systolic_mmhg <= s.stop_systolic_low_mmhg:
+            return self._check(
+                "bp_near_baseline",
+                False,
+                f"Latest BP {value}: systolic at or below {s.stop_systolic_low_mmhg}.",
+                "news2-rcp-2017",
+            )
         met = reading.systolic_mmhg <= limit_s and reading.diastolic_mmhg <= limit_d
         return self._check(
             "bp_near_baseline",
             met,
-            f"Latest BP {reading.systolic_mmhg}/{reading.diastolic_mmhg} mmHg (limit "
-            f"{limit_s}/{limit_d}).",
+            f"Latest BP {value} (limit {limit_s}/{limit_d}).",
             "clinic-rules-design",
             "ketacare-placeholder",
             "padss-chung-1995",
@@ -114,7 +121,14 @@ class _Checker:
         reading = self._recent(lambda r: r.heart_rate_bpm is not None)
         if reading is None or reading.heart_rate_bpm is None:
             return self._missing("heart_rate_acceptable", "heart rate")
-        limit = self.s.alert_heart_rate_bpm
+        limit, low = self.s.alert_heart_rate_bpm, self.s.stop_heart_rate_low_bpm
+        if reading.heart_rate_bpm <= low:
+            return self._check(
+                "heart_rate_acceptable",
+                False,
+                f"Latest heart rate {reading.heart_rate_bpm}/min is at or below {low}/min.",
+                "news2-rcp-2017",
+            )
         return self._check(
             "heart_rate_acceptable",
             reading.heart_rate_bpm <= limit,
