@@ -326,3 +326,15 @@ def test_no_overdue_vitals_for_spravato() -> None:
     """The Spravato protocols set BP checks (0, ~40 min), not a vitals interval (label)."""
     result = spravato([BASELINE, reading(40, (124, 80))], now=100)
     assert [c for c in codes(result, overdue=True) if c[0] == "vitals_overdue"] == []
+
+
+def test_spravato_next_checks_are_the_40_minute_bp_and_the_end_of_observation() -> None:
+    """Spravato label and REMS: BP at about 40 min after dosing; monitoring for at least 2 h
+    from the first device."""
+    before = spravato([BASELINE, reading(10, (130, 82))], now=30)
+    assert [(c.code, c.due_t_min) for c in before.next_checks] == [
+        ("bp_check", 40),
+        ("observation_end", 120),
+    ]
+    after = spravato([BASELINE, reading(41, (130, 82))], now=45)
+    assert [(c.code, c.due_t_min) for c in after.next_checks] == [("observation_end", 120)]

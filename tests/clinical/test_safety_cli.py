@@ -172,6 +172,12 @@ def _bad(change: dict[str, Any]) -> dict[str, Any]:
         ({"now_t_min": "soon"}, "session now_t_min: Input should be a valid number"),
         ({"protocol_id": "no-such-protocol"},
          "session protocol_id: unknown protocol 'no-such-protocol'"),
+        ({"doses": [{"t_min": 5, "dose_mg": 40}]},
+         "session doses: times are minutes from the first dose: the first dose is at t_min 0"),
+        ({"doses": [{"t_min": 0, "dose_mg": 40, "end_t_min": 40, "in_progress": True}]},
+         "session doses[0]: an infusion in progress has no end_t_min yet"),
+        ({"drug": "esketamine"}, "session protocol_id: protocol depression-iv-induction is "
+         "for ketamine, but the session drug is esketamine"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_naming_the_field(
@@ -217,3 +223,25 @@ def test_invalid_json_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path
     status, _, err = run(capsys, "safety", "--session", _write(tmp_path, "{not json"))
     assert status == 2
     assert err.startswith("ketacare safety: session: not valid JSON: ")
+
+
+def test_text_output(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --json the same facts print as lines a person reads at the chair."""
+    status, out, _ = run(capsys, "safety", "--session", str(SESSIONS / "stop.session.json"))
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[:3] == [
+        "pre-dose: proceed",
+        "stop dosing: yes",
+        (
+            "  - 20 min stop [respiratory_rate_low_stop] Respiratory rate 7/min is at or below "
+            "8/min: stop dosing, support the airway, call the prescriber."
+        ),
+    ]
+    assert "  - [ ] alerts_acknowledged: Not yet acknowledged: spo2_low at minute 20." in lines
+    assert lines[-3:] == [
+        "next: 30 min [vitals] Next vitals at minute 30 (every 10 min).",
+        "next: 85 min [observation_end] Observation period ends at minute 85.",
+        "warning: reading at 20 min: respiratory_rate_per_min 7 is unusual (typical 8-30 "
+        "breaths/min); confirm it",
+    ]

@@ -108,11 +108,12 @@ class SessionDocument(_Input):
     acknowledged_alerts: list[AcknowledgedAlert] = Field(default_factory=list)
     confirmations: Confirmations = Field(default_factory=Confirmations)
 
-    @model_validator(mode="after")
-    def _first_dose_at_zero(self) -> Self:
-        if self.doses and min(dose.t_min for dose in self.doses) != 0:
+    @field_validator("doses")
+    @classmethod
+    def _first_dose_at_zero(cls, value: list[DoseGiven]) -> list[DoseGiven]:
+        if value and min(dose.t_min for dose in value) != 0:
             raise ValueError("times are minutes from the first dose: the first dose is at t_min 0")
-        return self
+        return value
 
     @property
     def dose_end_t_min(self) -> float:
