@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ketacare.cli.server",  # serve, migrate, seed, audit, token, manage
     "ketacare.cli.pk",  # pk models, simulate, population, tci
     "ketacare.cli.clinical",  # score, screen, protocols, dose
+    "ketacare.cli.safety",  # safety
     "ketacare.cli.jobs",  # worker, jobs
     "ketacare.cli.admin",  # clinic create, staff invite
 )

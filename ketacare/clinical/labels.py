@@ -95,6 +95,7 @@ _DISCHARGE_CRITERION = {
     "no_unresolved_stop": "No unresolved stop rule",
     "bp_at_40_min": "Blood pressure taken at 40 minutes",
     "pulse_oximetry_recorded": "Pulse oximetry recorded",
+    "alerts_acknowledged": "Every alert acknowledged by staff",
 }
 
 #: Instrument flags (``data/instruments/*.toml`` ``flags``, C-SSRS triage, PCL-5 extras).

@@ -26,6 +26,9 @@ SYSTOLIC_MMHG = Range(40, 300, "mmHg", 70, 230)
 DIASTOLIC_MMHG = Range(20, 200, "mmHg", 40, 140)
 HEART_RATE_PER_MIN = Range(20, 250, "beats/min", 40, 150)
 SPO2_PERCENT = Range(50, 100, "%", 85, None)
+#: Breaths per minute: 0 is apnoea (a real reading that stops dosing), above 80 is not a
+#: breathing rate; outside 8-30 a person confirms the count.
+RESPIRATORY_RATE_PER_MIN = Range(0, 80, "breaths/min", 8, 30)
 
 #: A medication trial: up to 10 years at an adequate dose; improvement from -100 % (twice as
 #: bad) to 100 % (remission).

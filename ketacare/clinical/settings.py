@@ -138,15 +138,16 @@ class ClinicSettings(BaseModel):
         unit="mmHg",
         ge=140,
         le=220,
-        source=("clinic-rules-design",),
-        description="Hold the dose when systolic BP is at or above this.",
+        source=("aagbi-bhs-2016",),
+        description="Hold the dose when systolic BP is at or above this (AAGBI/BHS: an "
+        "elective procedure proceeds below 180/110).",
     )
     predose_hold_diastolic_mmhg: int = _setting(
         110,
         unit="mmHg",
         ge=90,
         le=130,
-        source=("clinic-rules-design",),
+        source=("aagbi-bhs-2016",),
         description="Hold the dose when diastolic BP is at or above this.",
     )
     predose_hold_heart_rate_bpm: int = _setting(
@@ -154,16 +155,43 @@ class ClinicSettings(BaseModel):
         unit="beats/min",
         ge=90,
         le=150,
-        source=("sanacora-2017-unverified",),
-        description="Hold the dose when heart rate is above this.",
+        source=("news2-rcp-2017",),
+        description="Hold the dose when heart rate is above this (NEWS2: 111-130/min scores 2).",
     )
     predose_hold_spo2_percent: int = _setting(
         92,
         unit="%",
         ge=85,
         le=96,
-        source=("ketacare-placeholder",),
-        description="Hold the dose when SpO2 is below this.",
+        source=("news2-rcp-2017",),
+        description="Hold the dose when SpO2 is below this (NEWS2: 91% or less scores 3).",
+    )
+    predose_fasting_solids_hours: float = _setting(
+        6.0,
+        unit="h",
+        ge=0,
+        le=8,
+        source=("asa-fasting-2017",),
+        description="Without a protocol fasting rule, the dose needs at least this long since "
+        "solid food (ASA: a light meal 6 h before sedation).",
+    )
+    predose_fasting_clear_fluids_hours: float = _setting(
+        2.0,
+        unit="h",
+        ge=0,
+        le=4,
+        source=("asa-fasting-2017",),
+        description="Without a protocol fasting rule, the dose needs at least this long since "
+        "clear fluids (ASA: clear liquids up to 2 h before).",
+    )
+    predose_screen_max_age_hours: float = _setting(
+        12.0,
+        unit="h",
+        ge=1,
+        le=24,
+        source=("suicidality-gate-design", "ketacare-placeholder"),
+        description="A suicidality screen counts as same-day when taken at most this long "
+        "before the first dose.",
     )
 
     # --- During and after dosing ----------------------------------------------------------
@@ -232,8 +260,8 @@ class ClinicSettings(BaseModel):
         unit="beats/min",
         ge=90,
         le=150,
-        source=("sanacora-2017-unverified",),
-        description="Alert when heart rate is above this.",
+        source=("news2-rcp-2017",),
+        description="Alert when heart rate is above this (NEWS2: 111-130/min scores 2).",
     )
     stop_heart_rate_bpm: int = _setting(
         120,
@@ -257,8 +285,9 @@ class ClinicSettings(BaseModel):
         unit="%",
         ge=85,
         le=96,
-        source=("ketacare-placeholder",),
-        description="Alert when SpO2 is below this (respiratory depression is a REMS risk).",
+        source=("news2-rcp-2017",),
+        description="Alert when SpO2 is below this (respiratory depression is a REMS risk; "
+        "NEWS2: 91% or less scores 3).",
     )
     stop_spo2_percent: int = _setting(
         88,
@@ -275,6 +304,92 @@ class ClinicSettings(BaseModel):
         le=4,
         source=("moaas-sedation-threshold",),
         description="Alert for notable sedation when MOAA/S is at or below this.",
+    )
+    stop_moaas_max: int = _setting(
+        2,
+        unit="MOAA/S points",
+        ge=1,
+        le=3,
+        source=("asa-sedation-continuum", "moaas-1990"),
+        description="Stop dosing when MOAA/S is at or below this: response only to prodding "
+        "or shaking is deep sedation (ASA continuum), not the aim of sub-anaesthetic dosing.",
+    )
+    alert_systolic_low_mmhg: int = _setting(
+        100,
+        unit="mmHg",
+        ge=80,
+        le=110,
+        source=("news2-rcp-2017",),
+        description="Alert when systolic BP is at or below this (NEWS2: 91-100 scores 2).",
+    )
+    stop_systolic_low_mmhg: int = _setting(
+        90,
+        unit="mmHg",
+        ge=70,
+        le=100,
+        source=("news2-rcp-2017",),
+        description="Stop dosing when systolic BP is at or below this (NEWS2: 90 or less "
+        "scores 3, urgent review).",
+    )
+    alert_heart_rate_low_bpm: int = _setting(
+        50,
+        unit="beats/min",
+        ge=40,
+        le=60,
+        source=("news2-rcp-2017",),
+        description="Alert when heart rate is at or below this (NEWS2: 41-50/min scores 1).",
+    )
+    stop_heart_rate_low_bpm: int = _setting(
+        40,
+        unit="beats/min",
+        ge=30,
+        le=50,
+        source=("news2-rcp-2017",),
+        description="Stop dosing when heart rate is at or below this (NEWS2: 40/min or less "
+        "scores 3).",
+    )
+    alert_respiratory_rate_low_per_min: int = _setting(
+        11,
+        unit="breaths/min",
+        ge=8,
+        le=12,
+        source=("news2-rcp-2017",),
+        description="Alert when respiratory rate is at or below this (NEWS2: 9-11 scores 1).",
+    )
+    stop_respiratory_rate_low_per_min: int = _setting(
+        8,
+        unit="breaths/min",
+        ge=4,
+        le=10,
+        source=("news2-rcp-2017",),
+        description="Stop dosing when respiratory rate is at or below this (NEWS2: 8 or less "
+        "scores 3).",
+    )
+    alert_respiratory_rate_high_per_min: int = _setting(
+        21,
+        unit="breaths/min",
+        ge=18,
+        le=30,
+        source=("news2-rcp-2017",),
+        description="Alert when respiratory rate is at or above this (NEWS2: 21-24 scores 2).",
+    )
+    stop_respiratory_rate_high_per_min: int = _setting(
+        25,
+        unit="breaths/min",
+        ge=20,
+        le=40,
+        source=("news2-rcp-2017",),
+        description="Stop dosing when respiratory rate is at or above this (NEWS2: 25 or more "
+        "scores 3).",
+    )
+    vitals_overdue_tolerance_min: float = _setting(
+        5.0,
+        unit="min",
+        ge=0,
+        le=15,
+        source=("ketacare-placeholder",),
+        description="Vitals are overdue this long after the protocol interval "
+        "(vitals_interval_during_min, vitals_interval_after_min) has passed without a reading.",
     )
 
     # --- Discharge ------------------------------------------------------------------------
@@ -327,6 +442,23 @@ class ClinicSettings(BaseModel):
         unit="flag",
         source=("clinic-rules-design", "sanacora-2017-unverified"),
         description="Discharge needs an escort (ride home) present.",
+    )
+    discharge_max_systolic_mmhg: int = _setting(
+        180,
+        unit="mmHg",
+        ge=140,
+        le=200,
+        source=("aagbi-bhs-2016", "acc-aha-2017-hypertension"),
+        description="Discharge never passes with systolic BP above this, whatever the "
+        "baseline (severe elevation: ACC/AHA >180; AAGBI/BHS proceed below 180/110).",
+    )
+    discharge_max_diastolic_mmhg: int = _setting(
+        110,
+        unit="mmHg",
+        ge=90,
+        le=120,
+        source=("aagbi-bhs-2016", "acc-aha-2017-hypertension"),
+        description="Discharge never passes with diastolic BP above this, whatever the baseline.",
     )
 
     # --- Scoring cut-offs the reference leaves open ---------------------------------------
@@ -491,6 +623,13 @@ class ClinicSettings(BaseModel):
             ("stop_repeat_diastolic_mmhg", "stop_single_diastolic_mmhg"),
             ("alert_heart_rate_bpm", "stop_heart_rate_bpm"),
             ("stop_spo2_percent", "alert_spo2_percent"),
+            ("stop_moaas_max", "moaas_notable_sedation_max"),
+            ("stop_systolic_low_mmhg", "alert_systolic_low_mmhg"),
+            ("stop_heart_rate_low_bpm", "alert_heart_rate_low_bpm"),
+            ("stop_respiratory_rate_low_per_min", "alert_respiratory_rate_low_per_min"),
+            ("alert_respiratory_rate_high_per_min", "stop_respiratory_rate_high_per_min"),
+            ("predose_review_systolic_mmhg", "discharge_max_systolic_mmhg"),
+            ("predose_review_diastolic_mmhg", "discharge_max_diastolic_mmhg"),
         )
         for low, high in below:
             if getattr(self, low) >= getattr(self, high):

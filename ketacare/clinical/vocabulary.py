@@ -24,6 +24,7 @@ DischargeCriterion = Literal[
     "no_unresolved_stop",
     "bp_at_40_min",
     "pulse_oximetry_recorded",
+    "alerts_acknowledged",
 ]
 DISCHARGE_CRITERIA: tuple[str, ...] = get_args(DischargeCriterion)
 

@@ -61,12 +61,22 @@ def test_the_page_shows_every_setting_with_default_unit_range_source_and_confirm
     assert [name for name, _ in rows] == list(ClinicSettings.model_fields)
     cells = {name: _cells(row) for name, row in rows}
     assert cells["predose_hold_systolic_mmhg"] == [
-        "Hold the dose when systolic BP is at or above this. predose_hold_systolic_mmhg",
+        "Hold the dose when systolic BP is at or above this (AAGBI/BHS: an elective procedure "
+        "proceeds below 180/110). predose_hold_systolic_mmhg",
         "mmHg",
         "180 mmHg",
         "Range 140-220 mmHg (a whole number)",
-        "Per-clinic safety rule design in the project clinical reference (pre-dose hold, "
-        "intra-session alert/stop, discharge checklist) Not confirmed",
+        "Hartle A, McCormack T, Carlisle J, et al. The measurement of adult blood pressure and "
+        "management of hypertension before elective surgery: Joint Guidelines from the AAGBI "
+        "and the British Hypertension Society. Anaesthesia 2016;71:326-337, "
+        "doi:10.1111/anae.13348 Confirmed",
+    ]
+    # A placeholder no citable source was found for (clinical.md §8.2) says so on the page.
+    assert cells["stop_spo2_percent"][2:] == [
+        "88 %",
+        "Range 80-94 % (a whole number)",
+        "No published value in the project clinical reference; conservative ketacare default "
+        "for the clinic to review and set Not confirmed",
     ]
     assert 'value="180"' in dict(rows)["predose_hold_systolic_mmhg"]
     assert cells["alert_systolic_rise_mmhg"][2:] == [

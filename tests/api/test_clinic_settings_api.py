@@ -49,17 +49,22 @@ def test_it_reads_every_setting_with_its_metadata_and_the_version(cast: Cast) ->
         "minimum": 140.0,
         "maximum": 220.0,
         "choices": None,
-        "description": "Hold the dose when systolic BP is at or above this.",
+        "description": "Hold the dose when systolic BP is at or above this (AAGBI/BHS: an "
+        "elective procedure proceeds below 180/110).",
         "sources": [
             {
-                "key": "clinic-rules-design",
-                "citation": "Per-clinic safety rule design in the project clinical reference "
-                "(pre-dose hold, intra-session alert/stop, discharge checklist)",
-                "confirmed": False,
+                "key": "aagbi-bhs-2016",
+                "citation": "Hartle A, McCormack T, Carlisle J, et al. The measurement of adult "
+                "blood pressure and management of hypertension before elective surgery: Joint "
+                "Guidelines from the AAGBI and the British Hypertension Society. Anaesthesia "
+                "2016;71:326-337, doi:10.1111/anae.13348",
+                "confirmed": True,
             }
         ],
-        "confirmed": False,
+        "confirmed": True,
     }
+    spo2 = next(s for s in body["settings"] if s["name"] == "stop_spo2_percent")
+    assert (spo2["sources"][0]["key"], spo2["confirmed"]) == ("ketacare-placeholder", False)
     escort = next(s for s in body["settings"] if s["name"] == "discharge_requires_escort")
     assert (escort["value"], escort["minimum"], escort["choices"]) == (True, None, None)
 

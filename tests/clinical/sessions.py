@@ -19,6 +19,8 @@ READY: dict[str, Any] = {
     "dissociation_resolved": True,
     "ambulating": True,
     "clinician_assessed_ready": True,
+    "hours_since_solids": 8.0,
+    "hours_since_clear_fluids": 3.0,
 }
 
 
@@ -32,6 +34,21 @@ def reading(t: float, bp: tuple[int, int] | None = None, **values: Any) -> dict[
 def recovered(t: float) -> dict[str, Any]:
     """A normal full set of post-dose observations at ``t``."""
     return reading(t, (124, 80), heart_rate_bpm=72, spo2_percent=98, moaas=5)
+
+
+def _evaluate(
+    timeline: list[dict[str, Any]], facts: dict[str, Any], settings: ClinicSettings | None
+) -> SafetyAssessment:
+    """Evaluate with every alert acknowledged by staff unless the test gives its own list.
+
+    Rules other than ``alerts_acknowledged`` are tested on sparse timelines whose overdue-vitals
+    alerts would otherwise block discharge in every test.
+    """
+    if "acknowledged_alerts" in facts:
+        return evaluate_session(timeline, facts, settings)
+    first = evaluate_session(timeline, facts, settings)
+    seen = [{"code": alert.code, "t_min": alert.t_min} for alert in first.alerts]
+    return evaluate_session(timeline, {**facts, "acknowledged_alerts": seen}, settings)
 
 
 def racemic(
@@ -49,7 +66,7 @@ def racemic(
         **READY,
         **facts,
     }
-    return evaluate_session(timeline, merged, settings)
+    return _evaluate(timeline, merged, settings)
 
 
 def spravato(
@@ -66,11 +83,16 @@ def spravato(
         **READY,
         **facts,
     }
-    return evaluate_session(timeline, merged, settings)
+    return _evaluate(timeline, merged, settings)
 
 
-def codes(result: SafetyAssessment) -> list[tuple[str, float]]:
-    return [(alert.code, alert.t_min) for alert in result.alerts]
+def codes(result: SafetyAssessment, overdue: bool = False) -> list[tuple[str, float]]:
+    """Alert codes and times; overdue-vitals alerts only when asked (sparse test timelines)."""
+    return [
+        (alert.code, alert.t_min)
+        for alert in result.alerts
+        if overdue or alert.code != "vitals_overdue"
+    ]
 
 
 def check(result: SafetyAssessment, code: str) -> bool:

@@ -262,7 +262,7 @@ def test_moaas_flags(rating: int, flags: tuple[str, ...]) -> None:
 
 
 def test_moaas_sedation_threshold_is_a_setting() -> None:
-    settings = ClinicSettings.from_overrides({"moaas_notable_sedation_max": 2})
+    settings = ClinicSettings.from_overrides({"moaas_notable_sedation_max": 2, "stop_moaas_max": 1})
     assert score("moaas", [3], settings).flags == ()
     assert score("moaas", [2], settings).flags == ("notable_sedation",)
 

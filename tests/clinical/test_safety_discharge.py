@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.safety import evaluate_session
@@ -23,6 +25,7 @@ def test_a_recovered_racemic_session_may_be_discharged() -> None:
         "escort_present",
         "clinician_assessed_ready",
         "no_unresolved_stop",
+        "alerts_acknowledged",
     ]
     assert all(c.met for c in result.discharge_checks)
     assert result.discharge_allowed is True
@@ -204,3 +207,125 @@ def test_bad_facts_name_the_field() -> None:
     with pytest.raises(ClinicalInputError) as caught:
         evaluate_session([BASELINE], {"drug": "ketamine", "now_t_min": "soon"})
     assert caught.value.field == "facts.now_t_min"
+
+
+# --- Absolute discharge BP limit (AAGBI/BHS 2016; ACC/AHA 2017) --------------------------
+
+
+def _bp_check(baseline: tuple[int, int], latest: tuple[int, int], **overrides: int) -> object:
+    settings = ClinicSettings.from_overrides(overrides) if overrides else None
+    timeline = [
+        {**BASELINE, "systolic_mmhg": baseline[0], "diastolic_mmhg": baseline[1]},
+        {**recovered(100), "systolic_mmhg": latest[0], "diastolic_mmhg": latest[1]},
+    ]
+    result = racemic(timeline, settings, now=100)
+    return next(c for c in result.discharge_checks if c.code == "bp_near_baseline")
+
+
+def test_a_severe_bp_never_passes_whatever_the_baseline() -> None:
+    """190/112 after a 175/105 baseline was within baseline + 20/10 and passed; a BP above
+    180/110 never passes (AAGBI/BHS 2016, Hartle et al.: proceed below 180/110; ACC/AHA 2017:
+    >180 is severe)."""
+    found = _bp_check((175, 105), (190, 112))
+    assert (found.met, found.message) == (  # type: ignore[attr-defined]
+        False,
+        "Latest BP 190/112 mmHg (limit 180/110).",
+    )
+
+
+@pytest.mark.parametrize(
+    ("latest", "met"), [((180, 110), True), ((181, 110), False), ((180, 111), False)]
+)
+def test_absolute_limit_boundary(latest: tuple[int, int], met: bool) -> None:
+    """discharge_max_* 180/110 (AAGBI/BHS 2016): at the limit passes, one above does not."""
+    assert _bp_check((175, 105), latest).met is met  # type: ignore[attr-defined]
+
+
+def test_absolute_limit_is_a_setting() -> None:
+    """discharge_max_systolic_mmhg is a clinic setting (reference §2.5: configurable)."""
+    found = _bp_check((160, 95), (171, 95), discharge_max_systolic_mmhg=170)
+    assert (found.met, found.message) == (  # type: ignore[attr-defined]
+        False,
+        "Latest BP 171/95 mmHg (limit 170/105).",
+    )
+
+
+# --- Every alert acknowledged before discharge -------------------------------------------
+
+FULL_RACEMIC = [
+    BASELINE,
+    *(reading(t, (124, 80), heart_rate_bpm=72, spo2_percent=98) for t in (10, 20, 30, 40, 55)),
+    reading(60, (126, 82), heart_rate_bpm=115, spo2_percent=98),
+    *(recovered(t) for t in (70, 85, 100)),
+]
+
+
+@pytest.mark.parametrize(
+    ("acknowledged", "met", "message"),
+    [([], False, "Not yet acknowledged: heart_rate_high at minute 60."),
+     ([{"code": "heart_rate_high", "t_min": 55}], False,
+      "Not yet acknowledged: heart_rate_high at minute 60."),
+     ([{"code": "heart_rate_high", "t_min": 60}], True, "Every alert acknowledged.")],
+)  # fmt: skip
+def test_an_unacknowledged_alert_blocks_discharge(
+    acknowledged: list[dict[str, object]], met: bool, message: str
+) -> None:
+    """No alert may pass discharge unseen: staff acknowledge each (code and minute) first
+    (clinic-rules-design; issue item 6)."""
+    result = racemic(FULL_RACEMIC, now=100, acknowledged_alerts=acknowledged)
+    found = next(c for c in result.discharge_checks if c.code == "alerts_acknowledged")
+    assert (found.met, found.message, result.discharge_allowed) == (met, message, met)
+
+
+def test_every_in_clinic_protocol_requires_acknowledged_alerts() -> None:
+    """alerts_acknowledged is a discharge criterion of every in-clinic protocol and of the
+    default criteria (clinic-rules-design)."""
+    from ketacare.clinical.protocols import load_protocols
+    from ketacare.clinical.safety.plan import ESKETAMINE_CRITERIA, RACEMIC_CRITERIA
+
+    clinic = [p for p in load_protocols().values() if p.setting == "clinic"]
+    assert [p.id for p in clinic if "alerts_acknowledged" not in p.discharge.criteria] == []
+    assert len(clinic) == 13
+    assert "alerts_acknowledged" in RACEMIC_CRITERIA
+    assert "alerts_acknowledged" in ESKETAMINE_CRITERIA
+
+
+@given(
+    baseline_systolic=st.integers(130, 200),
+    baseline_diastolic=st.integers(60, 119),
+    latest_systolic=st.integers(131, 240),
+    latest_diastolic=st.integers(60, 130),
+)
+def test_no_baseline_lets_a_bp_above_the_cap_pass(
+    baseline_systolic: int, baseline_diastolic: int, latest_systolic: int, latest_diastolic: int
+) -> None:
+    """Whatever the baseline, discharge with a BP above 180/110 never passes (AAGBI/BHS 2016;
+    ACC/AHA 2017: >180 is a severe elevation)."""
+    found = _bp_check((baseline_systolic, baseline_diastolic), (latest_systolic, latest_diastolic))
+    if latest_systolic > 180 or latest_diastolic > 110:
+        assert found.met is False  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("systolic", "met", "message"),
+    [(91, True, "Latest BP 91/60 mmHg (limit 140/90)."),
+     (90, False, "Latest BP 90/60 mmHg: systolic at or below 90.")],
+)  # fmt: skip
+def test_hypotension_does_not_pass_discharge(systolic: int, met: bool, message: str) -> None:
+    """NEWS2 (RCP 2017): systolic <= 90 scores 3 (urgent review), so it never passes discharge,
+    however far below the upper limit it is."""
+    found = _bp_check((120, 80), (systolic, 60))
+    assert (found.met, found.message) == (met, message)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("rate", "met", "message"),
+    [(41, True, "Latest heart rate 41/min (limit 110/min)."),
+     (40, False, "Latest heart rate 40/min is at or below 40/min.")],
+)  # fmt: skip
+def test_bradycardia_does_not_pass_discharge(rate: int, met: bool, message: str) -> None:
+    """NEWS2 (RCP 2017): heart rate <= 40 scores 3."""
+    timeline = [BASELINE, {**recovered(100), "heart_rate_bpm": rate}]
+    result = racemic(timeline, now=100)
+    found = next(c for c in result.discharge_checks if c.code == "heart_rate_acceptable")
+    assert (found.met, found.message) == (met, message)

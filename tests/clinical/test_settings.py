@@ -27,6 +27,9 @@ DEFAULTS = {
     "predose_hold_diastolic_mmhg": 110,
     "predose_hold_heart_rate_bpm": 110,
     "predose_hold_spo2_percent": 92,
+    "predose_fasting_solids_hours": 6.0,
+    "predose_fasting_clear_fluids_hours": 2.0,
+    "predose_screen_max_age_hours": 12.0,
     "alert_systolic_rise_mmhg": 40,
     "alert_diastolic_rise_mmhg": 25,
     "stop_repeat_systolic_mmhg": 180,
@@ -40,12 +43,24 @@ DEFAULTS = {
     "alert_spo2_percent": 92,
     "stop_spo2_percent": 88,
     "moaas_notable_sedation_max": 3,
+    "stop_moaas_max": 2,
+    "alert_systolic_low_mmhg": 100,
+    "stop_systolic_low_mmhg": 90,
+    "alert_heart_rate_low_bpm": 50,
+    "stop_heart_rate_low_bpm": 40,
+    "alert_respiratory_rate_low_per_min": 11,
+    "stop_respiratory_rate_low_per_min": 8,
+    "alert_respiratory_rate_high_per_min": 21,
+    "stop_respiratory_rate_high_per_min": 25,
+    "vitals_overdue_tolerance_min": 5.0,
     "racemic_min_observation_min": 60,
     "discharge_min_moaas": 5,
     "discharge_bp_margin_systolic_mmhg": 20,
     "discharge_bp_margin_diastolic_mmhg": 10,
     "discharge_vitals_max_age_min": 30,
     "discharge_requires_escort": True,
+    "discharge_max_systolic_mmhg": 180,
+    "discharge_max_diastolic_mmhg": 110,
     "phq2_positive_min": 3,
     "pcl5_provisional_cutoff": 33,
     "madrs_remission_max": 10,
@@ -88,8 +103,9 @@ def test_every_setting_has_a_unit_a_range_or_choices_and_registered_sources() ->
 def test_unconfirmed_defaults_are_marked() -> None:
     unconfirmed = {info.name for info in describe_settings() if not info.confirmed}
     assert {
-        "predose_hold_systolic_mmhg",
-        "predose_hold_spo2_percent",
+        "stop_spo2_percent",
+        "stop_heart_rate_bpm",
+        "stop_single_systolic_mmhg",
         "stop_repeat_systolic_mmhg",
         "racemic_min_observation_min",
         "moaas_notable_sedation_max",
@@ -98,6 +114,27 @@ def test_unconfirmed_defaults_are_marked() -> None:
         "cssrs_risk_q3",
     } <= unconfirmed
     assert "predose_review_systolic_mmhg" not in unconfirmed  # the Spravato label's 140/90
+
+
+def test_placeholders_with_a_citable_source_are_confirmed() -> None:
+    """Hold at 180/110 (AAGBI/BHS 2016, Hartle et al.); HR 110 and SpO2 92 (NEWS2 band edges,
+    RCP 2017); discharge 180/110 (AAGBI/BHS, ACC/AHA 2017); low-side bands (NEWS2)."""
+    confirmed = {info.name: info.confirmed for info in describe_settings()}
+    names = [
+        "predose_hold_systolic_mmhg",
+        "predose_hold_diastolic_mmhg",
+        "predose_hold_heart_rate_bpm",
+        "predose_hold_spo2_percent",
+        "alert_heart_rate_bpm",
+        "alert_spo2_percent",
+        "stop_moaas_max",
+        "stop_systolic_low_mmhg",
+        "stop_heart_rate_low_bpm",
+        "stop_respiratory_rate_low_per_min",
+        "discharge_max_systolic_mmhg",
+        "predose_fasting_solids_hours",
+    ]
+    assert [confirmed[name] for name in names] == [True] * len(names)
 
 
 def test_overrides_apply() -> None:
@@ -153,3 +190,25 @@ def test_settings_are_frozen() -> None:
 
 def test_allowed_text_for_a_float_setting() -> None:
     assert allowed_text("stop_repeat_interval_min") == "allowed range 1-15 min (a number)"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [({"stop_systolic_low_mmhg": 100}, "stop_systolic_low_mmhg (100) must be below "
+      "alert_systolic_low_mmhg (100)"),
+     ({"stop_heart_rate_low_bpm": 50}, "stop_heart_rate_low_bpm (50) must be below "
+      "alert_heart_rate_low_bpm (50)"),
+     ({"stop_respiratory_rate_low_per_min": 10, "alert_respiratory_rate_low_per_min": 10},
+      "stop_respiratory_rate_low_per_min (10) must be below alert_respiratory_rate_low_per_min "
+      "(10)"),
+     ({"alert_respiratory_rate_high_per_min": 25}, "alert_respiratory_rate_high_per_min (25) "
+      "must be below stop_respiratory_rate_high_per_min (25)"),
+     ({"predose_review_systolic_mmhg": 150, "discharge_max_systolic_mmhg": 150},
+      "predose_review_systolic_mmhg (150) must be below discharge_max_systolic_mmhg (150)")],
+)  # fmt: skip
+def test_new_safety_thresholds_keep_their_order(overrides: dict[str, object], message: str) -> None:
+    """Alert below stop (NEWS2 bands, RCP 2017); the discharge cap above the review threshold
+    (AAGBI/BHS 2016), or a rule would never fire."""
+    with pytest.raises(SettingsError) as caught:
+        ClinicSettings.from_overrides(overrides)
+    assert caught.value.message == message

@@ -95,26 +95,45 @@ class _Checker:
         if baseline is not None and baseline.systolic_mmhg and baseline.diastolic_mmhg:
             limit_s = max(limit_s, baseline.systolic_mmhg + s.discharge_bp_margin_systolic_mmhg)
             limit_d = max(limit_d, baseline.diastolic_mmhg + s.discharge_bp_margin_diastolic_mmhg)
+        # Whatever the baseline, a severely raised BP never passes (AAGBI/BHS, ACC/AHA).
+        limit_s = min(limit_s, s.discharge_max_systolic_mmhg)
+        limit_d = min(limit_d, s.discharge_max_diastolic_mmhg)
+        value = f"{reading.systolic_mmhg}/{reading.diastolic_mmhg} mmHg"
+        if reading.systolic_mmhg <= s.stop_systolic_low_mmhg:
+            return self._check(
+                "bp_near_baseline",
+                False,
+                f"Latest BP {value}: systolic at or below {s.stop_systolic_low_mmhg}.",
+                "news2-rcp-2017",
+            )
         met = reading.systolic_mmhg <= limit_s and reading.diastolic_mmhg <= limit_d
         return self._check(
             "bp_near_baseline",
             met,
-            f"Latest BP {reading.systolic_mmhg}/{reading.diastolic_mmhg} mmHg (limit "
-            f"{limit_s}/{limit_d}).",
+            f"Latest BP {value} (limit {limit_s}/{limit_d}).",
             "clinic-rules-design",
             "ketacare-placeholder",
+            "padss-chung-1995",
+            "aagbi-bhs-2016",
         )
 
     def heart_rate_acceptable(self) -> DischargeCheck:
         reading = self._recent(lambda r: r.heart_rate_bpm is not None)
         if reading is None or reading.heart_rate_bpm is None:
             return self._missing("heart_rate_acceptable", "heart rate")
-        limit = self.s.alert_heart_rate_bpm
+        limit, low = self.s.alert_heart_rate_bpm, self.s.stop_heart_rate_low_bpm
+        if reading.heart_rate_bpm <= low:
+            return self._check(
+                "heart_rate_acceptable",
+                False,
+                f"Latest heart rate {reading.heart_rate_bpm}/min is at or below {low}/min.",
+                "news2-rcp-2017",
+            )
         return self._check(
             "heart_rate_acceptable",
             reading.heart_rate_bpm <= limit,
             f"Latest heart rate {reading.heart_rate_bpm}/min (limit {limit}/min).",
-            "sanacora-2017-unverified",
+            "news2-rcp-2017",
         )
 
     def spo2_acceptable(self) -> DischargeCheck:
@@ -126,7 +145,7 @@ class _Checker:
             "spo2_acceptable",
             reading.spo2_percent >= limit,
             f"Latest SpO2 {reading.spo2_percent}% (needs {limit}%).",
-            "ketacare-placeholder",
+            "news2-rcp-2017",
         )
 
     def _fact(self, code: DischargeCriterion, value: bool, yes: str, no: str) -> DischargeCheck:
@@ -189,6 +208,24 @@ class _Checker:
             "clinic-rules-design",
         )
 
+    def alerts_acknowledged(self) -> DischargeCheck:
+        seen = {(ack.code, ack.t_min) for ack in self.facts.acknowledged_alerts}
+        open_alerts = [
+            alert
+            for alert in self.alerts
+            if alert.level == "alert" and (alert.code, alert.t_min) not in seen
+        ]
+        return self._check(
+            "alerts_acknowledged",
+            not open_alerts,
+            "Every alert acknowledged."
+            if not open_alerts
+            else "Not yet acknowledged: "
+            + "; ".join(f"{alert.code} at minute {alert.t_min:g}" for alert in open_alerts)
+            + ".",
+            "clinic-rules-design",
+        )
+
     def bp_at_40_min(self) -> DischargeCheck:
         tolerance = self.plan.bp_check_tolerance_min
         missing = [
@@ -242,5 +279,6 @@ def discharge_checks(
         "no_unresolved_stop": checker.no_unresolved_stop,
         "bp_at_40_min": checker.bp_at_40_min,
         "pulse_oximetry_recorded": checker.pulse_oximetry_recorded,
+        "alerts_acknowledged": checker.alerts_acknowledged,
     }
     return [methods[code]() for code in plan.criteria]

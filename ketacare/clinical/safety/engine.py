@@ -18,6 +18,7 @@ from ketacare.clinical.safety.models import (
 )
 from ketacare.clinical.safety.plan import Plan, plan_for
 from ketacare.clinical.safety.predose import predose_decision, predose_findings
+from ketacare.clinical.safety.schedule import next_checks, overdue_vitals
 from ketacare.clinical.safety.timeline import Timeline
 from ketacare.clinical.settings import DEFAULT_SETTINGS, ClinicSettings
 from ketacare.clinical.sources import cite
@@ -81,8 +82,12 @@ def evaluate_session(
     except (ValueError, LookupError) as exc:
         raise ClinicalInputError("protocol_id", str(exc)) from exc
     timeline = Timeline.of(readings)
-    predose = predose_findings(timeline, facts.drug, settings)
-    alerts = session_alerts(timeline, facts, settings) + _missed_bp_checks(timeline, facts, plan)
+    predose = predose_findings(timeline, facts, plan, settings)
+    alerts = [
+        *session_alerts(timeline, facts, settings),
+        *_missed_bp_checks(timeline, facts, plan),
+        *overdue_vitals(timeline, facts, plan, settings),
+    ]
     alerts.sort(key=lambda alert: alert.t_min)
     checks = discharge_checks(timeline, facts, settings, plan, alerts)
     warnings = [
@@ -98,5 +103,6 @@ def evaluate_session(
         stop_dosing=any(alert.level == "stop" for alert in alerts),
         discharge_allowed=dosing_started and all(check.met for check in checks),
         discharge_checks=tuple(checks),
+        next_checks=tuple(next_checks(timeline, facts, plan, settings)),
         warnings=tuple(warnings),
     )

@@ -6,8 +6,11 @@ repeat interval (default "two readings 5 minutes apart") stop dosing, and so doe
 reading above the single-reading threshold (default 200/120). A rise from baseline of at least
 40 systolic or 25 diastolic alerts (the label's reported rise). Heart rate above the alert
 threshold alerts; above the stop threshold for the sustained time stops. SpO2 and MOAA/S
-alert and stop at their thresholds; MOAA/S 0 is loss of consciousness. Hypertensive symptoms
-stop dosing and need emergency assessment (label; ``yip-2022``).
+alert and stop at their thresholds; MOAA/S at or below ``stop_moaas_max`` (default 2) is deep
+sedation and stops dosing (ASA continuum), MOAA/S 0 is loss of consciousness. Low systolic BP,
+low heart rate and low or high respiratory rate alert and stop at the NEWS2 bands. Hypertensive
+symptoms stop dosing and need emergency assessment (label; ``yip-2022``); vomiting is an alert
+(aspiration risk: protect the airway).
 """
 
 from __future__ import annotations
@@ -127,9 +130,92 @@ def _heart_rate(timeline: Timeline, s: ClinicSettings) -> list[Alert]:
                     "alert",
                     t,
                     f"Heart rate {rate}/min is above {s.alert_heart_rate_bpm}/min.",
-                    "sanacora-2017-unverified",
+                    "news2-rcp-2017",
                 )
             )
+    return alerts
+
+
+def _low_side(timeline: Timeline, s: ClinicSettings) -> list[Alert]:
+    """Hypotension and bradycardia (NEWS2 single-parameter bands)."""
+    alerts: list[Alert] = []
+    for reading in timeline.after_dose:
+        t, sbp, rate = reading.t_min, reading.systolic_mmhg, reading.heart_rate_bpm
+        if sbp is not None and sbp <= s.stop_systolic_low_mmhg:
+            alerts.append(
+                _alert(
+                    "hypotension_stop",
+                    "stop",
+                    t,
+                    f"Systolic BP {sbp} mmHg is at or below {s.stop_systolic_low_mmhg}: stop "
+                    "dosing, lay the patient flat, call the prescriber.",
+                    "news2-rcp-2017",
+                )
+            )
+        elif sbp is not None and sbp <= s.alert_systolic_low_mmhg:
+            alerts.append(
+                _alert(
+                    "hypotension",
+                    "alert",
+                    t,
+                    f"Systolic BP {sbp} mmHg is at or below {s.alert_systolic_low_mmhg}: recheck "
+                    "and assess.",
+                    "news2-rcp-2017",
+                )
+            )
+        if rate is not None and rate <= s.stop_heart_rate_low_bpm:
+            alerts.append(
+                _alert(
+                    "bradycardia_stop",
+                    "stop",
+                    t,
+                    f"Heart rate {rate}/min is at or below {s.stop_heart_rate_low_bpm}/min: stop "
+                    "dosing, call the prescriber.",
+                    "news2-rcp-2017",
+                )
+            )
+        elif rate is not None and rate <= s.alert_heart_rate_low_bpm:
+            alerts.append(
+                _alert(
+                    "bradycardia",
+                    "alert",
+                    t,
+                    f"Heart rate {rate}/min is at or below {s.alert_heart_rate_low_bpm}/min: "
+                    "recheck and assess.",
+                    "news2-rcp-2017",
+                )
+            )
+    return alerts
+
+
+def _breathing(timeline: Timeline, s: ClinicSettings) -> list[Alert]:
+    """Respiratory rate low (respiratory depression, a boxed warning) or high."""
+    alerts: list[Alert] = []
+    for reading in timeline.after_dose:
+        rate, t = reading.respiratory_rate_per_min, reading.t_min
+        if rate is None:
+            continue
+        level: AlertLevel
+        if rate <= s.stop_respiratory_rate_low_per_min:
+            code, level = "respiratory_rate_low_stop", "stop"
+            text = (
+                f"at or below {s.stop_respiratory_rate_low_per_min}/min: stop dosing, support "
+                "the airway, call the prescriber."
+            )
+        elif rate >= s.stop_respiratory_rate_high_per_min:
+            code, level = "respiratory_rate_high_stop", "stop"
+            text = f"at or above {s.stop_respiratory_rate_high_per_min}/min: stop dosing, assess."
+        elif rate <= s.alert_respiratory_rate_low_per_min:
+            code, level = "respiratory_rate_low", "alert"
+            text = f"at or below {s.alert_respiratory_rate_low_per_min}/min: assess breathing."
+        elif rate >= s.alert_respiratory_rate_high_per_min:
+            code, level = "respiratory_rate_high", "alert"
+            text = f"at or above {s.alert_respiratory_rate_high_per_min}/min: assess breathing."
+        else:
+            continue
+        alerts.append(
+            _alert(code, level, t, f"Respiratory rate {rate}/min is {text}", "news2-rcp-2017")
+        )
     return alerts
 
 
@@ -158,7 +244,7 @@ def _oxygen_and_sedation(timeline: Timeline, s: ClinicSettings) -> list[Alert]:
                         "alert",
                         t,
                         f"SpO2 {spo2}% is below {s.alert_spo2_percent}%: assess breathing.",
-                        "ketacare-placeholder",
+                        "news2-rcp-2017",
                         "spravato-rems",
                     )
                 )
@@ -171,6 +257,18 @@ def _oxygen_and_sedation(timeline: Timeline, s: ClinicSettings) -> list[Alert]:
                         t,
                         "MOAA/S 0 (no response to a painful stimulus): loss of consciousness.",
                         "spravato-pi",
+                        "moaas-1990",
+                    )
+                )
+            elif reading.moaas <= s.stop_moaas_max:
+                alerts.append(
+                    _alert(
+                        "deep_sedation",
+                        "stop",
+                        t,
+                        f"MOAA/S {reading.moaas} (at or below {s.stop_moaas_max}): deep "
+                        "sedation, stop dosing, support the airway, call the prescriber.",
+                        "asa-sedation-continuum",
                         "moaas-1990",
                     )
                 )
@@ -188,20 +286,40 @@ def _oxygen_and_sedation(timeline: Timeline, s: ClinicSettings) -> list[Alert]:
     return alerts
 
 
+def _hypertensive_symptoms(t_min: float) -> Alert:
+    return _alert(
+        "hypertensive_symptoms",
+        "stop",
+        t_min,
+        "Symptoms of hypertensive crisis (chest pain, severe headache, neurological "
+        "signs): stop dosing and arrange emergency assessment.",
+        "spravato-pi",
+        "yip-2022",
+    )
+
+
 def _symptoms(facts: SessionFacts) -> list[Alert]:
-    if not facts.hypertensive_symptoms:
-        return []
-    return [
-        _alert(
-            "hypertensive_symptoms",
-            "stop",
-            facts.now_t_min,
-            "Symptoms of hypertensive crisis (chest pain, severe headache, neurological "
-            "signs): stop dosing and arrange emergency assessment.",
-            "spravato-pi",
-            "yip-2022",
-        )
-    ]
+    alerts: list[Alert] = []
+    for event in facts.events:
+        if event.code == "hypertensive_symptoms":
+            alerts.append(_hypertensive_symptoms(event.t_min))
+        elif event.code == "emesis":
+            alerts.append(
+                _alert(
+                    "emesis",
+                    "alert",
+                    event.t_min,
+                    "Vomiting: aspiration risk; keep the airway clear (sit up or recovery "
+                    "position) and assess sedation.",
+                    "spravato-pi",
+                    "asa-fasting-2017",
+                )
+            )
+    if facts.hypertensive_symptoms and not any(
+        event.code == "hypertensive_symptoms" for event in facts.events
+    ):
+        alerts.append(_hypertensive_symptoms(facts.now_t_min))
+    return alerts
 
 
 def session_alerts(timeline: Timeline, facts: SessionFacts, s: ClinicSettings) -> list[Alert]:
@@ -209,6 +327,8 @@ def session_alerts(timeline: Timeline, facts: SessionFacts, s: ClinicSettings) -
     alerts = [
         *_blood_pressure(timeline, s),
         *_heart_rate(timeline, s),
+        *_low_side(timeline, s),
+        *_breathing(timeline, s),
         *_oxygen_and_sedation(timeline, s),
         *_symptoms(facts),
     ]

@@ -31,6 +31,7 @@ class VitalsReading(_Input):
     heart_rate_bpm: Annotated[int, ranges.HEART_RATE_PER_MIN] | None = None
     spo2_percent: Annotated[int, ranges.SPO2_PERCENT] | None = None
     moaas: Annotated[int, Range(0, 5, "MOAA/S points")] | None = None
+    respiratory_rate_per_min: Annotated[int, ranges.RESPIRATORY_RATE_PER_MIN] | None = None
 
     @model_validator(mode="after")
     def _blood_pressure_pair(self) -> Self:
@@ -50,6 +51,52 @@ class VitalsReading(_Input):
     @property
     def has_bp(self) -> bool:
         return self.systolic_mmhg is not None and self.diastolic_mmhg is not None
+
+    @property
+    def has_vital_sign(self) -> bool:
+        """Whether the reading holds a vital sign (a MOAA/S rating alone is not a vitals set)."""
+        return self.has_bp or any(
+            value is not None
+            for value in (self.heart_rate_bpm, self.spo2_percent, self.respiratory_rate_per_min)
+        )
+
+
+CssrsItem = Literal["1", "2", "3", "4", "5", "6"]
+
+
+class SameDayScreen(_Input):
+    """Today's suicidality screen before dosing: C-SSRS screener answers or PHQ-9 item 9."""
+
+    t_min: Annotated[float, Range(-1440, 0, "min")] = Field(
+        description="when it was taken, minutes before the first dose"
+    )
+    cssrs_answers: dict[CssrsItem, bool] | None = Field(
+        default=None, description="C-SSRS screener questions 1-6, yes (true) or no"
+    )
+    phq9_item9: Annotated[int, Range(0, 3, "points")] | None = None
+
+    @model_validator(mode="after")
+    def _one_instrument(self) -> Self:
+        if self.cssrs_answers is None and self.phq9_item9 is None:
+            raise ValueError("give cssrs_answers or phq9_item9")
+        return self
+
+
+SessionEventCode = Literal["emesis", "hypertensive_symptoms"]
+
+
+class SessionEvent(_Input):
+    """Something staff saw during the session (vomiting, symptoms of hypertensive crisis)."""
+
+    code: SessionEventCode
+    t_min: Annotated[float, Range(-1440, 1440, "min")]
+
+
+class AcknowledgedAlert(_Input):
+    """An alert staff have seen and acted on: the alert's code and the minute it fired."""
+
+    code: str = Field(min_length=1, max_length=60)
+    t_min: Annotated[float, Range(-1440, 1440, "min")]
 
 
 class SessionFacts(_Input):
@@ -71,6 +118,11 @@ class SessionFacts(_Input):
         default=False, description="chest pain, severe headache, neurological signs"
     )
     prescriber_cleared_after_stop: bool = False
+    hours_since_solids: Annotated[float, Range(0, 168, "h")] | None = None
+    hours_since_clear_fluids: Annotated[float, Range(0, 168, "h")] | None = None
+    same_day_screen: SameDayScreen | None = None
+    events: list[SessionEvent] = Field(default_factory=list)
+    acknowledged_alerts: list[AcknowledgedAlert] = Field(default_factory=list)
 
 
 class Alert(BaseModel):
@@ -103,6 +155,20 @@ class DischargeCheck(BaseModel):
     source: str
 
 
+NextCheckCode = Literal["vitals", "bp_check", "observation_end"]
+
+
+class NextCheck(BaseModel):
+    """A check the chair has still to do, and the minute it is due."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: NextCheckCode
+    due_t_min: float
+    message: str
+    source: str
+
+
 class SafetyAssessment(BaseModel):
     """Advice for the chair: pre-dose decision, alerts, whether discharge may happen and why."""
 
@@ -114,6 +180,7 @@ class SafetyAssessment(BaseModel):
     stop_dosing: bool
     discharge_allowed: bool
     discharge_checks: tuple[DischargeCheck, ...]
+    next_checks: tuple[NextCheck, ...] = ()
     warnings: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ RACEMIC_CRITERIA: tuple[DischargeCriterion, ...] = (
     "escort_present",
     "clinician_assessed_ready",
     "no_unresolved_stop",
+    "alerts_acknowledged",
 )
 ESKETAMINE_CRITERIA: tuple[DischargeCriterion, ...] = (
     *RACEMIC_CRITERIA,
@@ -41,6 +42,12 @@ class Plan:
     bp_check_tolerance_min: int
     criteria: tuple[DischargeCriterion, ...]
     observation_source: str
+    vitals_interval_during_min: int | None = None
+    vitals_interval_after_min: int | None = None
+    #: The protocol's fasting rule (Spravato label), else None: the clinic settings apply.
+    food_fast_min: int | None = None
+    liquid_fast_min: int | None = None
+    suicidality_gate_before_dose: bool = False
 
 
 def plan_for(facts: SessionFacts, settings: ClinicSettings) -> Plan:
@@ -54,6 +61,7 @@ def plan_for(facts: SessionFacts, settings: ClinicSettings) -> Plan:
             )
         monitoring = protocol.monitoring
         fixed = monitoring.min_observation_min
+        preparation = protocol.preparation
         return Plan(
             min_observation_min=fixed
             if fixed is not None
@@ -63,6 +71,11 @@ def plan_for(facts: SessionFacts, settings: ClinicSettings) -> Plan:
             bp_check_tolerance_min=monitoring.bp_check_tolerance_min or 0,
             criteria=protocol.discharge.criteria,
             observation_source="spravato-rems" if fixed is not None else "ketacare-placeholder",
+            vitals_interval_during_min=monitoring.vitals_interval_during_min,
+            vitals_interval_after_min=monitoring.vitals_interval_after_min,
+            food_fast_min=preparation.food_fast_min if preparation else None,
+            liquid_fast_min=preparation.liquid_fast_min if preparation else None,
+            suicidality_gate_before_dose=monitoring.suicidality_gate_before_dose,
         )
     if facts.drug == "esketamine":
         return Plan(

@@ -4,24 +4,27 @@ BP above the label's caution threshold (``predose_review_*``, Spravato label >14
 the prescriber's review; at or above the hold threshold, or with tachycardia or low SpO2, the
 dose is held. A missing baseline BP holds the dose (the label and the REMS form need BP before
 administration); for esketamine so does a missing baseline SpO2 (pulse oximetry every session).
+Fasting (``fasting``) and the same-day suicidality gate (``screen_gate``) add their findings.
 """
 
 from __future__ import annotations
 
-from ketacare.clinical.safety.models import PredoseDecision, PredoseFinding
+from ketacare.clinical.safety.fasting import fasting_findings
+from ketacare.clinical.safety.findings import finding as _finding
+from ketacare.clinical.safety.models import PredoseDecision, PredoseFinding, SessionFacts
+from ketacare.clinical.safety.plan import Plan
+from ketacare.clinical.safety.screen_gate import screen_findings
 from ketacare.clinical.safety.timeline import Timeline
 from ketacare.clinical.settings import ClinicSettings
-from ketacare.clinical.sources import cite
-from ketacare.clinical.vocabulary import Drug
 
 ORDER: tuple[PredoseDecision, ...] = ("proceed", "prescriber_review", "hold")
 
 
-def _finding(code: str, decision: PredoseDecision, message: str, *sources: str) -> PredoseFinding:
-    return PredoseFinding(code=code, decision=decision, message=message, source=cite(*sources))
-
-
-def predose_findings(timeline: Timeline, drug: Drug, s: ClinicSettings) -> list[PredoseFinding]:
+def predose_findings(
+    timeline: Timeline, facts: SessionFacts, plan: Plan, s: ClinicSettings
+) -> list[PredoseFinding]:
+    """Vital-sign findings on the baseline, then fasting, then the suicidality gate."""
+    drug = facts.drug
     findings: list[PredoseFinding] = []
     bp = timeline.baseline_bp
     if bp is None or bp.systolic_mmhg is None or bp.diastolic_mmhg is None:
@@ -46,7 +49,7 @@ def predose_findings(timeline: Timeline, drug: Drug, s: ClinicSettings) -> list[
                     "hold",
                     f"Blood pressure {value} is at or above {s.predose_hold_systolic_mmhg}/"
                     f"{s.predose_hold_diastolic_mmhg}: hold the dose.",
-                    "clinic-rules-design",
+                    "aagbi-bhs-2016",
                 )
             )
         elif (
@@ -71,7 +74,7 @@ def predose_findings(timeline: Timeline, drug: Drug, s: ClinicSettings) -> list[
                 "hold",
                 f"Heart rate {rate}/min is above {s.predose_hold_heart_rate_bpm}/min: hold the "
                 "dose.",
-                "sanacora-2017-unverified",
+                "news2-rcp-2017",
             )
         )
     oxygen = timeline.baseline_spo2
@@ -93,9 +96,11 @@ def predose_findings(timeline: Timeline, drug: Drug, s: ClinicSettings) -> list[
                 "hold",
                 f"SpO2 {oxygen.spo2_percent}% is below {s.predose_hold_spo2_percent}%: hold "
                 "the dose.",
-                "ketacare-placeholder",
+                "news2-rcp-2017",
             )
         )
+    findings.extend(fasting_findings(facts, plan, s))
+    findings.extend(screen_findings(facts, plan, s))
     return findings
 
 
