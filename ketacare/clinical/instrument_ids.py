@@ -16,4 +16,5 @@ INSTRUMENT_IDS: tuple[str, ...] = (
     "moaas",
     "ybocs",
     "pain_nrs",
+    "ymrs",
 )

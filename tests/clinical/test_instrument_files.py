@@ -23,6 +23,7 @@ EXPECTED_ITEMS = {
     "moaas": 1,
     "ybocs": 10,
     "pain_nrs": 1,
+    "ymrs": 11,
 }
 EXPECTED_MAX = {
     "phq9": 27,
@@ -36,6 +37,7 @@ EXPECTED_MAX = {
     "moaas": 5,
     "ybocs": 40,
     "pain_nrs": 10,
+    "ymrs": 60,
 }
 
 

@@ -121,7 +121,15 @@ def test_schema_lists_the_issue_keys_as_required() -> None:
         "vitals",
         "home_sitter_available",
     }
-    assert set(schema["properties"]) == set(schema["required"]) | {"scores", "cssrs_risk"}
+    optional = {
+        "scores",
+        "cssrs_risk",
+        "cssrs_intent",
+        "suicidal_intent_attested",
+        "suicidal_intent_reason",
+        "diazepam_equivalent_mg_per_day",
+    }
+    assert set(schema["properties"]) == set(schema["required"]) | optional
     weight = schema["properties"]["weight_kg"]
     assert (weight["minimum"], weight["maximum"], weight["x-unit"]) == (25, 350, "kg")
     assert schema["additionalProperties"] is False

@@ -17,6 +17,7 @@ from ketacare.clinical.labels import VOCABULARIES, has_label, label, raw_codes
 from ketacare.clinical.prior_auth import Status
 from ketacare.clinical.safety.models import PredoseDecision
 from ketacare.clinical.screening import indications, rules
+from ketacare.clinical.interactions import interacting_classes
 from ketacare.clinical.screening.indications import REVIEW_GROUPS
 from ketacare.clinical.screening.results import OPTIONS, Decision
 from ketacare.clinical.settings import RISK_ORDER
@@ -114,6 +115,7 @@ def _reason_codes(module: object) -> set[str]:
     expansions = {
         "indication_": list(REVIEW_GROUPS),
         "concomitant_": [cid for cid, c in DRUG_CLASSES.items() if c.pmf_concomitant],
+        "interaction_": sorted(interacting_classes()),
     }
     codes: set[str] = set()
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
