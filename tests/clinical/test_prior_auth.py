@@ -8,7 +8,9 @@ import pytest
 
 from ketacare.clinical.intake import MedicationTrial
 from ketacare.clinical.prior_auth import PriorAuthFacts, prior_auth_checklist
+from ketacare.clinical.screening import screen
 from ketacare.clinical.settings import ClinicSettings
+from tests.clinical.intakes import make_intake
 
 
 def trial(drug: str, drug_class: str, weeks: float = 8, improvement: float = 10) -> MedicationTrial:
@@ -139,3 +141,34 @@ def test_missing_rems_and_payer_are_named() -> None:
         ("rems", "record the signed REMS Patient Enrollment Form as a consent"),
         ("payer", "no active insurance on the chart"),
     ]
+
+
+@pytest.mark.parametrize("require_classes", [False, True])
+@pytest.mark.parametrize(
+    "history",
+    [
+        [trial("sertraline", "ssri"), trial("fluoxetine", "ssri")],
+        [trial("sertraline", "ssri"), trial("SERTRALINE", "ssri", 12)],
+        [trial("sertraline", "ssri"), trial("venlafaxine", "snri")],
+        [trial("sertraline", "ssri", 4), trial("venlafaxine", "snri")],
+    ],
+    ids=["two-ssris", "re-trial", "two-classes", "one-short"],
+)
+def test_screening_and_prior_auth_count_the_same_trials(
+    history: list[MedicationTrial], require_classes: bool
+) -> None:
+    """One counting function (assess_trd) behind both (spravato-pi-indications,
+    bcbs-nc-spravato): the same trials give the same count and verdict under both settings."""
+    settings = ClinicSettings.from_overrides({"trd_require_distinct_classes": require_classes})
+    intake = make_intake(medication_trials=[t.model_dump() for t in history])
+    screened = screen(intake, settings)
+    item = next(
+        i
+        for i in prior_auth_checklist(replace(COMPLETE, trials=history), settings).items
+        if i.code == "trials"
+    )
+    assert item.detail.startswith(f"{screened.adequate_trials} different antidepressant(s)")
+    assert (item.status == "met") is screened.treatment_resistant
+    assert (screened.option("esketamine_nasal").decision == "eligible") is (
+        screened.treatment_resistant
+    )

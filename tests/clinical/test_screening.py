@@ -389,3 +389,66 @@ def test_reasons_are_listed_most_serious_first() -> None:
         "interstitial_cystitis",
         "indication_treatment_resistant_depression",
     ]
+
+
+# --- Bipolar depression: mania rating (YMRS) ------------------------------------------------
+
+BIPOLAR = {"diagnoses": ["F31.4"], "concomitant_drug_classes": ["lithium"], "medication_trials": []}
+
+
+def test_bipolar_depression_without_a_ymrs_needs_a_mania_rating() -> None:
+    """Ketamine can induce mania; current mania excludes it (screening-checklist), so a bipolar
+    patient needs a current YMRS (ymrs-1978)."""
+    result = run(**BIPOLAR)
+    assert codes(result, "ketamine_iv") == ["indication_bipolar_depression", "ymrs_missing"]
+    reason = result.option("ketamine_iv").reasons[1]
+    assert (reason.code, reason.decision) == ("ymrs_missing", R)
+    assert reason.message == (
+        "Bipolar depression: a mania rating (YMRS) is needed before ketamine, which can "
+        "induce mania."
+    )
+    assert "ymrs_missing" in codes(result, "esketamine_nasal")
+
+
+@pytest.mark.parametrize(
+    ("total", "code", "decision"),
+    [(5, None, None), (6, "ymrs_elevated", R), (11, "ymrs_elevated", R), (12, "ymrs_mania", N)],
+)
+def test_ymrs_boundaries(total: int, code: str | None, decision: str | None) -> None:
+    """ELEKT-D admitted YMRS <= 5 (elektd-2023); 12 or more signifies hypomania or mania
+    (ymrs-mania-cutoff), which excludes treatment like current mania."""
+    result = run(**BIPOLAR, scores={"phq9": 19, "ymrs": total})
+    ymrs = [r for r in result.option("ketamine_iv").reasons if r.code.startswith("ymrs_")]
+    assert [(r.code, r.decision) for r in ymrs] == ([] if code is None else [(code, decision)])
+    if code == "ymrs_mania":
+        assert decisions(result) == dict.fromkeys(OPTIONS, N)
+        assert ymrs[0].message == (
+            "YMRS 12 is at or above 12: hypomanic or manic symptoms; treat the mood elevation "
+            "first, then rate again."
+        )
+
+
+def test_ymrs_thresholds_are_settings() -> None:
+    """ymrs_review_above and ymrs_mania_min are clinic settings (elektd-2023,
+    ymrs-mania-cutoff)."""
+    settings = ClinicSettings.from_overrides({"ymrs_review_above": 8, "ymrs_mania_min": 15})
+    result = run(settings, **BIPOLAR, scores={"phq9": 19, "ymrs": 12})
+    assert "ymrs_elevated" in codes(result, "ketamine_iv")
+    assert "ymrs_mania" not in codes(result, "ketamine_iv")
+
+
+def test_the_mania_rating_is_asked_only_for_bipolar_depression() -> None:
+    """The gate concerns bipolar patients (ymrs-1978); unipolar TRD needs no YMRS."""
+    assert decisions(run()) == ALL_ELIGIBLE
+
+
+def test_the_ymrs_review_band_must_stay_below_the_mania_threshold() -> None:
+    """Otherwise ymrs_elevated (elektd-2023) could never fire below ymrs_mania_min."""
+    from ketacare.clinical.settings import SettingsError
+
+    with pytest.raises(SettingsError) as caught:
+        ClinicSettings.from_overrides({"ymrs_review_above": 12})
+    assert (caught.value.field, caught.value.message) == (
+        "ymrs_review_above",
+        "ymrs_review_above (12) must be below ymrs_mania_min (12)",
+    )
