@@ -25,6 +25,7 @@ from ketacare.clinical import ranges
 from ketacare.clinical.codes import DRUG_CLASSES, TRIAL_DRUG_CLASSES, icd10_lookup
 from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.instruments.registry import INSTRUMENT_IDS, get_instrument
+from ketacare.clinical.instruments.results import Score
 from ketacare.clinical.settings import RiskLevel
 from ketacare.clinical.validation import Range, input_error
 
@@ -212,6 +213,16 @@ class Intake(_Document):
         if info.data.get("suicidal_intent_attested") and not value.strip():
             raise ValueError("is required when suicidal_intent_attested is true")
         return value
+
+
+#: C-SSRS screener questions that record suicidal ideation with intent (``cssrs-intent-items``):
+#: 4, thoughts with some intention of acting; 5, a worked-out plan with intent.
+CSSRS_INTENT_ITEMS = ("4", "5")
+
+
+def cssrs_intent_from(screener: Score) -> bool:
+    """Whether a scored C-SSRS screener shows ideation with intent (question 4 or 5 yes)."""
+    return any(item.id in CSSRS_INTENT_ITEMS and item.value == 1 for item in screener.items)
 
 
 def parse_intake(data: Mapping[str, Any]) -> Intake:

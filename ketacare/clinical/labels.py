@@ -179,7 +179,9 @@ def _reasons() -> dict[str, str]:
         for cid, c in DRUG_CLASSES.items()
         if c.pmf_concomitant
     }
-    built |= {f"interaction_{cid}": f"Interaction: {DRUG_CLASSES[cid].label}" for cid in interacting}
+    built |= {
+        f"interaction_{cid}": f"Interaction: {DRUG_CLASSES[cid].label}" for cid in interacting
+    }
     return {**built, **_REASON}
 
 

@@ -55,6 +55,7 @@ def body_mass_index(weight_kg: object, height_cm: object) -> float | None:
         return None
     return round(weight / (height_m * height_m), 1)
 
+
 #: A daily benzodiazepine dose converted to diazepam equivalents (``ashton-equivalence``:
 #: e.g. lorazepam 1 mg = diazepam 10 mg): 200 mg/day is beyond the highest doses the
 #: conversion tables are used for, so a larger figure is a typing or conversion error.

@@ -70,9 +70,7 @@ def assess_trd(
             by_drug.setdefault(drug_key(trial.drug), []).append(trial)
     chosen = {key: _best_documented(group) for key, group in by_drug.items()}
     counted = tuple(t for t in chosen.values() if is_adequate_failed_trial(t, settings))
-    set_aside = tuple(
-        t for key, group in by_drug.items() for t in group if t is not chosen[key]
-    )
+    set_aside = tuple(t for key, group in by_drug.items() for t in group if t is not chosen[key])
     classes = len({trial.drug_class for trial in counted})
     needed = settings.trd_min_adequate_trials
     resistant = len(counted) >= needed and (

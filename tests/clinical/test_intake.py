@@ -158,14 +158,18 @@ def test_an_attestation_of_intent_needs_a_reason() -> None:
         ),
     ],
 )
-def test_cssrs_intent_must_agree_with_the_screener(changes: dict[str, object], message: str) -> None:
+def test_cssrs_intent_must_agree_with_the_screener(
+    changes: dict[str, object], message: str
+) -> None:
     """Intent is C-SSRS question 4 or 5 (cssrs-intent-items): it cannot stand without, or
     against, the screener's risk level."""
     error = refused(intake_data(**changes))
     assert (error.field, error.message) == ("cssrs_intent", message)
 
 
-@pytest.mark.parametrize(("dose", "accepted"), [(0, True), (200, True), (200.5, False), (-1, False)])
+@pytest.mark.parametrize(
+    ("dose", "accepted"), [(0, True), (200, True), (200.5, False), (-1, False)]
+)
 def test_diazepam_equivalent_dose_range(dose: float, accepted: bool) -> None:
     """0-200 mg/day diazepam equivalent (ashton-equivalence conversion)."""
     data = intake_data(diazepam_equivalent_mg_per_day=dose)

@@ -15,7 +15,9 @@ E, R = "eligible", "needs_prescriber_review"
 
 #: class id -> (action, source keys for racemic ketamine)
 EXPECTED = {
-    "benzodiazepine": ("note", ("andrashko-2020", "feeney-2023", "andrade-2017-interactions", "ketalar-pi")),
+    "benzodiazepine": (
+        "note", ("andrashko-2020", "feeney-2023", "andrade-2017-interactions", "ketalar-pi")
+    ),
     "sedative_hypnotic": ("prescriber_review", ("ketalar-pi", "ketamine-smpc-interactions")),
     "cns_depressant": ("prescriber_review", ("ketalar-pi", "ketamine-smpc-interactions")),
     "opioid": ("prescriber_review", ("ketalar-pi", "ketamine-smpc-interactions")),
@@ -28,7 +30,9 @@ EXPECTED = {
     "thyroid_hormone": ("note", ("ketamine-smpc-interactions",)),
     "thyroid_augmentation": ("note", ("ketamine-smpc-interactions",)),
     "cyp_inducer": ("note", ("andrade-2017-interactions", "ketamine-smpc-interactions")),
-    "cyp_inhibitor": ("prescriber_review", ("andrade-2017-interactions", "ketamine-smpc-interactions")),
+    "cyp_inhibitor": (
+        "prescriber_review", ("andrade-2017-interactions", "ketamine-smpc-interactions")
+    ),
 }  # fmt: skip
 
 
@@ -161,7 +165,9 @@ def test_an_unknown_drug_is_refused() -> None:
 def test_screening_names_each_interaction_beside_the_rems_class() -> None:
     """The REMS-form classes still need review (spravato-rems); the interaction adds what it
     means (andrashko-2020)."""
-    result = run(concomitant_drug_classes=["ssri", "benzodiazepine"], diazepam_equivalent_mg_per_day=20)
+    result = run(
+        concomitant_drug_classes=["ssri", "benzodiazepine"], diazepam_equivalent_mg_per_day=20
+    )
     assert decisions(result)["ketamine_iv"] == R
     assert codes(result, "ketamine_iv") == [
         "concomitant_benzodiazepine",

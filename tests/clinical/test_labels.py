@@ -13,11 +13,11 @@ import inspect
 from typing import get_args
 
 from ketacare.clinical import DRUG_CLASSES, load_instruments, load_protocols
+from ketacare.clinical.interactions import interacting_classes
 from ketacare.clinical.labels import VOCABULARIES, has_label, label, raw_codes
 from ketacare.clinical.prior_auth import Status
 from ketacare.clinical.safety.models import PredoseDecision
 from ketacare.clinical.screening import indications, rules
-from ketacare.clinical.interactions import interacting_classes
 from ketacare.clinical.screening.indications import REVIEW_GROUPS
 from ketacare.clinical.screening.results import OPTIONS, Decision
 from ketacare.clinical.settings import RISK_ORDER

@@ -82,7 +82,7 @@ def test_two_drugs_of_one_class_meet_the_label_and_not_the_class_rule(
 
 
 def test_a_re_trial_of_the_same_drug_counts_once() -> None:
-    """"At least two different oral antidepressants" (spravato-pi-indications, SPRAVATO PI §1):
+    """ "At least two different oral antidepressants" (spravato-pi-indications, SPRAVATO PI §1):
     sertraline entered twice, differently spelled, is one drug."""
     facts = replace(
         COMPLETE, trials=[trial("sertraline", "ssri"), trial(" Sertraline ", "ssri", 12, 0)]

@@ -65,7 +65,7 @@ def test_number_of_trials_is_a_setting() -> None:
 
 @pytest.mark.parametrize("spelling", ["sertraline", "Sertraline", "  SERTRALINE ", "sertraline\t"])
 def test_a_re_trial_of_the_same_drug_counts_once(spelling: str) -> None:
-    """"At least two different oral antidepressants" (spravato-pi-indications, SPRAVATO PI §1):
+    """ "At least two different oral antidepressants" (spravato-pi-indications, SPRAVATO PI §1):
     the same drug entered twice, in any case or spacing, is one failed drug, not two."""
     history = trials(trial(drug="sertraline"), trial(drug=spelling, weeks=10))
     result = assess_trd(history)

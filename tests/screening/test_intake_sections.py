@@ -292,6 +292,7 @@ def test_the_other_scales_stay_folded_until_one_is_answered(cast: Cast, as_role:
         ("pain_nrs", ""),
         ("madrs", ""),
         ("ybocs", ""),
+        ("ymrs", ""),
     ]
 
     saved = nurse.post(section_url(cast, "other_scales"), {"scale__pain_nrs__1": "6"})
