@@ -76,7 +76,7 @@ _TRIALS = st.lists(
 def test_trials_count_at_most_once_per_drug_and_re_entering_one_changes_nothing(
     specs: list[tuple[str, str, float, float]], require_classes: bool
 ) -> None:
-    """"At least two different oral antidepressants" (spravato-pi-indications): the count never
+    """ "At least two different oral antidepressants" (spravato-pi-indications): the count never
     exceeds the number of distinct drugs, and entering a trial a second time never changes the
     count or the verdict."""
     from ketacare.clinical.intake import MedicationTrial
