@@ -56,6 +56,9 @@ class Code:
     snomed_display: str | None
     snomed_confirmed: bool
     psychotic_features: bool
+    #: MDD coded in partial or full remission (F32.4, F32.5, F33.4x): no current episode, so
+    #: neither a current-episode indication nor treatment resistance (``icd10cm``).
+    in_remission: bool
     system: str = ICD10_SYSTEM
     source: str = "icd10cm"
     snomed_source: str = "snomed-ct"
@@ -71,6 +74,7 @@ class _CodeRow(BaseModel):
     snomed_display: str | None = None
     snomed_confirmed: bool
     psychotic_features: bool
+    in_remission: bool
 
 
 def normalise_icd10(code: str) -> str:
@@ -88,7 +92,7 @@ def all_icd10_codes() -> Mapping[str, Code]:
     with ICD10_FILE.open(newline="", encoding="utf-8") as handle:
         for line, raw in enumerate(csv.DictReader(handle), start=2):
             data: dict[str, object] = {key: value or None for key, value in raw.items()}
-            for flag in ("snomed_confirmed", "psychotic_features"):
+            for flag in ("snomed_confirmed", "psychotic_features", "in_remission"):
                 if data.get(flag) not in ("true", "false"):
                     raise ClinicalDataError(ICD10_FILE, f"line {line}.{flag}", "not true/false")
                 data[flag] = data[flag] == "true"

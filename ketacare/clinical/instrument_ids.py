@@ -24,4 +24,5 @@ INSTRUMENT_IDS: tuple[str, ...] = (
     "cgi_s",
     "cgi_i",
     "icsi",
+    "ymrs",
 )

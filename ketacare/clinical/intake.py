@@ -11,12 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ketacare.clinical import ranges
 from ketacare.clinical.codes import DRUG_CLASSES, TRIAL_DRUG_CLASSES, icd10_lookup
 from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.instruments.registry import INSTRUMENT_IDS, get_instrument
+from ketacare.clinical.instruments.results import Score
 from ketacare.clinical.settings import RiskLevel
 from ketacare.clinical.validation import Range, input_error
 
@@ -116,6 +125,30 @@ class Intake(_Document):
     cssrs_risk: RiskLevel | None = Field(
         default=None, description="latest C-SSRS screener risk level, if screened"
     )
+    cssrs_intent: bool | None = Field(
+        default=None,
+        description="C-SSRS screener question 4 or 5 answered yes (suicidal ideation with "
+        "intent), computed from the same screener as cssrs_risk; null if not screened",
+    )
+    suicidal_intent_attested: bool = Field(
+        default=False,
+        description="a clinician attests active suicidal ideation with intent (the Spravato "
+        "MDSI population); needs suicidal_intent_reason",
+    )
+    suicidal_intent_reason: str = Field(
+        default="",
+        max_length=500,
+        validate_default=True,
+        description="why the clinician attests intent",
+    )
+    diazepam_equivalent_mg_per_day: (
+        Annotated[float, ranges.DIAZEPAM_EQUIVALENT_MG_PER_DAY] | None
+    ) = Field(
+        default=None,
+        description="current daily benzodiazepine dose in diazepam equivalents (Ashton table); "
+        "null if none or not recorded",
+        json_schema_extra={"source": ["ashton-equivalence"]},
+    )
 
     @field_validator("diagnoses")
     @classmethod
@@ -163,6 +196,33 @@ class Intake(_Document):
         if self.pregnant and self.sex == "male":
             raise ValueError("pregnant is true but sex is male; check both fields")
         return self
+
+    @field_validator("cssrs_intent")
+    @classmethod
+    def _intent_from_the_screener(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        risk = info.data.get("cssrs_risk")
+        if value is not None and risk is None:
+            raise ValueError("comes from the C-SSRS screener, but cssrs_risk is missing")
+        if value and risk == "none":
+            raise ValueError("is true but cssrs_risk is none; check the screener answers")
+        return value
+
+    @field_validator("suicidal_intent_reason")
+    @classmethod
+    def _reason_for_attestation(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("suicidal_intent_attested") and not value.strip():
+            raise ValueError("is required when suicidal_intent_attested is true")
+        return value
+
+
+#: C-SSRS screener questions that record suicidal ideation with intent (``cssrs-intent-items``):
+#: 4, thoughts with some intention of acting; 5, a worked-out plan with intent.
+CSSRS_INTENT_ITEMS = ("4", "5")
+
+
+def cssrs_intent_from(screener: Score) -> bool:
+    """Whether a scored C-SSRS screener shows ideation with intent (question 4 or 5 yes)."""
+    return any(item.id in CSSRS_INTENT_ITEMS and item.value == 1 for item in screener.items)
 
 
 def parse_intake(data: Mapping[str, Any]) -> Intake:

@@ -76,6 +76,12 @@ _REASON = {
     "esketamine_mdsi_without_oral_antidepressant": (
         "Acute suicidal ideation without an oral antidepressant"
     ),
+    "esketamine_mdsi_intent_not_shown": "Suicidal ideation without intent shown",
+    "esketamine_depression_in_remission": "Depression in remission (outside the Spravato label)",
+    "depression_in_remission": "Depression coded in remission",
+    "ymrs_missing": "Mania rating (YMRS) needed",
+    "ymrs_mania": "YMRS in the hypomania or mania range",
+    "ymrs_elevated": "YMRS above the trial entry limit",
 }
 
 #: ``prior_auth.Status``: how a payer criterion stands against the chart.
@@ -113,6 +119,7 @@ _FLAG = {
     "probable_ocd": "Probable OCD",
     "cgi_response": "Response (much or very much improved)",
     "bladder_pain": "Bladder pain or burning",
+    "mania_range": "Mania rating in the hypomania or mania range",
 }
 
 #: The C-SSRS screener's risk levels (``settings.RiskLevel``), stored as its severity.
@@ -179,8 +186,10 @@ def _reasons() -> dict[str, str]:
     """The written reasons, plus those a rule builds from a core table (indication groups,
     concomitant drug classes), labelled from the same table."""
     from ketacare.clinical.codes import DRUG_CLASSES
+    from ketacare.clinical.interactions import interacting_classes
     from ketacare.clinical.screening.indications import REVIEW_GROUPS
 
+    interacting = sorted(interacting_classes())
     built = {
         f"indication_{group}": message.split(":", 1)[0]
         for group, (message, _sources) in REVIEW_GROUPS.items()
@@ -189,6 +198,9 @@ def _reasons() -> dict[str, str]:
         f"concomitant_{cid}": f"Concomitant medication: {c.label}"
         for cid, c in DRUG_CLASSES.items()
         if c.pmf_concomitant
+    }
+    built |= {
+        f"interaction_{cid}": f"Interaction: {DRUG_CLASSES[cid].label}" for cid in interacting
     }
     return {**built, **_REASON}
 

@@ -1,11 +1,13 @@
 """The Spravato prior-authorisation checklist: what a payer asks for, filled from the chart.
 
-Typical criteria (``bcbs-nc-spravato``): an MDD diagnosis, age 18 or over, inadequate response
-(at most 25 % improvement) to at least 2 antidepressants from at least 2 classes at adequate dose
-and duration in the current episode; plus the REMS patient enrolment every Spravato patient
-needs (``spravato-rems``) and a payer on file. Payers differ, so the trial numbers come from the
-clinic's treatment-resistance settings. The checklist names what is missing; it never decides
-coverage.
+Typical criteria (``bcbs-nc-spravato``): a current MDD episode (a code in remission is not one,
+``icd10cm-remission``), age 18 or over, inadequate response (at most 25 % improvement) to at
+least 2 different antidepressants at adequate dose and duration in the current episode (this
+payer also asks for 2 classes: ``trd_require_distinct_classes``); plus the REMS patient
+enrolment every Spravato patient needs (``spravato-rems``) and a payer on file. Payers differ,
+so the trial numbers come from the clinic's treatment-resistance settings, and the count and
+verdict are ``trd.assess_trd``'s, the same the screening uses. The checklist names what is
+missing; it never decides coverage.
 """
 
 from __future__ import annotations
@@ -67,6 +69,16 @@ def _diagnosis(facts: PriorAuthFacts) -> ChecklistItem:
         return ChecklistItem(
             "diagnosis", label, "missing", "no F32 or F33 diagnosis on the chart", source
         )
+    current = [c for c in mdd if (entry := icd10_lookup(c)) and not entry.in_remission]
+    if not current:
+        return ChecklistItem(
+            "diagnosis",
+            label,
+            "not_met",
+            f"{', '.join(mdd)} is MDD in remission, not a current episode",
+            cite("spravato-pi-indications", "icd10cm-remission"),
+        )
+    mdd = current
     psychotic = [c for c in mdd if (entry := icd10_lookup(c)) and entry.psychotic_features]
     if psychotic:
         return ChecklistItem(
@@ -89,21 +101,28 @@ def _age(facts: PriorAuthFacts) -> ChecklistItem:
     return ChecklistItem("age", label, status, f"{facts.age_years} years", source)
 
 
+def _name(trial: MedicationTrial) -> str:
+    return " ".join(trial.drug.split())
+
+
 def _trials(facts: PriorAuthFacts, settings: ClinicSettings) -> ChecklistItem:
     needed = settings.trd_min_adequate_trials
+    classes = f" from >= {needed} classes" if settings.trd_require_distinct_classes else ""
     label = (
-        f">= {needed} failed antidepressants from >= {needed} classes "
+        f">= {needed} different failed antidepressants{classes} "
         f"(<= {settings.trd_max_improvement_percent:g} % improvement, "
         f">= {settings.trd_min_trial_weeks:g} weeks at adequate dose, current episode)"
     )
-    source = cite("bcbs-nc-spravato")
+    source = cite("spravato-pi-indications", "bcbs-nc-spravato")
     assessment = assess_trd(facts.trials, settings)
-    counted = ", ".join(f"{t.drug} ({t.drug_class})" for t in assessment.counted) or "none"
+    counted = ", ".join(f"{_name(t)} ({t.drug_class})" for t in assessment.counted) or "none"
     detail = (
-        f"{assessment.adequate_trials} adequate failed trial(s) from "
+        f"{assessment.adequate_trials} different antidepressant(s) failed adequately, from "
         f"{assessment.distinct_classes} class(es): {counted}"
     )
-    if assessment.adequate_trials >= needed and assessment.distinct_classes >= needed:
+    if assessment.set_aside:
+        detail += f"; re-trials counted once: {', '.join(map(_name, assessment.set_aside))}"
+    if assessment.treatment_resistant:
         return ChecklistItem("trials", label, "met", detail, source)
     status: Status = "missing" if not facts.trials else "not_met"
     return ChecklistItem("trials", label, status, detail, source)

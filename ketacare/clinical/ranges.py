@@ -57,3 +57,9 @@ def body_mass_index(weight_kg: object, height_cm: object) -> float | None:
     if not (weight > 0 and height_m > 0):
         return None
     return round(weight / (height_m * height_m), 1)
+
+
+#: A daily benzodiazepine dose converted to diazepam equivalents (``ashton-equivalence``:
+#: e.g. lorazepam 1 mg = diazepam 10 mg): 200 mg/day is beyond the highest doses the
+#: conversion tables are used for, so a larger figure is a typing or conversion error.
+DIAZEPAM_EQUIVALENT_MG_PER_DAY = Range(0, 200, "mg/day")

@@ -58,9 +58,9 @@ class ClinicSettings(BaseModel):
         unit="trials",
         ge=1,
         le=5,
-        source=("bcbs-nc-spravato", "elektd-2023"),
-        description="Depression is treatment-resistant when at least this many adequate "
-        "antidepressant trials in the current episode failed.",
+        source=("spravato-pi-indications", "bcbs-nc-spravato", "elektd-2023"),
+        description="Depression is treatment-resistant when adequate trials of at least this "
+        "many different antidepressants (distinct drugs) in the current episode failed.",
     )
     trd_min_trial_weeks: float = _setting(
         6.0,
@@ -81,10 +81,58 @@ class ClinicSettings(BaseModel):
     trd_require_distinct_classes: bool = _setting(
         False,
         unit="flag",
-        source=("bcbs-nc-spravato",),
+        source=("spravato-pi-indications", "bcbs-nc-spravato"),
         description="When true, the failed trials must come from at least as many distinct "
-        "drug classes as trd_min_adequate_trials (some payers require >= 2 classes).",
+        "drug classes as trd_min_adequate_trials. Off by default: the Spravato label asks "
+        "for two different antidepressants, not two classes; a payer policy (BCBS NC) "
+        "requires two classes, so turn it on where the payer does.",
     )
+    # --- Candidacy ---
+    benzodiazepine_blunting_diazepam_mg_per_day: float = _setting(
+        8.0,
+        unit="mg/day diazepam equivalent",
+        ge=0,
+        le=40,
+        source=("andrashko-2020", "feeney-2023"),
+        description="A daily benzodiazepine dose above this (diazepam equivalent) may blunt "
+        "ketamine's antidepressant response: the prescriber reviews the dose.",
+    )
+    ymrs_review_above: int = _setting(
+        5,
+        unit="points",
+        ge=0,
+        le=20,
+        source=("elektd-2023",),
+        description="A bipolar patient whose YMRS total is above this (ELEKT-D admitted only "
+        "YMRS <= 5) needs the prescriber's review of manic symptoms.",
+    )
+    ymrs_mania_min: int = _setting(
+        12,
+        unit="points",
+        ge=6,
+        le=30,
+        source=("ymrs-mania-cutoff",),
+        description="A YMRS total at or above this signifies hypomania or mania: ketamine is "
+        "not given until it settles.",
+    )
+
+    @model_validator(mode="after")
+    def _check_candidacy_order(self) -> Self:
+        """The YMRS review band must lie below the mania threshold, or it would never fire."""
+        if self.ymrs_review_above >= self.ymrs_mania_min:
+            raise PydanticCustomError(
+                "setting_order",
+                "{low} ({low_value}) must be below {high} ({high_value})",
+                {
+                    "field": "ymrs_review_above",
+                    "low": "ymrs_review_above",
+                    "low_value": self.ymrs_review_above,
+                    "high": "ymrs_mania_min",
+                    "high_value": self.ymrs_mania_min,
+                },
+            )
+        return self
+
     racemic_min_age_years: int = _setting(
         18,
         unit="years",

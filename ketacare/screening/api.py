@@ -34,10 +34,12 @@ class IntakeIn(Input):
     computed by the clinical core from the item answers in ``scales``.
     """
 
-    multiline = frozenset({"notes"})
+    multiline = frozenset({"notes", "suicidal_intent_reason"})
     refused = {
         "scores": "is not accepted: every total is computed from the item answers in `scales`",
         "cssrs_risk": "is not accepted: the risk is computed from the C-SSRS answers in `scales`",
+        "cssrs_intent": "is not accepted: intent is computed from C-SSRS answers 4 and 5 in "
+        "`scales`",
     }
 
     age_years: Annotated[int, ranges.AGE_YEARS] | None = None
@@ -55,6 +57,15 @@ class IntakeIn(Input):
     concomitant_drug_classes: list[DrugClassId] = Field(max_length=50)  # type: ignore[valid-type]
     vitals: IntakeVitals
     home_sitter_available: bool
+    suicidal_intent_attested: bool = Field(
+        False,
+        description="a clinician attests active suicidal ideation with intent (Spravato MDSI); "
+        "needs suicidal_intent_reason",
+    )
+    suicidal_intent_reason: str = Field("", max_length=500)
+    diazepam_equivalent_mg_per_day: (
+        Annotated[float, ranges.DIAZEPAM_EQUIVALENT_MG_PER_DAY] | None
+    ) = Field(None, description="daily benzodiazepine dose in diazepam equivalents (Ashton)")
     scales: dict[str, list[Answer] | dict[str, Answer]] = Field(
         description="answers by instrument id (phq9, gad7 and cssrs_screener required), as a list "
         "in item order or a mapping by item id; null is an unanswered item"

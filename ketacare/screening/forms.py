@@ -50,10 +50,16 @@ FROM_THE_CHART = {
 }
 #: The fields of each section of plain fields (a scale's section holds its items).
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "medications": ("concomitant_drug_classes",),
+    "medications": ("concomitant_drug_classes", "diazepam_equivalent_mg_per_day"),
     "history": (*(f"history__{name}" for name in HISTORY_FIELDS), "pregnant", "breastfeeding"),
     "vitals": tuple(MEASUREMENT_RANGES),
-    "safety": ("recent_suicide_attempt_days", "home_sitter_available", "notes"),
+    "safety": (
+        "recent_suicide_attempt_days",
+        "suicidal_intent_attested",
+        "suicidal_intent_reason",
+        "home_sitter_available",
+        "notes",
+    ),
 }
 
 
@@ -92,6 +98,26 @@ class IntakeForm(Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=sorted(((k, v.label) for k, v in DRUG_CLASSES.items()), key=lambda c: str(c[1])),
+    )
+    diazepam_equivalent_mg_per_day = forms.DecimalField(
+        label="Benzodiazepine dose, diazepam equivalent (mg/day)",
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        help_text="Convert with the Ashton table (e.g. lorazepam 1 mg = diazepam 10 mg, "
+        "alprazolam 0.5 mg = diazepam 10 mg). Leave blank if none.",
+    )
+    suicidal_intent_attested = forms.BooleanField(
+        label="A clinician attests active suicidal ideation with intent",
+        required=False,
+        help_text="The Spravato indication for acute suicidal ideation needs intent: C-SSRS "
+        "question 4 or 5 yes, or this attestation with its reason.",
+    )
+    suicidal_intent_reason = forms.CharField(
+        label="Reason for the attestation",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     notes = forms.CharField(
         label="Notes", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
@@ -161,6 +187,22 @@ class IntakeForm(Form):
                 self.add_error(
                     name, f"{_number(value)} is outside the allowed range {allowed.describe()}"
                 )
+        dose, allowed = (
+            data.get("diazepam_equivalent_mg_per_day"),
+            ranges.DIAZEPAM_EQUIVALENT_MG_PER_DAY,
+        )
+        if dose is not None and not allowed.low <= dose <= allowed.high:
+            self.add_error(
+                "diazepam_equivalent_mg_per_day",
+                f"{_number(dose)} is outside the allowed range {allowed.describe()}",
+            )
+        if (
+            data.get("suicidal_intent_attested")
+            and not (data.get("suicidal_intent_reason") or "").strip()
+        ):
+            self.add_error(
+                "suicidal_intent_reason", "is required when intent is attested; give the reason"
+            )
         systolic, diastolic = data.get("systolic"), data.get("diastolic")
         if systolic is not None and diastolic is not None and diastolic >= systolic:
             self.add_error(
@@ -211,6 +253,13 @@ class IntakeForm(Form):
             "concomitant_drug_classes": list(data["concomitant_drug_classes"]),
             "vitals": {k: data[k] for k in ("systolic", "diastolic", "heart_rate", "spo2")},
             "home_sitter_available": data["home_sitter_available"] == "yes",
+            "suicidal_intent_attested": bool(data.get("suicidal_intent_attested")),
+            "suicidal_intent_reason": (data.get("suicidal_intent_reason") or "").strip(),
+            "diazepam_equivalent_mg_per_day": (
+                None
+                if (dose := data.get("diazepam_equivalent_mg_per_day")) is None
+                else float(dose)
+            ),
         }
 
     def scale_answers(self) -> dict[str, dict[str, int | None]]:

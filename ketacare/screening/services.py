@@ -19,6 +19,7 @@ from ketacare.audit import services as audit
 from ketacare.clinical import parse_intake, screen
 from ketacare.clinical import score as score_answers
 from ketacare.clinical.errors import ClinicalInputError, UnknownIdError
+from ketacare.clinical.intake import cssrs_intent_from
 from ketacare.lib.errors import FieldErrors
 from ketacare.outcomes.models import QuestionnaireResponse
 from ketacare.outcomes.services import response_record
@@ -44,6 +45,7 @@ OPTIONAL_SCALES = (
     "ocir",
     "cgi_s",
     "icsi",
+    "ymrs",
 )
 INTAKE_SCALES = REQUIRED_SCALES + OPTIONAL_SCALES
 # Intake fields the chart supplies; a caller may send them only if they agree with the chart.
@@ -96,7 +98,9 @@ def _document(
         **{key: value.total for key, value in scored.items()},
     }
     if "cssrs_screener" in scored:
+        # Computed from the answers, never taken from the caller (like every total).
         document["cssrs_risk"] = scored["cssrs_screener"].risk
+        document["cssrs_intent"] = cssrs_intent_from(scored["cssrs_screener"])
     return document
 
 

@@ -716,6 +716,20 @@ def test_an_intake_refuses_a_cssrs_risk_sent_by_the_caller(cast: Cast, nurse: Cl
     assert stored(cast) == before
 
 
+def test_an_intake_refuses_a_cssrs_intent_sent_by_the_caller(cast: Cast, nurse: Client) -> None:
+    """Intent is C-SSRS question 4 or 5 (cssrs-intent-items), computed like the risk; a caller
+    claiming it could open the Spravato MDSI route."""
+    before = stored(cast)
+
+    response = post(nurse, f"{URL}/{cast.dan.pk}/intakes", {**intake_body(), "cssrs_intent": True})
+
+    assert invalid(response) == {
+        "cssrs_intent": "is not accepted: intent is computed from C-SSRS answers 4 and 5 in "
+        "`scales`"
+    }
+    assert stored(cast) == before
+
+
 # --- null in an edit --------------------------------------------------------------------------
 
 

@@ -388,6 +388,10 @@ def test_a_nurse_records_intake_one_and_gets_its_screening(cast: Cast, nurse: Cl
             "home_sitter_available": True,
             "scores": {"phq9": 14, "gad7": 7, "cssrs_screener": 0},
             "cssrs_risk": "none",
+            "cssrs_intent": False,
+            "suicidal_intent_attested": False,
+            "suicidal_intent_reason": "",
+            "diazepam_equivalent_mg_per_day": None,
         },
         "responses": [
             {
@@ -1209,7 +1213,7 @@ def test_an_esketamine_plan_page_names_what_prior_authorisation_is_missing(
         ("met", "Age 18 or over"),
         (
             "met",
-            "&gt;= 2 failed antidepressants from &gt;= 2 classes (&lt;= 25 % improvement, "
+            "&gt;= 2 different failed antidepressants (&lt;= 25 % improvement, "
             "&gt;= 6 weeks at adequate dose, current episode)",
         ),
         ("missing", "SPRAVATO REMS patient enrolment on file"),

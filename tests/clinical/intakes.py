@@ -92,9 +92,10 @@ def trial(
     weeks: float = 8,
     improvement: float = 0,
     current: bool = True,
+    drug: str | None = None,
 ) -> dict[str, Any]:
     return {
-        "drug": f"a {drug_class}",
+        "drug": drug or f"a {drug_class}",
         "drug_class": drug_class,
         "weeks_at_adequate_dose": weeks,
         "improvement_percent": improvement,

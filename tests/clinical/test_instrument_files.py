@@ -31,6 +31,7 @@ EXPECTED_ITEMS = {
     "cgi_s": 1,
     "cgi_i": 1,
     "icsi": 4,
+    "ymrs": 11,
 }
 EXPECTED_MAX = {
     "phq9": 27,
@@ -52,6 +53,7 @@ EXPECTED_MAX = {
     "cgi_s": 7,
     "cgi_i": 7,
     "icsi": 20,
+    "ymrs": 60,
 }
 
 

@@ -121,7 +121,63 @@ def test_schema_lists_the_issue_keys_as_required() -> None:
         "vitals",
         "home_sitter_available",
     }
-    assert set(schema["properties"]) == set(schema["required"]) | {"scores", "cssrs_risk"}
+    optional = {
+        "scores",
+        "cssrs_risk",
+        "cssrs_intent",
+        "suicidal_intent_attested",
+        "suicidal_intent_reason",
+        "diazepam_equivalent_mg_per_day",
+    }
+    assert set(schema["properties"]) == set(schema["required"]) | optional
     weight = schema["properties"]["weight_kg"]
     assert (weight["minimum"], weight["maximum"], weight["x-unit"]) == (25, 350, "kg")
     assert schema["additionalProperties"] is False
+
+
+# --- Suicidal intent and the benzodiazepine dose (issue 11) --------------------------------
+
+
+def test_an_attestation_of_intent_needs_a_reason() -> None:
+    """The MDSI route accepts a clinician's attestation of intent (spravato-pi-indications);
+    an attestation without a reason is refused naming the field."""
+    error = refused(intake_data(suicidal_intent_attested=True, suicidal_intent_reason="  "))
+    assert (error.field, error.message) == (
+        "suicidal_intent_reason",
+        "is required when suicidal_intent_attested is true",
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"cssrs_intent": True}, "comes from the C-SSRS screener, but cssrs_risk is missing"),
+        (
+            {"cssrs_intent": True, "cssrs_risk": "none"},
+            "is true but cssrs_risk is none; check the screener answers",
+        ),
+    ],
+)
+def test_cssrs_intent_must_agree_with_the_screener(
+    changes: dict[str, object], message: str
+) -> None:
+    """Intent is C-SSRS question 4 or 5 (cssrs-intent-items): it cannot stand without, or
+    against, the screener's risk level."""
+    error = refused(intake_data(**changes))
+    assert (error.field, error.message) == ("cssrs_intent", message)
+
+
+@pytest.mark.parametrize(
+    ("dose", "accepted"), [(0, True), (200, True), (200.5, False), (-1, False)]
+)
+def test_diazepam_equivalent_dose_range(dose: float, accepted: bool) -> None:
+    """0-200 mg/day diazepam equivalent (ashton-equivalence conversion)."""
+    data = intake_data(diazepam_equivalent_mg_per_day=dose)
+    if accepted:
+        assert parse_intake(data).diazepam_equivalent_mg_per_day == dose
+    else:
+        error = refused(data)
+        assert (error.field, error.message) == (
+            "diazepam_equivalent_mg_per_day",
+            f"{dose:g} is outside the allowed range 0-200 mg/day",
+        )

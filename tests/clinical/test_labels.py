@@ -13,6 +13,7 @@ import inspect
 from typing import get_args
 
 from ketacare.clinical import DRUG_CLASSES, load_instruments, load_protocols
+from ketacare.clinical.interactions import interacting_classes
 from ketacare.clinical.labels import VOCABULARIES, has_label, label, raw_codes
 from ketacare.clinical.prior_auth import Status
 from ketacare.clinical.safety.models import PredoseDecision
@@ -114,6 +115,7 @@ def _reason_codes(module: object) -> set[str]:
     expansions = {
         "indication_": list(REVIEW_GROUPS),
         "concomitant_": [cid for cid, c in DRUG_CLASSES.items() if c.pmf_concomitant],
+        "interaction_": sorted(interacting_classes()),
     }
     codes: set[str] = set()
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):

@@ -58,3 +58,46 @@ def test_a_longer_repeat_interval_never_adds_a_stop(interval: int) -> None:
     looser = ClinicSettings.from_overrides({"stop_repeat_interval_min": min(interval + 1, 15)})
     if racemic(timeline, looser).stop_dosing:
         assert racemic(timeline, strict).stop_dosing
+
+
+_TRIALS = st.lists(
+    st.tuples(
+        st.sampled_from(["sertraline", "Sertraline ", "fluoxetine", "venlafaxine", "bupropion"]),
+        st.sampled_from(["ssri", "snri", "ndri"]),
+        st.floats(0, 20),
+        st.floats(-50, 80),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TRIALS, st.booleans())
+def test_trials_count_at_most_once_per_drug_and_re_entering_one_changes_nothing(
+    specs: list[tuple[str, str, float, float]], require_classes: bool
+) -> None:
+    """ "At least two different oral antidepressants" (spravato-pi-indications): the count never
+    exceeds the number of distinct drugs, and entering a trial a second time never changes the
+    count or the verdict."""
+    from ketacare.clinical.intake import MedicationTrial
+    from ketacare.clinical.trd import assess_trd, drug_key
+
+    trials = [
+        MedicationTrial(
+            drug=drug,
+            drug_class=cls,
+            weeks_at_adequate_dose=weeks,
+            improvement_percent=improvement,
+            current_episode=True,
+        )
+        for drug, cls, weeks, improvement in specs
+    ]
+    clinic = ClinicSettings.from_overrides({"trd_require_distinct_classes": require_classes})
+    result = assess_trd(trials, clinic)
+    assert result.adequate_trials <= len({drug_key(t.drug) for t in trials})
+    if trials:
+        again = assess_trd([*trials, trials[0]], clinic)
+        assert (again.adequate_trials, again.treatment_resistant) == (
+            result.adequate_trials,
+            result.treatment_resistant,
+        )

@@ -48,16 +48,16 @@ def test_ketamine_allergy_excludes_every_option() -> None:
     "condition",
     ["aneurysmal_vascular_disease", "arteriovenous_malformation", "intracerebral_hemorrhage"],
 )
-def test_bp_hazard_excludes_spravato_and_needs_review_for_racemic(condition: str) -> None:
+def test_bp_hazard_excludes_every_option_racemic_too(condition: str) -> None:
+    """KETALAR is contraindicated where a significant rise in blood pressure would be a serious
+    hazard (ketalar-pi); the SPRAVATO label names these three conditions (spravato-pi)."""
     result = run(**{f"history__{condition}": True})
-    assert decisions(result) == expect(
-        ketamine_iv=R,
-        ketamine_im=R,
-        ketamine_intranasal=R,
-        ketamine_sublingual_home=R,
-        esketamine_nasal=N,
-    )
-    assert codes(result, "esketamine_nasal")[0] == condition
+    assert decisions(result) == dict.fromkeys(OPTIONS, N)
+    for option in OPTIONS:
+        assert codes(result, option)[0] == condition
+    reason = next(r for r in result.option("ketamine_iv").reasons if r.code == condition)
+    assert reason.decision == N
+    assert reason.source == cite("ketalar-pi", "spravato-pi", "yale-2024-bp")
 
 
 def test_uncontrolled_cardiovascular_disease_excludes_everything() -> None:
@@ -85,8 +85,11 @@ def test_current_mania_excludes_everything() -> None:
 
 
 def test_bipolar_without_mood_stabiliser_needs_review() -> None:
-    without = run(diagnoses=["F33.2", "F31.81"])
-    with_lithium = run(diagnoses=["F33.2", "F31.81"], concomitant_drug_classes=["ssri", "lithium"])
+    rated = {"phq9": 19, "ymrs": 2}
+    without = run(diagnoses=["F33.2", "F31.81"], scores=rated)
+    with_lithium = run(
+        diagnoses=["F33.2", "F31.81"], concomitant_drug_classes=["ssri", "lithium"], scores=rated
+    )
     assert "bipolar_without_mood_stabilizer" in codes(without, "ketamine_iv")
     assert "bipolar_without_mood_stabilizer" not in codes(with_lithium, "ketamine_iv")
 
@@ -251,21 +254,86 @@ def test_depression_without_treatment_resistance() -> None:
     assert (result.treatment_resistant, result.adequate_trials) == (False, 1)
 
 
-def test_spravato_for_depression_with_suicidal_ideation_and_an_antidepressant() -> None:
-    result = run(medication_trials=[], diagnoses=["F33.2", "R45.851"])
+def test_spravato_for_depression_with_suicidal_intent_and_an_antidepressant() -> None:
+    """MDSI: active suicidal ideation with intent, C-SSRS question 4 or 5 yes
+    (spravato-pi-indications, SPRAVATO PI §14 ASPIRE I/II; cssrs-intent-items)."""
+    result = run(medication_trials=[], cssrs_risk="high", cssrs_intent=True)
+    # The indication is met; the high-risk screen still asks for a same-day assessment.
+    assert codes(result, "esketamine_nasal") == ["cssrs_high_risk", "esketamine_mdsi"]
+    assert [r.decision for r in result.option("esketamine_nasal").reasons] == [R, E]
+
+
+def test_a_clinicians_attestation_of_intent_establishes_mdsi() -> None:
+    """The clinician may attest active ideation with intent (spravato-pi-indications)."""
+    result = run(
+        medication_trials=[],
+        diagnoses=["F33.2", "R45.851"],
+        suicidal_intent_attested=True,
+        suicidal_intent_reason="states intent to act on the thoughts this week",
+    )
     assert codes(result, "esketamine_nasal") == ["esketamine_mdsi"]
     assert decisions(result)["esketamine_nasal"] == E
 
 
-def test_spravato_for_suicidal_ideation_without_an_antidepressant_needs_review() -> None:
-    result = run(medication_trials=[], diagnoses=["F33.2", "R45.851"], concomitant_drug_classes=[])
+def test_spravato_for_suicidal_intent_without_an_antidepressant_needs_review() -> None:
+    """The MDSI indication is together with an oral antidepressant (spravato-pi)."""
+    result = run(
+        medication_trials=[],
+        diagnoses=["F33.2", "R45.851"],
+        concomitant_drug_classes=[],
+        suicidal_intent_attested=True,
+        suicidal_intent_reason="plan and intent disclosed",
+    )
     assert decisions(result)["esketamine_nasal"] == R
     assert codes(result, "esketamine_nasal") == ["esketamine_mdsi_without_oral_antidepressant"]
 
 
-def test_positive_cssrs_counts_as_suicidal_ideation_for_spravato() -> None:
-    result = run(medication_trials=[], cssrs_risk="low")
-    assert codes(result, "esketamine_nasal") == ["esketamine_mdsi"]
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"cssrs_risk": "low", "cssrs_intent": False},
+        {"cssrs_risk": "low"},
+        {"diagnoses": ["F33.2", "R45.851"]},
+        {"cssrs_risk": "moderate", "cssrs_intent": False},
+    ],
+    ids=["passive-wish", "screened-no-intent-recorded", "r45851-alone", "method-no-intent"],
+)
+def test_ideation_without_intent_is_a_review_never_mdsi(changes: dict[str, object]) -> None:
+    """A passive wish to be dead (C-SSRS question 1), or R45.851 alone, is not the MDSI
+    population, which had active ideation with intent (spravato-pi-indications,
+    cssrs-intent-items): prescriber review, never eligible."""
+    result = run(medication_trials=[], **changes)
+    assert decisions(result)["esketamine_nasal"] == R
+    reason = result.option("esketamine_nasal").reasons[0]
+    assert reason.code == "esketamine_mdsi_intent_not_shown"
+    assert reason.message == (
+        "Suicidal ideation without intent shown (C-SSRS questions 4 and 5 not yes, no "
+        "clinician attestation): the Spravato MDSI indication is active ideation with intent; "
+        "the prescriber assesses."
+    )
+
+
+@pytest.mark.parametrize("code", ["F32.4", "F32.5", "F33.40", "F33.41", "F33.42"])
+def test_mdd_in_remission_is_neither_a_current_episode_nor_trd(code: str) -> None:
+    """ICD-10-CM F32.4/F32.5/F33.4x record remission (icd10cm-remission); treatment
+    resistance is defined in the current episode (spravato-pi-indications)."""
+    result = run(diagnoses=[code])
+    assert decisions(result) == expect(
+        ketamine_iv=R, ketamine_im=R, ketamine_intranasal=R, ketamine_sublingual_home=R,
+        esketamine_nasal=N,
+    )  # fmt: skip
+    assert codes(result, "ketamine_iv") == ["depression_in_remission"]
+    assert codes(result, "esketamine_nasal") == ["esketamine_depression_in_remission"]
+    assert result.option("esketamine_nasal").reasons[0].message == (
+        f"{code}: major depression in remission is not a current episode; Spravato's "
+        "indications are for a current episode."
+    )
+
+
+def test_a_current_episode_code_beside_a_remission_code_still_counts() -> None:
+    """A current-episode code establishes the episode whatever else is coded (icd10cm)."""
+    result = run(diagnoses=["F33.41", "F33.2"])
+    assert decisions(result) == ALL_ELIGIBLE
 
 
 def test_crps_is_an_iv_indication_only() -> None:
@@ -291,7 +359,12 @@ def test_crps_is_an_iv_indication_only() -> None:
     ],
 )
 def test_other_indications_need_review_and_exclude_spravato(code: str, group: str) -> None:
-    result = run(diagnoses=[code], medication_trials=[], concomitant_drug_classes=["lithium"])
+    result = run(
+        diagnoses=[code],
+        medication_trials=[],
+        concomitant_drug_classes=["lithium"],
+        scores={"phq9": 19, "ymrs": 2},
+    )
     assert decisions(result) == expect(
         ketamine_iv=R, ketamine_im=R, ketamine_intranasal=R, ketamine_sublingual_home=R,
         esketamine_nasal=N,
@@ -316,3 +389,66 @@ def test_reasons_are_listed_most_serious_first() -> None:
         "interstitial_cystitis",
         "indication_treatment_resistant_depression",
     ]
+
+
+# --- Bipolar depression: mania rating (YMRS) ------------------------------------------------
+
+BIPOLAR = {"diagnoses": ["F31.4"], "concomitant_drug_classes": ["lithium"], "medication_trials": []}
+
+
+def test_bipolar_depression_without_a_ymrs_needs_a_mania_rating() -> None:
+    """Ketamine can induce mania; current mania excludes it (screening-checklist), so a bipolar
+    patient needs a current YMRS (ymrs-1978)."""
+    result = run(**BIPOLAR)
+    assert codes(result, "ketamine_iv") == ["indication_bipolar_depression", "ymrs_missing"]
+    reason = result.option("ketamine_iv").reasons[1]
+    assert (reason.code, reason.decision) == ("ymrs_missing", R)
+    assert reason.message == (
+        "Bipolar depression: a mania rating (YMRS) is needed before ketamine, which can "
+        "induce mania."
+    )
+    assert "ymrs_missing" in codes(result, "esketamine_nasal")
+
+
+@pytest.mark.parametrize(
+    ("total", "code", "decision"),
+    [(5, None, None), (6, "ymrs_elevated", R), (11, "ymrs_elevated", R), (12, "ymrs_mania", N)],
+)
+def test_ymrs_boundaries(total: int, code: str | None, decision: str | None) -> None:
+    """ELEKT-D admitted YMRS <= 5 (elektd-2023); 12 or more signifies hypomania or mania
+    (ymrs-mania-cutoff), which excludes treatment like current mania."""
+    result = run(**BIPOLAR, scores={"phq9": 19, "ymrs": total})
+    ymrs = [r for r in result.option("ketamine_iv").reasons if r.code.startswith("ymrs_")]
+    assert [(r.code, r.decision) for r in ymrs] == ([] if code is None else [(code, decision)])
+    if code == "ymrs_mania":
+        assert decisions(result) == dict.fromkeys(OPTIONS, N)
+        assert ymrs[0].message == (
+            "YMRS 12 is at or above 12: hypomanic or manic symptoms; treat the mood elevation "
+            "first, then rate again."
+        )
+
+
+def test_ymrs_thresholds_are_settings() -> None:
+    """ymrs_review_above and ymrs_mania_min are clinic settings (elektd-2023,
+    ymrs-mania-cutoff)."""
+    settings = ClinicSettings.from_overrides({"ymrs_review_above": 8, "ymrs_mania_min": 15})
+    result = run(settings, **BIPOLAR, scores={"phq9": 19, "ymrs": 12})
+    assert "ymrs_elevated" in codes(result, "ketamine_iv")
+    assert "ymrs_mania" not in codes(result, "ketamine_iv")
+
+
+def test_the_mania_rating_is_asked_only_for_bipolar_depression() -> None:
+    """The gate concerns bipolar patients (ymrs-1978); unipolar TRD needs no YMRS."""
+    assert decisions(run()) == ALL_ELIGIBLE
+
+
+def test_the_ymrs_review_band_must_stay_below_the_mania_threshold() -> None:
+    """Otherwise ymrs_elevated (elektd-2023) could never fire below ymrs_mania_min."""
+    from ketacare.clinical.settings import SettingsError
+
+    with pytest.raises(SettingsError) as caught:
+        ClinicSettings.from_overrides({"ymrs_review_above": 12})
+    assert (caught.value.field, caught.value.message) == (
+        "ymrs_review_above",
+        "ymrs_review_above (12) must be below ymrs_mania_min (12)",
+    )

@@ -196,3 +196,70 @@ def test_an_intake_with_audit_c_and_dast10_scores_them_and_clears_the_home_scree
     assert home["decision"] == "eligible"
     stored = QuestionnaireResponse.objects.get(patient=cast.dan, instrument_id="dast10")
     assert (stored.total, stored.severity) == (0, "none")
+
+
+@pytest.mark.parametrize(
+    ("cssrs", "intent", "esketamine_codes"),
+    [
+        ([1, 1, 1, 1, 0, 0, None], True, ["cssrs_high_risk", "esketamine_trd"]),
+        ([1, 0, None, None, None, 0, None], False, ["esketamine_trd"]),
+    ],
+    ids=["item-4-yes", "passive-wish"],
+)
+def test_cssrs_intent_is_computed_from_items_4_and_5(
+    cast: Cast, cssrs: list[int | None], intent: bool, esketamine_codes: list[str]
+) -> None:
+    """Intent is C-SSRS question 4 or 5 yes (cssrs-intent-items), computed from the scored
+    screener like cssrs_risk, never taken from the caller."""
+    outcome = intake_submit(
+        cast.actor(cast.nurse), cast.dan.pk, fields=fields(), scales=scales(cssrs_screener=cssrs)
+    )
+    assert outcome.intake.document["cssrs_intent"] is intent
+    options = {o["option"]: o for o in outcome.screening.result["options"]}
+    assert [r["code"] for r in options["esketamine_nasal"]["reasons"]] == esketamine_codes
+
+
+def test_a_passive_wish_without_trd_is_a_review_for_spravato_not_mdsi(cast: Cast) -> None:
+    """A passive wish to be dead (C-SSRS question 1 only) is not the MDSI population, which
+    had ideation with intent (spravato-pi-indications)."""
+    outcome = intake_submit(
+        cast.actor(cast.nurse),
+        cast.dan.pk,
+        fields=fields(medication_trials=[]),
+        scales=scales(cssrs_screener=[1, 0, None, None, None, 0, None]),
+    )
+    options = {o["option"]: o for o in outcome.screening.result["options"]}
+    assert options["esketamine_nasal"]["decision"] == "needs_prescriber_review"
+    assert [r["code"] for r in options["esketamine_nasal"]["reasons"]] == [
+        "esketamine_mdsi_intent_not_shown"
+    ]
+
+
+def test_a_clinicians_attestation_and_the_benzodiazepine_dose_reach_the_screening(
+    cast: Cast,
+) -> None:
+    """The attestation of intent (spravato-pi-indications) and the diazepam-equivalent dose
+    (andrashko-2020) entered at intake are screened."""
+    outcome = intake_submit(
+        cast.actor(cast.nurse),
+        cast.dan.pk,
+        fields=fields(
+            medication_trials=[],
+            concomitant_drug_classes=["ssri", "benzodiazepine"],
+            suicidal_intent_attested=True,
+            suicidal_intent_reason="states intent to act",
+            diazepam_equivalent_mg_per_day=20.0,
+        ),
+        scales=scales(),
+    )
+    document = outcome.intake.document
+    assert (document["suicidal_intent_attested"], document["diazepam_equivalent_mg_per_day"]) == (
+        True,
+        20.0,
+    )
+    options = {o["option"]: o for o in outcome.screening.result["options"]}
+    assert [r["code"] for r in options["esketamine_nasal"]["reasons"]] == [
+        "concomitant_benzodiazepine",
+        "interaction_benzodiazepine",
+        "esketamine_mdsi",
+    ]

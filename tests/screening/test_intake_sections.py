@@ -299,6 +299,7 @@ def test_the_other_scales_stay_folded_until_one_is_answered(cast: Cast, as_role:
         ("ocir", ""),
         ("cgi_s", ""),
         ("icsi", ""),
+        ("ymrs", ""),
     ]
 
     saved = nurse.post(section_url(cast, "other_scales"), {"scale__pain_nrs__1": "6"})
@@ -337,3 +338,40 @@ def test_a_refused_submission_of_a_draft_is_audited_once(cast: Cast) -> None:
     refused = AuditEvent.objects.filter(action="write.refused", patient_id=cast.dan.pk)
     assert [e.data["attempted"] for e in refused] == ["intake.record"]
     assert IntakeDraft.objects.get(patient=cast.dan).version == draft.version
+
+
+def test_an_attestation_of_intent_without_a_reason_is_named_with_its_label(
+    cast: Cast, as_role: Any
+) -> None:
+    """The MDSI route accepts a clinician's attestation of intent (spravato-pi-indications)
+    only with its reason; the page shows the field's label, not its code."""
+    nurse = as_role("nurse")
+    data = {**section_data("safety"), "suicidal_intent_attested": "on"}
+
+    response = nurse.post(section_url(cast, "safety"), data)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "suicidal_intent_reason": ["is required when intent is attested; give the reason"]
+    }
+    text = response.content.decode()
+    assert ">Reason for the attestation</a>: is required when intent is attested" in text
+    assert "A clinician attests active suicidal ideation with intent" in text
+    assert ">suicidal_intent_reason<" not in text
+
+
+def test_the_medications_section_takes_the_diazepam_equivalent_dose_in_range(
+    cast: Cast, as_role: Any
+) -> None:
+    """0-200 mg/day diazepam equivalent (ashton-equivalence); the label is shown."""
+    nurse = as_role("nurse")
+    page = nurse.get(section_url(cast, "medications")).content.decode()
+    assert "Benzodiazepine dose, diazepam equivalent (mg/day)" in page
+
+    data = {**section_data("medications"), "diazepam_equivalent_mg_per_day": "250"}
+    response = nurse.post(section_url(cast, "medications"), data)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "diazepam_equivalent_mg_per_day": ["250 is outside the allowed range 0-200 mg/day"]
+    }

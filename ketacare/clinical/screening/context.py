@@ -22,13 +22,26 @@ class Context:
 
     @cached_property
     def indications(self) -> frozenset[str]:
-        """Indication groups of the coded diagnoses (depression, ptsd, crps ...)."""
+        """Indication groups of the coded diagnoses (depression, ptsd, crps ...).
+
+        MDD coded in remission is no current episode (``icd10cm-remission``), so it adds no
+        group; ``remission_diagnoses`` names those codes.
+        """
         groups = set()
         for code in self.intake.diagnoses:
             entry = icd10_lookup(code)
             assert entry is not None  # validated by the intake model
-            groups.add(entry.indication)
+            if not entry.in_remission:
+                groups.add(entry.indication)
         return frozenset(groups)
+
+    @cached_property
+    def remission_diagnoses(self) -> tuple[str, ...]:
+        return tuple(
+            code
+            for code in self.intake.diagnoses
+            if (entry := icd10_lookup(code)) is not None and entry.in_remission
+        )
 
     @cached_property
     def psychotic_diagnoses(self) -> tuple[str, ...]:
@@ -48,6 +61,14 @@ class Context:
 
     @cached_property
     def acute_suicidal_ideation(self) -> bool:
-        """Coded suicidal ideation (R45.851) or any positive C-SSRS screener risk."""
+        """Active suicidal ideation with intent, the Spravato MDSI population
+        (``spravato-pi-indications``): C-SSRS question 4 or 5 yes (``cssrs-intent-items``) or a
+        clinician's attestation. A passive wish or a code alone is not enough."""
+        return bool(self.intake.cssrs_intent) or self.intake.suicidal_intent_attested
+
+    @cached_property
+    def suicidal_ideation_without_intent(self) -> bool:
+        """Coded suicidal ideation (R45.851) or a positive C-SSRS screen, but no intent shown."""
         screened = self.intake.cssrs_risk not in (None, "none")
-        return "suicidal_ideation" in self.indications or screened
+        coded = "suicidal_ideation" in self.indications
+        return (coded or screened) and not self.acute_suicidal_ideation

@@ -4,8 +4,10 @@ Racemic ketamine: treatment-resistant depression is the established indication (
 infusion Level 1, third-line, ``canmat-2021``; ``sanacora-2017``); CRPS has moderate evidence
 for IV infusions (``cohen-2018``). Every other diagnosis, and depression that is not yet
 treatment-resistant, needs the prescriber's review. Spravato follows its label: adults with
-major depressive disorder that is treatment-resistant, or with acute suicidal ideation or
-behaviour together with an oral antidepressant (``spravato-pi``).
+major depressive disorder that is treatment-resistant, or with active suicidal ideation with
+intent together with an oral antidepressant (``spravato-pi``, ``spravato-pi-indications``).
+MDD coded in remission is no current episode, so it is neither indication
+(``icd10cm-remission``).
 """
 
 from __future__ import annotations
@@ -87,6 +89,18 @@ def _racemic(ctx: Context, option: Option) -> list[Finding]:
             )
         ]
     findings: list[Finding] = []
+    if ctx.remission_diagnoses and "depression" not in groups:
+        findings.append(
+            Finding(
+                option,
+                "needs_prescriber_review",
+                "depression_in_remission",
+                f"{', '.join(ctx.remission_diagnoses)}: major depression coded in remission is "
+                "no current episode, so no treatment-resistance indication; code the current "
+                "episode if depression has returned.",
+                ("icd10cm-remission", "spravato-pi-indications"),
+            )
+        )
     if "depression" in groups:
         findings.append(
             Finding(
@@ -119,6 +133,17 @@ def _racemic(ctx: Context, option: Option) -> list[Finding]:
 
 def _esketamine(ctx: Context) -> list[Finding]:
     label = ("spravato-pi",)
+    if "depression" not in ctx.indications and ctx.remission_diagnoses:
+        return [
+            Finding(
+                ESKETAMINE,
+                "not_eligible",
+                "esketamine_depression_in_remission",
+                f"{', '.join(ctx.remission_diagnoses)}: major depression in remission is not a "
+                "current episode; Spravato's indications are for a current episode.",
+                ("spravato-pi-indications", "icd10cm-remission"),
+            )
+        ]
     if "depression" not in ctx.indications:
         return [
             Finding(
@@ -148,9 +173,9 @@ def _esketamine(ctx: Context) -> list[Finding]:
                     ESKETAMINE,
                     "eligible",
                     "esketamine_mdsi",
-                    "Depression with acute suicidal ideation or behaviour, with an oral "
+                    "Depression with active suicidal ideation with intent, with an oral "
                     "antidepressant: labelled indication.",
-                    label,
+                    (*label, "spravato-pi-indications", "cssrs-intent-items"),
                 )
             ]
         return [
@@ -158,9 +183,21 @@ def _esketamine(ctx: Context) -> list[Finding]:
                 ESKETAMINE,
                 "needs_prescriber_review",
                 "esketamine_mdsi_without_oral_antidepressant",
-                "Depression with acute suicidal ideation or behaviour: the label indication "
+                "Depression with active suicidal ideation with intent: the label indication "
                 "is together with an oral antidepressant, and none is listed.",
-                label,
+                (*label, "spravato-pi-indications"),
+            )
+        ]
+    if ctx.suicidal_ideation_without_intent:
+        return [
+            Finding(
+                ESKETAMINE,
+                "needs_prescriber_review",
+                "esketamine_mdsi_intent_not_shown",
+                "Suicidal ideation without intent shown (C-SSRS questions 4 and 5 not yes, no "
+                "clinician attestation): the Spravato MDSI indication is active ideation with "
+                "intent; the prescriber assesses.",
+                ("spravato-pi-indications", "cssrs-intent-items"),
             )
         ]
     return [

@@ -3,7 +3,8 @@
 Each rule returns findings for the options it concerns, with a stable code, a message that
 says what was found and what it means, and its sources. Decisions follow the project's
 consolidated checklist (``screening-checklist``, clinical reference §2.6): label
-contraindications exclude esketamine; for off-label racemic ketamine the same hazards need a
+contraindications exclude esketamine, and those the KETALAR label shares (``ketalar-pi``)
+exclude every option; for off-label racemic ketamine the other label hazards need a
 prescriber's review unless a consensus source says "avoid"; the unsupervised home program
 excludes what the in-clinic options only flag. The software advises; a prescriber decides.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ketacare.clinical.codes import DRUG_CLASSES
+from ketacare.clinical.interactions import interaction_sources, interactions_for
 from ketacare.clinical.screening.context import Context
 from ketacare.clinical.screening.results import (
     ESKETAMINE,
@@ -26,12 +28,15 @@ from ketacare.clinical.screening.results import (
 )
 from ketacare.clinical.screening.substance_screen import substance_screen
 from ketacare.clinical.validation import find_unusual
+from ketacare.clinical.vocabulary import Drug
 
 #: Spravato is indicated for adults (``spravato-pi``); a label fact, not a clinic setting.
 ESKETAMINE_MIN_AGE_YEARS = 18
 
 REVIEW: Decision = "needs_prescriber_review"
 EXCLUDE: Decision = "not_eligible"
+#: An interaction worth knowing that does not by itself call for review.
+NOTE: Decision = "eligible"
 
 Rule = Callable[[Context], list[Finding]]
 
@@ -56,7 +61,12 @@ def ketamine_allergy(ctx: Context) -> list[Finding]:
 
 
 def blood_pressure_hazards(ctx: Context) -> list[Finding]:
-    """Conditions where a BP rise is a serious hazard: label contraindications for Spravato."""
+    """Conditions where a BP rise is a serious hazard: contraindications for every option.
+
+    KETALAR contraindicates ketamine where a significant rise in blood pressure would be a
+    serious hazard (``ketalar-pi``); the SPRAVATO label names these three conditions as such
+    hazards (``spravato-pi``), and racemic ketamine raises blood pressure like esketamine.
+    """
     history = ctx.intake.history
     found = (
         ("aneurysmal_vascular_disease", history.aneurysmal_vascular_disease),
@@ -70,27 +80,17 @@ def blood_pressure_hazards(ctx: Context) -> list[Finding]:
     }
     findings: list[Finding] = []
     for code, present in found:
-        if not present:
-            continue
-        label = labels[code]
-        findings += _each(
-            [ESKETAMINE],
-            EXCLUDE,
-            code,
-            f"Spravato is contraindicated with {label} (a blood-pressure rise is a serious "
-            "hazard).",
-            "spravato-pi",
-        )
-        findings += _each(
-            RACEMIC,
-            REVIEW,
-            code,
-            f"{label.capitalize()}: racemic ketamine raises blood pressure like esketamine, "
-            "whose label contraindicates it; the prescriber weighs the risk.",
-            "spravato-pi",
-            "yale-2024-bp",
-            "screening-checklist",
-        )
+        if present:
+            findings += _each(
+                OPTIONS,
+                EXCLUDE,
+                code,
+                f"Ketamine and esketamine are contraindicated with {labels[code]}: a "
+                "significant rise in blood pressure would be a serious hazard.",
+                "ketalar-pi",
+                "spravato-pi",
+                "yale-2024-bp",
+            )
     return findings
 
 
@@ -324,6 +324,7 @@ def home_sitter(ctx: Context) -> list[Finding]:
 
 
 def concomitant_medications(ctx: Context) -> list[Finding]:
+    """The REMS-form classes need review; every interaction is named with what it means."""
     findings: list[Finding] = []
     for class_id in ctx.intake.concomitant_drug_classes:
         drug_class = DRUG_CLASSES[class_id]
@@ -337,7 +338,69 @@ def concomitant_medications(ctx: Context) -> list[Finding]:
                 "spravato-rems",
                 "spravato-pi",
             )
+    per_drug: tuple[tuple[Drug, tuple[Option, ...]], ...] = (
+        ("ketamine", RACEMIC),
+        ("esketamine", (ESKETAMINE,)),
+    )
+    for drug, options in per_drug:
+        for found in interactions_for(
+            ctx.intake.concomitant_drug_classes,
+            drug=drug,
+            diazepam_equivalent_mg_per_day=ctx.intake.diazepam_equivalent_mg_per_day,
+            settings=ctx.settings,
+        ):
+            findings += _each(
+                options,
+                REVIEW if found.action == "prescriber_review" else NOTE,
+                f"interaction_{found.drug_class}",
+                found.message,
+                *interaction_sources(found.drug_class, drug),
+            )
     return findings
+
+
+def mania_rating(ctx: Context) -> list[Finding]:
+    """Bipolar depression needs a current YMRS before ketamine, which can induce mania.
+
+    At or above ``ymrs_mania_min`` the score signifies hypomania or mania (``ymrs-mania-cutoff``),
+    which excludes treatment like current mania (``screening-checklist``); above
+    ``ymrs_review_above`` it is outside what ELEKT-D admitted (``elektd-2023``).
+    """
+    if "bipolar_depression" not in ctx.indications:
+        return []
+    total = ctx.intake.scores.get("ymrs")
+    s = ctx.settings
+    if total is None:
+        return _each(
+            OPTIONS,
+            REVIEW,
+            "ymrs_missing",
+            "Bipolar depression: a mania rating (YMRS) is needed before ketamine, which can "
+            "induce mania.",
+            "ymrs-1978",
+            "screening-checklist",
+        )
+    if total >= s.ymrs_mania_min:
+        return _each(
+            OPTIONS,
+            EXCLUDE,
+            "ymrs_mania",
+            f"YMRS {total} is at or above {s.ymrs_mania_min}: hypomanic or manic symptoms; "
+            "treat the mood elevation first, then rate again.",
+            "ymrs-mania-cutoff",
+            "screening-checklist",
+        )
+    if total > s.ymrs_review_above:
+        return _each(
+            OPTIONS,
+            REVIEW,
+            "ymrs_elevated",
+            f"YMRS {total} is above {s.ymrs_review_above} (trials admitted YMRS "
+            f"<= {s.ymrs_review_above}): the prescriber weighs the manic symptoms.",
+            "elektd-2023",
+            "ymrs-mania-cutoff",
+        )
+    return []
 
 
 def vital_signs(ctx: Context) -> list[Finding]:
@@ -434,6 +497,7 @@ RULES: tuple[Rule, ...] = (
     uncontrolled_cardiovascular_disease,
     psychosis,
     mania,
+    mania_rating,
     bipolar_without_mood_stabilizer,
     substance_use,
     pregnancy_and_lactation,
