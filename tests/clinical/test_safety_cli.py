@@ -109,6 +109,23 @@ def test_reads_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
     assert (status, json.loads(out)["discharge_allowed"]) == (0, True)
 
 
+def test_todays_interactions_are_named_before_the_dose(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The document's concomitant classes reach the pre-dose check: a benzodiazepine at
+    20 mg/day diazepam equivalent (above 8, andrashko-2020) waits for the prescriber."""
+    data = session("clean-iv")
+    data["predose"].update(
+        concomitant_drug_classes=["benzodiazepine"], diazepam_equivalent_mg_per_day=20
+    )
+    status, out, _ = run(capsys, "safety", "--session", _write(tmp_path, data), "--json")
+    result = json.loads(out)
+    assert (status, result["predose"]) == (0, "prescriber_review")
+    assert [(f["code"], f["decision"]) for f in result["predose_findings"]] == [
+        ("interaction_benzodiazepine", "prescriber_review")
+    ]
+
+
 def test_settings_file_applies(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """--settings overrides a clinic setting (racemic_min_observation_min, a placeholder)."""
     path = tmp_path / "settings.json"

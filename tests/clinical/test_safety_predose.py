@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.safety import evaluate_session
 from ketacare.clinical.settings import ClinicSettings
 from tests.clinical.sessions import BASELINE, codes, racemic, reading, spravato
@@ -208,3 +209,55 @@ def test_a_gated_protocol_without_a_same_day_screen_does_not_proceed() -> None:
             "requires one before each dose.",
         )
     ]
+
+
+# --- Interactions named before the dose (ketacare.clinical.interactions) -------------------
+
+
+def _interactions(result: object) -> list[tuple[str, str]]:
+    return [
+        (f.code, f.decision)
+        for f in result.predose_findings  # type: ignore[attr-defined]
+        if f.code.startswith("interaction_")
+    ]
+
+
+def test_a_note_interaction_is_named_and_the_dose_proceeds() -> None:
+    """Lamotrigine attenuates ketamine's dissociative effects (anand-2000): named, not held."""
+    result = racemic([BASELINE], concomitant_drug_classes=["lamotrigine"])
+    assert result.predose == "proceed"
+    assert _interactions(result) == [("interaction_lamotrigine", "proceed")]
+    finding = next(f for f in result.predose_findings if f.code == "interaction_lamotrigine")
+    assert finding.message.startswith("Lamotrigine: reduced ketamine's dissociative")
+    assert finding.source.startswith("Anand A, Charney DS")
+
+
+@pytest.mark.parametrize(
+    ("dose", "decision"), [(8.0, "proceed"), (8.5, "prescriber_review"), (None, "proceed")]
+)
+def test_a_benzodiazepine_above_the_threshold_waits_for_the_prescriber(
+    dose: float | None, decision: str
+) -> None:
+    """Andrashko 2020: above 8 mg/day diazepam equivalent the antidepressant response is
+    blunted; the clinic's ``benzodiazepine_blunting_diazepam_mg_per_day`` (default 8)."""
+    result = racemic(
+        [BASELINE],
+        concomitant_drug_classes=["benzodiazepine"],
+        diazepam_equivalent_mg_per_day=dose,
+    )
+    assert (result.predose, _interactions(result)) == (
+        decision,
+        [("interaction_benzodiazepine", decision)],
+    )
+
+
+def test_a_class_without_an_interaction_adds_nothing() -> None:
+    """An SSRI has no entry in the interaction table: nothing is named before the dose."""
+    assert _interactions(racemic([BASELINE], concomitant_drug_classes=["ssri"])) == []
+
+
+def test_an_unknown_class_is_refused_naming_the_field() -> None:
+    with pytest.raises(ClinicalInputError) as caught:
+        racemic([BASELINE], concomitant_drug_classes=["cannabis"])
+    assert caught.value.field == "facts.concomitant_drug_classes"
+    assert "unknown drug class 'cannabis'" in caught.value.message

@@ -12,10 +12,11 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from ketacare.clinical.codes import DRUG_CLASSES
+from ketacare.clinical import ranges
 from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.safety.engine import evaluate_session
 from ketacare.clinical.safety.models import (
+    DRUG_CLASS_ENUM,
     AcknowledgedAlert,
     SafetyAssessment,
     SameDayScreen,
@@ -23,13 +24,13 @@ from ketacare.clinical.safety.models import (
     SessionFacts,
     VitalsReading,
     _Input,
+    known_drug_classes,
 )
 from ketacare.clinical.settings import ClinicSettings
 from ketacare.clinical.validation import Range, input_error
 from ketacare.clinical.vocabulary import Drug
 
 _T_MIN = Range(-1440, 1440, "min")
-_CLASS_ENUM: dict[str, Any] = {"items": {"enum": sorted(DRUG_CLASSES)}}
 
 
 class PredoseFacts(_Input):
@@ -41,20 +42,14 @@ class PredoseFacts(_Input):
     escort_present: bool = False
     concomitant_drug_classes: list[str] = Field(
         default_factory=list,
-        description="drug class ids from codes.DRUG_CLASSES (checked for interactions later)",
-        json_schema_extra=_CLASS_ENUM,
+        description="drug class ids from codes.DRUG_CLASSES taken today (interactions)",
+        json_schema_extra=DRUG_CLASS_ENUM,
     )
-    diazepam_equivalent_mg_per_day: Annotated[float, Range(0, 200, "mg/day")] | None = None
+    diazepam_equivalent_mg_per_day: (
+        Annotated[float, ranges.DIAZEPAM_EQUIVALENT_MG_PER_DAY] | None
+    ) = None
 
-    @field_validator("concomitant_drug_classes")
-    @classmethod
-    def _known_classes(cls, value: list[str]) -> list[str]:
-        unknown = [item for item in value if item not in DRUG_CLASSES]
-        if unknown:
-            raise ValueError(
-                f"unknown drug class {unknown[0]!r}; allowed: {', '.join(sorted(DRUG_CLASSES))}"
-            )
-        return value
+    _known_classes = field_validator("concomitant_drug_classes")(known_drug_classes)
 
 
 class DoseGiven(_Input):
@@ -171,5 +166,7 @@ def evaluate_document(
         same_day_screen=doc.predose.same_day_screen,
         events=list(doc.events),
         acknowledged_alerts=list(doc.acknowledged_alerts),
+        concomitant_drug_classes=list(doc.predose.concomitant_drug_classes),
+        diazepam_equivalent_mg_per_day=doc.predose.diazepam_equivalent_mg_per_day,
     )
     return evaluate_session(readings, facts, settings)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ketacare.clinical import ranges
+from ketacare.clinical.codes import DRUG_CLASSES
 from ketacare.clinical.validation import Range
 from ketacare.clinical.vocabulary import DischargeCriterion, Drug
 
@@ -99,6 +100,20 @@ class AcknowledgedAlert(_Input):
     t_min: Annotated[float, Range(-1440, 1440, "min")]
 
 
+#: The JSON schema lists the drug class ids a session may name.
+DRUG_CLASS_ENUM: dict[str, Any] = {"items": {"enum": sorted(DRUG_CLASSES)}}
+
+
+def known_drug_classes(value: list[str]) -> list[str]:
+    """Refuse a class id not in ``codes.DRUG_CLASSES``, naming the allowed ones."""
+    unknown = [item for item in value if item not in DRUG_CLASSES]
+    if unknown:
+        raise ValueError(
+            f"unknown drug class {unknown[0]!r}; allowed: {', '.join(sorted(DRUG_CLASSES))}"
+        )
+    return value
+
+
 class SessionFacts(_Input):
     """What the nurse and prescriber have confirmed; every confirmation defaults to 'not yet'."""
 
@@ -123,6 +138,16 @@ class SessionFacts(_Input):
     same_day_screen: SameDayScreen | None = None
     events: list[SessionEvent] = Field(default_factory=list)
     acknowledged_alerts: list[AcknowledgedAlert] = Field(default_factory=list)
+    concomitant_drug_classes: list[str] = Field(
+        default_factory=list,
+        description="drug class ids from codes.DRUG_CLASSES taken today (interactions)",
+        json_schema_extra=DRUG_CLASS_ENUM,
+    )
+    diazepam_equivalent_mg_per_day: (
+        Annotated[float, ranges.DIAZEPAM_EQUIVALENT_MG_PER_DAY] | None
+    ) = None
+
+    _known_classes = field_validator("concomitant_drug_classes")(known_drug_classes)
 
 
 class Alert(BaseModel):

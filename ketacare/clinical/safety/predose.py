@@ -4,13 +4,15 @@ BP above the label's caution threshold (``predose_review_*``, Spravato label >14
 the prescriber's review; at or above the hold threshold, or with tachycardia or low SpO2, the
 dose is held. A missing baseline BP holds the dose (the label and the REMS form need BP before
 administration); for esketamine so does a missing baseline SpO2 (pulse oximetry every session).
-Fasting (``fasting``) and the same-day suicidality gate (``screen_gate``) add their findings.
+Fasting (``fasting``), the same-day suicidality gate (``screen_gate``) and today's drug
+interactions (``interaction_check``) add their findings.
 """
 
 from __future__ import annotations
 
 from ketacare.clinical.safety.fasting import fasting_findings
 from ketacare.clinical.safety.findings import finding as _finding
+from ketacare.clinical.safety.interaction_check import interaction_findings
 from ketacare.clinical.safety.models import PredoseDecision, PredoseFinding, SessionFacts
 from ketacare.clinical.safety.plan import Plan
 from ketacare.clinical.safety.screen_gate import screen_findings
@@ -23,7 +25,7 @@ ORDER: tuple[PredoseDecision, ...] = ("proceed", "prescriber_review", "hold")
 def predose_findings(
     timeline: Timeline, facts: SessionFacts, plan: Plan, s: ClinicSettings
 ) -> list[PredoseFinding]:
-    """Vital-sign findings on the baseline, then fasting, then the suicidality gate."""
+    """Vital-sign findings on the baseline, then fasting, the suicidality gate, interactions."""
     drug = facts.drug
     findings: list[PredoseFinding] = []
     bp = timeline.baseline_bp
@@ -101,6 +103,7 @@ def predose_findings(
         )
     findings.extend(fasting_findings(facts, plan, s))
     findings.extend(screen_findings(facts, plan, s))
+    findings.extend(interaction_findings(facts, s))
     return findings
 
 
