@@ -37,6 +37,7 @@ def test_every_command_has_help() -> None:
         "migrate",
         "pk",
         "protocols",
+        "safety",
         "score",
         "screen",
         "seed",
