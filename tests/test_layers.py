@@ -12,6 +12,7 @@ CONTRACTS = (
     "The pure cores import no Django and nothing of ketacare outside themselves",
     "The lib helpers import neither core",
     "Domain modules never import views, forms or the API",
+    "The scheduling domain imports no Django",
 )
 
 
