@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from ketacare.scheduling.domain.course import SlotFinder
 from ketacare.scheduling.domain.hours import DayException, expand_hours
@@ -49,10 +50,4 @@ def finder(
 
 def ny(day: date, hour: int, minute: int = 0) -> datetime:
     """Local New York wall time as UTC."""
-    from zoneinfo import ZoneInfo
-
     return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(NY)).astimezone(UTC)
-
-
-def days(start: date, count: int) -> list[date]:
-    return [start + timedelta(days=offset) for offset in range(count)]
