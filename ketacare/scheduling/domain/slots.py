@@ -185,7 +185,7 @@ def _grid_starts(
         low, high = max(part.start, window.start), min(part.end, window.end)
         if low >= high:
             continue
-        day: date = low.astimezone(tz).date() - timedelta(days=1)
+        day: date = low.astimezone(tz).date()
         while day <= high.astimezone(tz).date():
             for minute in range(0, _DAY_MIN, step_min):
                 at = time(minute // 60, minute % 60)
