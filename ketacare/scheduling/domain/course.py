@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ketacare.clinical.errors import ClinicalInputError
@@ -93,14 +94,15 @@ def _mg_floor(
     """
     if limit is None:
         return None
-    room = limit.value - dose_mg
+    # Decimal of the repr, as ``clinical.limits`` sums, so both agree to the last digit.
+    room = Decimal(repr(limit.value)) - Decimal(repr(dose_mg))
     ordered = sorted(history, key=lambda given: given.at)
-    remaining = sum(given.dose_mg for given in ordered)
+    remaining = sum((Decimal(repr(given.dose_mg)) for given in ordered), Decimal(0))
     floor = None
     for given in ordered:
         if remaining <= room:
             break
-        remaining -= given.dose_mg
+        remaining -= Decimal(repr(given.dose_mg))
         floor = given.at + width
     return floor
 
