@@ -8,6 +8,7 @@ the cap and its source) and its range (refused in mg, with the rule's range besi
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 from ketacare.clinical.dose_caps import session_cap
 from ketacare.clinical.dosing import (
@@ -57,7 +58,8 @@ def calculate_dose_mg(
     """The protocol's standard dose when ``dose_mg`` is None, else the dose for that figure."""
     protocol = get_protocol(protocol) if isinstance(protocol, str) else protocol
     require_finite(dose_mg=dose_mg)
-    standard = calculate_dose(
+    patient = partial(
+        calculate_dose,
         protocol,
         weight_kg=weight_kg,
         height_cm=height_cm,
@@ -67,6 +69,7 @@ def calculate_dose_mg(
         concentration_mg_per_ml=concentration_mg_per_ml,
         settings=settings,
     )
+    standard = patient()
     if dose_mg is None:
         return standard
     if not 0 < dose_mg <= DOSE_MAX_MG:
@@ -75,17 +78,7 @@ def calculate_dose_mg(
         )
     rule = protocol.dose
     if not isinstance(rule, MgPerKgDose | MgPerKgPerHourDose):
-        return calculate_dose(
-            protocol,
-            weight_kg=weight_kg,
-            height_cm=height_cm,
-            age_years=age_years,
-            sex=sex,
-            session_number=session_number,
-            concentration_mg_per_ml=concentration_mg_per_ml,
-            settings=settings,
-            dose_mg=dose_mg,
-        )
+        return patient(dose_mg=dose_mg)
     assert standard.dose_weight_kg is not None
     weight = Decimal(str(standard.dose_weight_kg))
     if isinstance(rule, MgPerKgDose):

@@ -12,19 +12,16 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from ketacare.clinical import ranges
 from ketacare.clinical.errors import ClinicalInputError
 from ketacare.clinical.safety.engine import evaluate_session
 from ketacare.clinical.safety.models import (
-    DRUG_CLASS_ENUM,
     AcknowledgedAlert,
     SafetyAssessment,
-    SameDayScreen,
     SessionEvent,
     SessionFacts,
+    TodaysFacts,
     VitalsReading,
     _Input,
-    known_drug_classes,
 )
 from ketacare.clinical.settings import ClinicSettings
 from ketacare.clinical.validation import Range, input_error
@@ -33,23 +30,10 @@ from ketacare.clinical.vocabulary import Drug
 _T_MIN = Range(-1440, 1440, "min")
 
 
-class PredoseFacts(_Input):
+class PredoseFacts(TodaysFacts):
     """What is asked and recorded before the first dose."""
 
-    hours_since_solids: Annotated[float, Range(0, 168, "h")] | None = None
-    hours_since_clear_fluids: Annotated[float, Range(0, 168, "h")] | None = None
-    same_day_screen: SameDayScreen | None = None
     escort_present: bool = False
-    concomitant_drug_classes: list[str] = Field(
-        default_factory=list,
-        description="drug class ids from codes.DRUG_CLASSES taken today (interactions)",
-        json_schema_extra=DRUG_CLASS_ENUM,
-    )
-    diazepam_equivalent_mg_per_day: (
-        Annotated[float, ranges.DIAZEPAM_EQUIVALENT_MG_PER_DAY] | None
-    ) = None
-
-    _known_classes = field_validator("concomitant_drug_classes")(known_drug_classes)
 
 
 class DoseGiven(_Input):
@@ -161,12 +145,8 @@ def evaluate_document(
         ambulating=doc.confirmations.ambulating,
         clinician_assessed_ready=doc.confirmations.clinician_assessed_ready,
         prescriber_cleared_after_stop=doc.confirmations.prescriber_cleared_after_stop,
-        hours_since_solids=doc.predose.hours_since_solids,
-        hours_since_clear_fluids=doc.predose.hours_since_clear_fluids,
-        same_day_screen=doc.predose.same_day_screen,
+        **{name: getattr(doc.predose, name) for name in TodaysFacts.model_fields},
         events=list(doc.events),
         acknowledged_alerts=list(doc.acknowledged_alerts),
-        concomitant_drug_classes=list(doc.predose.concomitant_drug_classes),
-        diazepam_equivalent_mg_per_day=doc.predose.diazepam_equivalent_mg_per_day,
     )
     return evaluate_session(readings, facts, settings)

@@ -114,7 +114,28 @@ def known_drug_classes(value: list[str]) -> list[str]:
     return value
 
 
-class SessionFacts(_Input):
+class TodaysFacts(_Input):
+    """What is asked before each dose: fasting, today's suicidality screen, today's medicines.
+
+    One declaration for the session document's pre-dose block and for ``SessionFacts``.
+    """
+
+    hours_since_solids: Annotated[float, Range(0, 168, "h")] | None = None
+    hours_since_clear_fluids: Annotated[float, Range(0, 168, "h")] | None = None
+    same_day_screen: SameDayScreen | None = None
+    concomitant_drug_classes: list[str] = Field(
+        default_factory=list,
+        description="drug class ids from codes.DRUG_CLASSES taken today (interactions)",
+        json_schema_extra=DRUG_CLASS_ENUM,
+    )
+    diazepam_equivalent_mg_per_day: (
+        Annotated[float, ranges.DIAZEPAM_EQUIVALENT_MG_PER_DAY] | None
+    ) = None
+
+    _known_classes = field_validator("concomitant_drug_classes")(known_drug_classes)
+
+
+class SessionFacts(TodaysFacts):
     """What the nurse and prescriber have confirmed; every confirmation defaults to 'not yet'."""
 
     drug: Drug
@@ -133,21 +154,8 @@ class SessionFacts(_Input):
         default=False, description="chest pain, severe headache, neurological signs"
     )
     prescriber_cleared_after_stop: bool = False
-    hours_since_solids: Annotated[float, Range(0, 168, "h")] | None = None
-    hours_since_clear_fluids: Annotated[float, Range(0, 168, "h")] | None = None
-    same_day_screen: SameDayScreen | None = None
     events: list[SessionEvent] = Field(default_factory=list)
     acknowledged_alerts: list[AcknowledgedAlert] = Field(default_factory=list)
-    concomitant_drug_classes: list[str] = Field(
-        default_factory=list,
-        description="drug class ids from codes.DRUG_CLASSES taken today (interactions)",
-        json_schema_extra=DRUG_CLASS_ENUM,
-    )
-    diazepam_equivalent_mg_per_day: (
-        Annotated[float, ranges.DIAZEPAM_EQUIVALENT_MG_PER_DAY] | None
-    ) = None
-
-    _known_classes = field_validator("concomitant_drug_classes")(known_drug_classes)
 
 
 class Alert(BaseModel):
