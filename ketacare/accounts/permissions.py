@@ -37,6 +37,13 @@ class Perm(StrEnum):
     STAFF_MANAGE = "staff.manage"
     SETTINGS_MANAGE = "settings.manage"
     SITE_MANAGE = "site.manage"
+    # Scheduling: the day and the appointments (a patient reads their own), booking and its
+    # changes (check-in, cancel, no-show), the clinic's services, chairs, rooms and hours,
+    # and the consultation-request queue.
+    SCHEDULE_READ = "schedule.read"
+    SCHEDULE_BOOK = "schedule.book"
+    SCHEDULE_MANAGE = "schedule.manage"
+    CONSULTATION_REQUESTS = "consultation_requests.manage"
 
 
 _STAFF_COMMON = {
@@ -44,11 +51,20 @@ _STAFF_COMMON = {
     Perm.PATIENT_READ,
     Perm.PATIENT_CREATE,
     Perm.PATIENT_EDIT,
+    Perm.SCHEDULE_READ,
+    Perm.SCHEDULE_BOOK,
+    Perm.CONSULTATION_REQUESTS,
 }
 _CLINICAL = {Perm.CLINICAL_READ, Perm.CLINICAL_EDIT}
 # What the whole care team sees of candidacy and treatment.
 _CARE_TEAM = {Perm.SCREENING_READ, Perm.PLAN_READ, Perm.ALERT_READ}
-_CLINIC_ADMIN = {Perm.STAFF_MANAGE, Perm.SETTINGS_MANAGE, Perm.SITE_MANAGE}
+_CLINIC_ADMIN = {
+    Perm.STAFF_MANAGE,
+    Perm.SETTINGS_MANAGE,
+    Perm.SITE_MANAGE,
+    Perm.SCHEDULE_MANAGE,
+}
+
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(
@@ -71,7 +87,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # Front desk registers patients, contacts, insurance and consents, not clinical history.
     Role.FRONT_DESK: frozenset(_STAFF_COMMON),
     # A patient reads their own record through the access helper, never a list.
-    Role.PATIENT: frozenset({Perm.PATIENT_READ, Perm.CLINICAL_READ}),
+    # Their own appointments too (``patients.access`` shows a patient only their record).
+    Role.PATIENT: frozenset({Perm.PATIENT_READ, Perm.CLINICAL_READ, Perm.SCHEDULE_READ}),
 }
 
 

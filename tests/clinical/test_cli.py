@@ -261,6 +261,7 @@ def test_protocols_services(capsys: pytest.CaptureFixture[str]) -> None:
         "acupuncture",
         "talk_therapy",
         "integration_session",
+        "follow_up",
     }
 
 

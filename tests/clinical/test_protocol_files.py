@@ -135,6 +135,7 @@ def test_non_drug_services_are_protocol_less_service_types() -> None:
         "acupuncture",
         "talk_therapy",
         "integration_session",
+        "follow_up",
     }
     used = {protocol.service for protocol in load_protocols().values()}
     assert not used & non_drug

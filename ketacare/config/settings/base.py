@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ketacare.alerts",
     "ketacare.screening",
     "ketacare.treatment",
+    "ketacare.scheduling",
     "ketacare.oversight",
     # Background work (ketacare/jobs): Django's tasks API and its database backend.
     "django_tasks",
