@@ -284,6 +284,10 @@ class Site(models.Model):
         return self.name
 
     @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
     def address(self) -> str:
         """The address on one line, as people write it."""
         place = " ".join(p for p in (self.region, self.postal_code) if p)

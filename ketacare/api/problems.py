@@ -17,6 +17,7 @@ from ketacare.lib.errors import (
     NotPermitted,
     NotVisible,
     StaleVersion,
+    Taken,
 )
 from ketacare.lib.problems import problem
 
@@ -57,7 +58,12 @@ def install(api: NinjaAPI) -> None:
             "Edit conflict" if stale else "Duplicate" if duplicate else "Conflict",
             f"{exc.field}: {exc.message}",
             kind="stale-version" if stale else "duplicate" if duplicate else "conflict",
-            invalid=[{"name": exc.field, "reason": exc.message}],
+            invalid=[
+                {"name": name, "reason": reason}
+                for name, reason in (
+                    exc.conflicts.items() if isinstance(exc, Taken) else [(exc.field, exc.message)]
+                )
+            ],
             existing=exc.existing if isinstance(exc, Duplicate) else None,
         )
 

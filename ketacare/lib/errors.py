@@ -61,6 +61,15 @@ class StaleVersion(Conflict):
         )
 
 
+class Taken(Conflict):
+    """The time asked for is taken (HTTP 409): each clash by the field it is about (the
+    chair, the performer, the patient, the prescriber on site)."""
+
+    def __init__(self, conflicts: Mapping[str, str]) -> None:
+        self.conflicts = dict(conflicts)
+        super().__init__(next(iter(self.conflicts)), "; ".join(self.conflicts.values()))
+
+
 class Duplicate(Conflict):
     """The record would repeat one that exists (HTTP 409); ``existing`` names it (and may
     carry a link for the page)."""

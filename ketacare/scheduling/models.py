@@ -40,7 +40,7 @@ class Service(models.Model):
         default=0, help_text="Turnover of the chair or room after recovery, in minutes"
     )
     resource_kind = models.CharField(max_length=10, choices=ResourceKind.choices)
-    performer_roles = models.JSONField(help_text="Roles that perform it, e.g. [\"nurse\"]")
+    performer_roles = models.JSONField(help_text='Roles that perform it, e.g. ["nurse"]')
     prescriber_on_site = models.BooleanField(
         default=False, help_text="A prescriber must be on site for the whole block"
     )
@@ -153,9 +153,7 @@ class Appointment(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="appointments")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
-    resource = models.ForeignKey(
-        Resource, on_delete=models.PROTECT, related_name="appointments"
-    )
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="appointments")
     performer = models.ForeignKey(
         Membership, on_delete=models.PROTECT, related_name="appointments_performed"
     )
@@ -226,9 +224,7 @@ class ReminderRule(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["clinic", "hours_before"], name="reminder_rule_unique"
-            )
+            models.UniqueConstraint(fields=["clinic", "hours_before"], name="reminder_rule_unique")
         ]
 
     def __str__(self) -> str:
@@ -239,9 +235,7 @@ class ReminderSent(models.Model):
     """One reminder of one appointment, claimed before it is sent: the unique constraint is
     what keeps a restarted or second worker from sending it again."""
 
-    appointment = models.ForeignKey(
-        Appointment, on_delete=models.CASCADE, related_name="reminders"
-    )
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
     hours_before = models.PositiveIntegerField()
     claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,92 @@
+"""The clinical and administrative rules of a booking, all reported at once:
+
+- the patient's record is active and the service is offered;
+- Spravato: a SPRAVATO REMS patient enrolment on file (the REMS requires enrolment before
+  treatment);
+- a plan, when given, is the patient's signed plan, for a protocol the service delivers;
+- the session's place in the course keeps the protocol's limits (``clinical.limits``: the
+  minimum interval, the sessions of the phase, the mg per rolling day and week), counting the
+  patient's other active appointments on plans of the same protocol.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ketacare.clinical import get_protocol
+from ketacare.clinical.limits import GivenSession, check_proposed_session
+from ketacare.patients.models import Consent, Patient
+from ketacare.treatment.models import TreatmentPlan
+
+from .models import Appointment, Service
+
+
+def booking_problems(
+    patient: Patient, service: Service, plan_id: int | None
+) -> tuple[TreatmentPlan | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    if not patient.is_active:
+        errors["patient"] = "this patient's record is inactive: reactivate it before booking"
+    if not service.is_active:
+        errors["service"] = f"{service.name} is no longer offered"
+    if (
+        service.needs_rems_enrolment
+        and not Consent.objects.filter(
+            patient=patient, kind=Consent.Kind.SPRAVATO_REMS, status=Consent.Status.GIVEN
+        ).exists()
+    ):
+        errors["patient"] = (
+            "no SPRAVATO REMS patient enrolment on file: record it under consents before "
+            "booking a Spravato session (SPRAVATO REMS)"
+        )
+    plan = None
+    if plan_id is not None:
+        plan = TreatmentPlan.objects.filter(pk=plan_id, patient=patient).first()
+        if plan is None:
+            errors["plan"] = "no such plan for this patient"
+        elif plan.status != TreatmentPlan.Status.SIGNED:
+            errors["plan"] = (
+                f"this plan is {plan.get_status_display().lower()}: book from a signed plan"
+            )
+        elif plan.protocol_id not in service.protocol_ids:
+            errors["plan"] = (
+                f"{service.name} does not deliver this plan's protocol "
+                f"({get_protocol(plan.protocol_id).title})"
+            )
+    return plan, errors
+
+
+def course_history(plan: TreatmentPlan, *, exclude: int | None = None) -> list[GivenSession]:
+    """The patient's active appointments on plans of the plan's protocol, as the limits see
+    them (each at its plan's dose)."""
+    rows = Appointment.objects.filter(
+        patient_id=plan.patient_id,
+        plan__protocol_id=plan.protocol_id,
+        status__in=Appointment.ACTIVE,
+    ).select_related("plan")
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude)
+    return [
+        GivenSession(row.start_at, float(row.plan.dose_mg), row.course_phase)  # type: ignore[union-attr]
+        for row in rows.order_by("start_at")
+    ]
+
+
+def course_rule_problems(
+    plan: TreatmentPlan,
+    service: Service,
+    start_at: datetime,
+    *,
+    phase: str,
+    exclude: int | None,
+) -> dict[str, str]:
+    protocol = get_protocol(plan.protocol_id)
+    phase = phase or (protocol.schedule[0].phase if protocol.schedule else "")
+    check = check_proposed_session(
+        protocol,
+        course_history(plan, exclude=exclude),
+        GivenSession(start_at, float(plan.dose_mg), phase),
+    )
+    if check.ok:
+        return {}
+    return {"start": "; ".join(f"{v.message} ({v.source})" for v in check.violations)}
