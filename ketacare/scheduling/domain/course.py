@@ -223,3 +223,47 @@ def propose_course(
         course.append(session)
         placed.append(ProposedSession(number, slot, not_before, before))
     return CourseProposal(protocol.id, phase, tuple(placed), None)
+
+
+def check_course_dates(
+    protocol: Protocol,
+    phase: str,
+    starts: Sequence[datetime],
+    *,
+    dose_mg: float,
+    time_zone: str | ZoneInfo,
+    not_before: datetime,
+    history: Sequence[GivenSession] = (),
+) -> dict[int, str]:
+    """The sessions (by index) of dates chosen by a person that break the rules a proposal
+    keeps: each in the range ``_bounds`` allows after the one before, and within the limits.
+    A first session without history may fall on any day of the next year from ``not_before``.
+    """
+    tz = zone(time_zone)
+    chosen = _phase(protocol, phase)
+    course = list(history)
+    problems: dict[int, str] = {}
+    for index, at in enumerate(starts):
+        start = aware_utc(at, f"starts[{index}]")
+        if chosen.interval_days_min is None and course:
+            problems[index] = (
+                f"phase '{phase}' of {protocol.id} states no interval between sessions: the "
+                "prescriber sets each date, one booking at a time"
+            )
+            break
+        low, high, rule, source = _bounds(protocol, chosen, course, dose_mg, not_before, tz, 366)
+        if not low <= start < high:
+            problems[index] = (
+                f"{_when(start, tz)} is outside {rule}: from {_when(low, tz)} to before "
+                f"{_when(high, tz)} ({source})"
+            )
+            break
+        session = GivenSession(start, dose_mg, phase)
+        check = check_proposed_session(protocol, course, session)
+        if not check.ok:
+            problems[index] = "; ".join(
+                f"{violation.message} ({violation.source})" for violation in check.violations
+            )
+            break
+        course.append(session)
+    return problems
