@@ -1,0 +1,7 @@
+"""Booking a plan's course."""
+
+from django.urls import path
+
+app_name = "courses"
+
+urlpatterns: list = []
