@@ -11,6 +11,8 @@ from ketacare.alerts.api import router as alerts_router
 from ketacare.api import openapi, problems
 from ketacare.api.auth import BearerToken, BrowserSession
 from ketacare.patients.api import router as patients_router
+from ketacare.scheduling.api import course_router
+from ketacare.scheduling.api import router as scheduling_router
 from ketacare.screening.api import router as screening_router
 from ketacare.treatment.api import patient_plans_router, plans_router, protocols_router
 
@@ -41,5 +43,7 @@ api.add_router("/patients", screening_router)
 api.add_router("/patients", patient_plans_router)
 api.add_router("/protocols", protocols_router)
 api.add_router("/plans", plans_router)
+api.add_router("/plans", course_router)
+api.add_router("", scheduling_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/clinic", clinic_router)

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, get_args
 
@@ -68,6 +68,35 @@ IsoDate = Annotated[
     Field(strict=False, description=f"YYYY-MM-DD, {DATE_RANGE[0]} to {DATE_RANGE[1]}"),
     BeforeValidator(_iso_text),
     AfterValidator(_in_date_range),
+]
+
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+)
+
+
+def _iso_datetime_text(value: Any) -> Any:
+    if not (isinstance(value, str) and _ISO_DATETIME.match(value)):
+        raise ValueError(
+            "must be a date and time with its UTC offset, ISO 8601 "
+            "(e.g. 2026-03-02T10:00:00-05:00 or 2026-03-02T15:00:00Z)"
+        )
+    return value
+
+
+def _datetime_in_range(value: datetime) -> datetime:
+    problem = date_problem(value.date())
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+#: An instant: a date and time with its offset, never a local time without one.
+IsoDateTime = Annotated[
+    datetime,
+    Field(strict=False, description="ISO 8601 date and time with its UTC offset"),
+    BeforeValidator(_iso_datetime_text),
+    AfterValidator(_datetime_in_range),
 ]
 
 
