@@ -23,7 +23,7 @@ from ketacare.patients.models import Patient, PatientId, RelatedPerson
 
 from .models import Appointment, Service
 from .placement import Placement, place
-from .rules import booking_problems, course_rule_problems
+from .rules import booking_problems, course_rule_problems, current_phase
 
 #: A walk-in may be recorded up to this long after it started.
 WALK_IN_WINDOW = timedelta(hours=1)
@@ -157,7 +157,17 @@ def book_in_transaction(
         created_by=actor.user,
     )
     if plan is not None and not appointment.course_phase:
-        appointment.course_phase = plan.course[0]["phase"] if plan.course else ""
+        appointment.course_phase = current_phase(plan)
+    if plan is not None and appointment.course_number is None:
+        appointment.course_number = (
+            Appointment.objects.filter(
+                patient=patient,
+                plan__protocol_id=plan.protocol_id,
+                course_phase=appointment.course_phase,
+                status__in=Appointment.ACTIVE,
+            ).count()
+            + 1
+        )
     _times(appointment, placement)
     _insert(appointment)
     audit.record(

@@ -40,6 +40,16 @@ def booking_problems(
             "booking a Spravato session (SPRAVATO REMS)"
         )
     plan = None
+    if plan_id is None and service.protocol_ids:
+        # The patient's one signed plan this service delivers, so its limits apply.
+        signed = list(
+            TreatmentPlan.objects.filter(
+                patient=patient,
+                status=TreatmentPlan.Status.SIGNED,
+                protocol_id__in=service.protocol_ids,
+            )[:2]
+        )
+        plan = signed[0] if len(signed) == 1 else None
     if plan_id is not None:
         plan = TreatmentPlan.objects.filter(pk=plan_id, patient=patient).first()
         if plan is None:
@@ -72,6 +82,23 @@ def course_history(plan: TreatmentPlan, *, exclude: int | None = None) -> list[G
     ]
 
 
+def current_phase(plan: TreatmentPlan) -> str:
+    """The first phase of the plan's course with sessions left (by its active appointments),
+    else the last one (maintenance is open-ended)."""
+    booked: dict[str, int] = {}
+    for phase in Appointment.objects.filter(
+        patient_id=plan.patient_id,
+        plan__protocol_id=plan.protocol_id,
+        status__in=Appointment.ACTIVE,
+    ).values_list("course_phase", flat=True):
+        booked[phase] = booked.get(phase, 0) + 1
+    for phase in plan.course:
+        sessions = phase.get("sessions")
+        if sessions is None or booked.get(phase["phase"], 0) < sessions:
+            return str(phase["phase"])
+    return str(plan.course[-1]["phase"]) if plan.course else ""
+
+
 def course_rule_problems(
     plan: TreatmentPlan,
     service: Service,
@@ -81,7 +108,7 @@ def course_rule_problems(
     exclude: int | None,
 ) -> dict[str, str]:
     protocol = get_protocol(plan.protocol_id)
-    phase = phase or (protocol.schedule[0].phase if protocol.schedule else "")
+    phase = phase or current_phase(plan)
     check = check_proposed_session(
         protocol,
         course_history(plan, exclude=exclude),
