@@ -88,6 +88,7 @@ class AppointmentOut(Schema):
     course_number: int | None
     walk_in: bool
     note: str
+    override_reason: str
     cancel_reason: str
     checked_in_at: datetime | None
     version: int
@@ -113,6 +114,7 @@ def _appointment_out(a: Appointment) -> dict[str, Any]:
         "course_number": a.course_number,
         "walk_in": a.walk_in,
         "note": a.note,
+        "override_reason": a.override_reason,
         "cancel_reason": a.cancel_reason,
         "checked_in_at": a.checked_in_at,
         "version": a.version,
@@ -186,6 +188,8 @@ def list_availability(request: HttpRequest, filters: Query[AvailabilityQuery]) -
 
 
 class AppointmentIn(Input):
+    multiline = frozenset({"override_reason"})
+
     patient: UUID = Field(strict=False)
     service: int
     start: IsoDateTime
@@ -194,6 +198,11 @@ class AppointmentIn(Input):
     plan: int | None = None
     walk_in: bool = False
     note: str = Field("", max_length=300)
+    override_reason: str = Field(
+        "",
+        max_length=2000,
+        description="A prescriber's reason to book past a schedule limit of the protocol",
+    )
 
 
 @router.post(
@@ -214,6 +223,7 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn) -> Status[d
         plan_id=payload.plan,
         walk_in=payload.walk_in,
         note=payload.note,
+        override_reason=payload.override_reason,
     )
     return Status(201, _appointment_out(appointment))
 

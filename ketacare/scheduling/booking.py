@@ -124,6 +124,7 @@ def book_in_transaction(
     course_phase: str = "",
     course_number: int | None = None,
     prefix: str = "",
+    override_reason: str = "",
 ) -> Appointment:
     """Check and insert one appointment inside the caller's transaction (a course books
     several in one); ``prefix`` names the fields of a course's session (``sessions[2].``)."""
@@ -131,9 +132,18 @@ def book_in_transaction(
     errors = _start(start_at, walk_in=walk_in, now=now)
     plan, problems = booking_problems(patient, service, plan_id)
     errors.update(problems)
+    override_reason = " ".join(override_reason.split())
     if plan is not None and not errors:
         errors.update(
-            course_rule_problems(plan, service, start_at, phase=course_phase, exclude=None)
+            course_rule_problems(
+                plan,
+                service,
+                start_at,
+                phase=course_phase,
+                exclude=None,
+                override_reason=override_reason,
+                may_override=actor.can(Perm.PLAN_SIGN),
+            )
         )
     if errors:
         raise FieldErrors({f"{prefix}{k}": v for k, v in errors.items()})
@@ -154,6 +164,7 @@ def book_in_transaction(
         course_number=course_number if plan is not None else None,
         walk_in=walk_in,
         note=note.strip(),
+        override_reason=override_reason if plan is not None else "",
         created_by=actor.user,
     )
     if plan is not None and not appointment.course_phase:
@@ -182,6 +193,7 @@ def book_in_transaction(
             "walk_in": walk_in,
             "prescriber_on_site": appointment.prescriber_on_site_id,
         },
+        reason=appointment.override_reason,
     )
     return appointment
 
@@ -198,9 +210,11 @@ def appointment_book(
     plan_id: int | None = None,
     walk_in: bool = False,
     note: str = "",
+    override_reason: str = "",
 ) -> Appointment:
     """Book ``service`` for the patient at ``start_at``; the chair or room and the performer
-    are the ones asked for, else the first free ones."""
+    are the ones asked for, else the first free ones. A prescriber may book past a schedule
+    limit of the protocol (the minimum interval) with ``override_reason``."""
     patient = get_patient_for_user(actor.membership, patient_id, perm=Perm.SCHEDULE_BOOK)
     service = _service(patient, service_id)
     with transaction.atomic():
@@ -214,6 +228,7 @@ def appointment_book(
             plan_id=plan_id,
             walk_in=walk_in,
             note=note,
+            override_reason=override_reason,
         )
 
 

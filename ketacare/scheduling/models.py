@@ -179,6 +179,9 @@ class Appointment(models.Model):
     course_number = models.PositiveIntegerField(null=True, blank=True)
     walk_in = models.BooleanField(default=False)
     note = models.CharField(max_length=300, blank=True)
+    override_reason = models.TextField(
+        blank=True, help_text="Why a prescriber booked past a limit of the protocol"
+    )
     cancel_reason = models.TextField(blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)

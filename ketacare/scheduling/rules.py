@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ketacare.clinical import get_protocol
-from ketacare.clinical.limits import GivenSession, check_proposed_session
+from ketacare.clinical.errors import ClinicalInputError
+from ketacare.clinical.limits import GivenSession, accept_session, check_proposed_session
 from ketacare.patients.models import Consent, Patient
 from ketacare.treatment.models import TreatmentPlan
 
@@ -106,14 +107,26 @@ def course_rule_problems(
     *,
     phase: str,
     exclude: int | None,
+    override_reason: str = "",
+    may_override: bool = False,
 ) -> dict[str, str]:
+    """The protocol's limits this session breaks, by field. A prescriber (``may_override``)
+    may book past a schedule limit with a reason (``clinical.limits.accept_session``); a
+    limit nobody overrides refuses it whatever the reason."""
     protocol = get_protocol(plan.protocol_id)
     phase = phase or current_phase(plan)
-    check = check_proposed_session(
-        protocol,
-        course_history(plan, exclude=exclude),
-        GivenSession(start_at, float(plan.dose_mg), phase),
-    )
+    history = course_history(plan, exclude=exclude)
+    proposed = GivenSession(start_at, float(plan.dose_mg), phase)
+    check = check_proposed_session(protocol, history, proposed)
     if check.ok:
         return {}
-    return {"start": "; ".join(f"{v.message} ({v.source})" for v in check.violations)}
+    listed = "; ".join(f"{v.message} ({v.source})" for v in check.violations)
+    if not override_reason:
+        return {"start": listed}
+    if not may_override:
+        return {"override_reason": "only a prescriber overrides the protocol's limits"}
+    try:
+        accept_session(protocol, history, proposed, override_reason=override_reason)
+    except ClinicalInputError as exc:
+        return {"start" if exc.field == "proposed" else "override_reason": exc.message}
+    return {}
