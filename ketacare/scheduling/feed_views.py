@@ -25,17 +25,15 @@ def calendar_file(request: HttpRequest, token: str) -> HttpResponse:
         body = feeds.calendar_for_token(token)
     except NotVisible:
         raise Http404("No such calendar feed") from None
+    # Never cached (``web.middleware`` answers every page ``Cache-Control: no-store``).
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = 'inline; filename="appointments.ics"'
     return response
 
 
 def _page(request: HttpRequest, *, url: str = "") -> HttpResponse:
     feed = feeds.active_feed(actor_from_request(request))
-    response = render(request, "scheduling/feeds/mine.html", {"feed": feed, "url": url})
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "scheduling/feeds/mine.html", {"feed": feed, "url": url})
 
 
 @login_required
@@ -47,7 +45,8 @@ def my_feed(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
-    """The new feed's URL is shown on this answer only: it is not stored anywhere."""
+    """The new feed's URL is shown on this answer only (not cached: ``no-store``), and stored
+    nowhere: a form's one-time token keeps only redirects, not this page."""
     _, token = feeds.feed_create(actor_from_request(request))
     return _page(request, url=absolute_url(reverse("calendar:feed", kwargs={"token": token})))
 
