@@ -92,8 +92,8 @@ def _show(form: BookForm, exc: FieldErrors | Conflict) -> None:
     if isinstance(exc, Taken):
         errors = exc.conflicts
     elif isinstance(exc, Duplicate):
-        same = ", ".join(f"MRN {e.get('mrn')}" for e in exc.existing)
-        errors = {"patient": f"{exc.message} ({same}): choose them, or confirm another person"}
+        # It names the record (MRN and name); choose it above, or confirm another person.
+        errors = {"patient": exc.message}
     elif isinstance(exc, Conflict):
         errors = {exc.field: exc.message}
     else:

@@ -14,7 +14,6 @@ from ketacare.cli.server import ACCESS_LOG_FORMAT
 from ketacare.lib.log_filters import HideFeedTokens, hide_feed_tokens
 from tests.conftest import Cast
 
-pytestmark = pytest.mark.urls("tests.scheduling.side_urls")
 SECRET = "Zx9_secret-Token0123456789abcdefghijklmnopq"
 
 

@@ -21,7 +21,6 @@ from ketacare.scheduling import booking, feeds
 from ketacare.scheduling.models import Appointment, CalendarFeed
 from tests.scheduling.conftest import MONDAY, Day, ny, signed_plan
 
-pytestmark = pytest.mark.urls("tests.scheduling.side_urls")
 TUESDAY = MONDAY + timedelta(days=1)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from django.http import HttpResponse
 from django.test import Client
 
@@ -15,7 +14,6 @@ from ketacare.scheduling.models import ConsultationRequest
 from tests.conftest import Cast
 from tests.scheduling.requests_helpers import ask, ask_lakeside
 
-pytestmark = pytest.mark.urls("tests.scheduling.side_urls")
 URL = "/api/v1/consultation-requests"
 JSON = "application/json"
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from html import unescape
 from typing import Any
 
-import pytest
 from django.test import Client
+from django.urls import reverse
 
 from ketacare.patients.models import Patient
 from ketacare.scheduling.models import Appointment, ConsultationRequest
@@ -18,8 +18,7 @@ from tests.conftest import Cast
 from tests.scheduling.conftest import Day
 from tests.scheduling.requests_helpers import ask, ask_lakeside
 
-pytestmark = pytest.mark.urls("tests.scheduling.side_urls")
-QUEUE = "/consultations/"
+QUEUE = reverse("consultations:queue")
 
 
 def login_redirect(response: Any, path: str) -> bool:
@@ -266,3 +265,28 @@ def test_a_booked_or_closed_request_cannot_be_booked_again(day: Day, as_role: An
         again.content.decode()
     )
     assert Appointment.objects.count() == 0
+
+
+def test_registering_someone_already_on_file_is_refused_naming_them(day: Day, as_role: Any) -> None:
+    row = ask(day.cast, "Dan Dawson")
+    dan = {
+        "given_name": "Dan",
+        "family_name": "Dawson",
+        "date_of_birth": "1980-04-02",
+        "sex_at_birth": "male",
+    }
+    desk = as_role("front_desk")
+    patients = Patient.objects.count()
+    refused = desk.post(f"{QUEUE}{row.pk}/book/", booking(day, **dan))
+    assert refused.status_code == 409
+    assert errors(refused.content.decode()) == [
+        "Patient: a patient with these names and date of birth is already registered: H-1001 "
+        "(Dan Dawson). Open that record, or confirm that this is a different person and say why"
+    ]
+    assert (Patient.objects.count(), Appointment.objects.count()) == (patients, 0)
+    confirmed = desk.post(
+        f"{QUEUE}{row.pk}/book/",
+        booking(day, confirm_new_person="on", reason="a different Dan: other address", **dan),
+    )
+    assert confirmed.status_code == 302
+    assert Patient.objects.count() == patients + 1
