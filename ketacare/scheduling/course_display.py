@@ -60,17 +60,8 @@ class ProgressRow:
     left: str
 
 
-def own_phases(plan: TreatmentPlan) -> set[str]:
-    """The phases of the plan's own protocol (a following protocol is booked from its plan)."""
-    return {
-        str(p["phase"])
-        for p in plan.course
-        if p.get("protocol", plan.protocol_id) == plan.protocol_id
-    }
-
-
-def progress_rows(plan: TreatmentPlan, progress: Sequence[PhaseProgress]) -> list[ProgressRow]:
-    own = own_phases(plan)
+def progress_rows(progress: Sequence[PhaseProgress]) -> list[ProgressRow]:
+    """The phases of the plan's own protocol (``courses.course_progress``)."""
     return [
         ProgressRow(
             phase_text(p.phase),
@@ -80,7 +71,6 @@ def progress_rows(plan: TreatmentPlan, progress: Sequence[PhaseProgress]) -> lis
             "—" if p.left is None else str(p.left),
         )
         for p in progress
-        if p.phase in own
     ]
 
 
@@ -94,10 +84,9 @@ def then_titles(plan: TreatmentPlan) -> list[str]:
     return titles
 
 
-def bookable_phases(plan: TreatmentPlan, progress: Sequence[PhaseProgress]) -> list[PhaseProgress]:
-    """The plan's own phases with sessions left (or open-ended)."""
-    own = own_phases(plan)
-    return [p for p in progress if p.phase in own and (p.left is None or p.left > 0)]
+def bookable_phases(progress: Sequence[PhaseProgress]) -> list[PhaseProgress]:
+    """The phases with sessions left (or open-ended)."""
+    return [p for p in progress if p.left is None or p.left > 0]
 
 
 @dataclass(frozen=True)

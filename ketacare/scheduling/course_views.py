@@ -57,7 +57,7 @@ def _proposal_form(
 ) -> ProposalForm:
     """What to propose: by default the first phase with sessions left, all of them, from
     today (the clinic's zone), at the clinic's first site."""
-    phases = display.bookable_phases(plan, progress)
+    phases = display.bookable_phases(progress)
     sites = course_queries.booking_sites(plan)
     today = timezone.now().astimezone(plan.patient.clinic.tz).date()
     first = phases[0] if phases else None
@@ -131,11 +131,11 @@ def _page(
             "plan": plan,
             "patient": plan.patient,
             "protocol": get_protocol(plan.protocol_id),
-            "progress": display.progress_rows(plan, view.progress),
+            "progress": display.progress_rows(view.progress),
             "then": display.then_titles(plan),
             "booked": display.booked_rows(view.appointments),
             "signed": plan.status == TreatmentPlan.Status.SIGNED,
-            "can_book": bool(display.bookable_phases(plan, view.progress)),
+            "can_book": bool(display.bookable_phases(view.progress)),
             "can_read_plan": actor.can(Perm.PLAN_READ),
             "asked": asked,
             "book": book,
