@@ -18,15 +18,18 @@ calendar feed and consultation request as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
+from icalendar import Calendar
 
 from ketacare.accounts.actor import actor_for
 from ketacare.audit.models import AuditEvent
-from ketacare.scheduling import booking
+from ketacare.scheduling import booking, feeds, requests
 from ketacare.scheduling.models import (
     Appointment,
     CalendarFeed,
@@ -49,6 +52,8 @@ INFUSION = "Ketamine IV infusion"
 
 APPOINTMENT = "api/v1/appointments/<appointment_id>"
 PLAN = "api/v1/plans/<plan_id>"
+REQUESTS = "api/v1/consultation-requests"
+QUEUE = "schedule/requests/"
 
 # Clinic routes: anonymous, patient, outsider, front desk, nurse, prescriber, owner.
 _READ = (401, 200, 200, 200, 200, 200, 200)
@@ -61,6 +66,15 @@ _CHANGE = (401, 403, 404, 200, 200, 200, 200)
 # owner.
 _PROPOSE = (401, 403, 404, 404, 200, 200, 200, 200)
 _BOOK_COURSE = (401, 403, 404, 404, 201, 201, 201, 201)
+# The queue is the staff's (another clinic's prescriber sees and adds to its own clinic's).
+_QUEUE_API = (401, 403, 200, 200, 200, 200, 200)
+_QUEUE_API_ADD = (401, 403, 201, 201, 201, 201, 201)
+_QUEUE = (302, 403, 200, 200, 200, 200, 200)
+_QUEUE_ROW_GET = (302, 403, 404, 200, 200, 200, 200)
+_QUEUE_ROW_POST = (302, 403, 404, 302, 302, 302, 302)
+# Calendar feeds are for staff; a feed is revoked by its own member only (others: not found).
+_FEED = (302, 403, 200, 200, 200, 200, 200)
+_FEED_REVOKE = (302, 403, 404, 404, 404, 302, 404)
 
 ENTRIES: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "api/v1/services", "api_services", _READ),
@@ -76,10 +90,35 @@ ENTRIES: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", f"{APPOINTMENT}/no-show", "api_no_show", _CHANGE),
     ("POST", f"{PLAN}/course-proposal", "api_course_proposal", _PROPOSE),
     ("POST", f"{PLAN}/course-booking", "api_course_booking", _BOOK_COURSE),
+    # The consultation-request queue (Maya's request): the API and the front desk's pages.
+    ("GET", REQUESTS, "api_requests", _QUEUE_API),
+    ("POST", REQUESTS, "api_request_create", _QUEUE_API_ADD),
+    ("PATCH", f"{REQUESTS}/<request_id>", "api_request_update", _CHANGE),
+    ("GET", QUEUE, "requests", _QUEUE),
+    ("POST", f"{QUEUE}<int:pk>/contacted/", "request_contacted", _QUEUE_ROW_POST),
+    ("POST", f"{QUEUE}<int:pk>/close/", "request_close", _QUEUE_ROW_POST),
+    ("GET", f"{QUEUE}<int:pk>/book/", "request_book", _QUEUE_ROW_GET),
+    ("POST", f"{QUEUE}<int:pk>/book/", "request_book", _QUEUE_ROW_POST),
+    # A staff member's own calendar feed; the revoke route names the prescriber's.
+    ("GET", "calendar/mine/", "feed", _FEED),
+    ("POST", "calendar/mine/new/", "feed_create", _FEED),
+    ("POST", "calendar/mine/<int:pk>/revoke/", "feed_revoke", _FEED_REVOKE),
 ]
 KINDS = {kind for _, _, kind, _ in ENTRIES}
-#: Routes naming one of the world's appointments.
-ROW_ROUTES = {route for _, route, _, _ in ENTRIES if "<appointment_id>" in route}
+
+# The feed a calendar app fetches: no login, its token is the key (the prescriber's).
+LINK_ENTRIES: list[tuple[str, str, str, tuple[int, ...]]] = [
+    ("GET", "calendar/<str:token>.ics", "feed_file", (200,) * 7),
+]
+LINK_KINDS = {kind for _, _, kind, _ in LINK_ENTRIES}
+
+#: Routes naming one of the world's rows: Dan's appointment, Maya's request, the prescriber's
+#: feed.
+ROW_ROUTES = {
+    route
+    for _, route, _, _ in ENTRIES + LINK_ENTRIES
+    if any(key in route for key in ("<appointment_id>", "<request_id>", "<int:pk>", "<str:token>"))
+}
 #: The plan routes act on the patient's signed plan.
 SIGNED_PLAN_ROUTES = ("course-proposal", "course-booking")
 
@@ -104,7 +143,7 @@ WRITE_ACTIONS = (
     "consultation_request.create",
     "consultation_request.update",
 )
-READ_ACTIONS = ("appointment.read",)
+READ_ACTIONS = ("appointment.read", "consultation_request.read")
 #: What a patient is refused (the API's 403 names it): everything but reading.
 BOOKING_KINDS = (
     "api_availability",
@@ -116,7 +155,13 @@ BOOKING_KINDS = (
     "api_course_proposal",
     "api_course_booking",
 )
-PERM_NAMED = dict.fromkeys(BOOKING_KINDS, "schedule.book")
+PERM_NAMED = {
+    **dict.fromkeys(BOOKING_KINDS, "schedule.book"),
+    **dict.fromkeys(
+        ("api_requests", "api_request_create", "api_request_update"),
+        "consultation_requests.manage",
+    ),
+}
 
 SERVICE_NAMES = [
     "Acupuncture",
@@ -136,6 +181,23 @@ CANCEL_REASON = "Dan asked to come next week instead"
 #: Where a permitted user moves Dan's appointment, and books him a new one.
 MOVED_TO = ny(TUESDAY, 9)
 BOOKED_AT = ny(TUESDAY, 10)
+MAYA = {
+    "full_name": "Maya Lindqvist",
+    "email": "maya@example.com",
+    "phone": "+1 617 555 0123",
+    "preferred_times": "Weekday mornings",
+    "message": "My doctor suggested ketamine for my depression.",
+}
+#: Booking Maya's consultation: registered as a new patient, in Room A on Tuesday at 10:00.
+MAYA_PATIENT = {
+    "given_name": "Maya",
+    "family_name": "Lindqvist",
+    "date_of_birth": "1988-07-14",
+    "sex_at_birth": "female",
+    "email": "maya@example.com",
+    "phone": "+1 617 555 0123",
+}
+CLOSE_NOTE = "Found a clinic nearer home"
 #: The two sessions of Dan's course the user confirms (two days apart, as the protocol asks).
 COURSE_STARTS = [ny(TUESDAY, 9), ny(TUESDAY + timedelta(days=2), 9)]
 
@@ -173,6 +235,8 @@ def add_rows(world: Any) -> None:
     world.schedule.update(
         {
             "day": day,
+            "request": requests.consultation_request_create(desk, data=MAYA),
+            "feed": feeds.feed_create(actor_for(cast.prescriber)),
             "dan": booking.appointment_book(
                 desk, cast.dan.pk, service_id=consultation, start_at=ny(MONDAY, 9)
             ),
@@ -192,7 +256,16 @@ def url(world: Any, kind: str, route: str, route_url: str) -> str:
     """``route_url`` with Dan's appointment, or the query a search or a list needs."""
     if route in ROW_ROUTES:
         add_rows(world)
-        return route_url.replace("<appointment_id>", str(world.schedule["dan"].pk))
+        feed, token = world.schedule["feed"]
+        row = feed if route.startswith("calendar/") else world.schedule["request"]
+        for key, value in (
+            ("<appointment_id>", world.schedule["dan"].pk),
+            ("<request_id>", row.pk),
+            ("<int:pk>", row.pk),
+            ("<str:token>", token),
+        ):
+            route_url = route_url.replace(key, str(value))
+        return route_url
     monday = MONDAY.isoformat()
     if kind == "api_availability":
         service = world.schedule["day"].service(CONSULTATION).pk
@@ -219,6 +292,25 @@ def body(world: Any, kind: str) -> dict[str, Any]:
         return {"version": 1}
     if kind == "api_course_proposal":
         return {"phase": "induction", "sessions": 2}
+    if kind == "api_request_create":
+        return dict(MAYA)
+    if kind == "api_request_update":
+        return {"version": 1, "status": "contacted"}
+    if kind == "request_contacted":
+        return {"version": 1}
+    if kind == "request_close":
+        return {"version": 1, "note": CLOSE_NOTE}
+    if kind == "request_book":
+        day = world.schedule["day"]
+        return {
+            **MAYA_PATIENT,
+            "version": 1,
+            "patient": "new",
+            "service": day.service(CONSULTATION).pk,
+            "room": day.room.pk,
+            "day": TUESDAY.isoformat(),
+            "start_time": "10:00",
+        }
     if kind == "api_course_booking":
         return {
             "phase": "induction",
@@ -227,15 +319,15 @@ def body(world: Any, kind: str) -> dict[str, Any]:
     return {}
 
 
-def _reads(last_id: int) -> list[tuple[str | None, dict[str, Any]]]:
-    """The appointment reads logged by the request: (patient, data)."""
+def _reads(last_id: int) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """The reads of appointments and requests the request logged: (action, patient, data)."""
     return [
-        (str(patient) if patient else None, data)
-        for patient, data in AuditEvent.objects.filter(
+        (action, str(patient) if patient else None, data)
+        for action, patient, data in AuditEvent.objects.filter(
             action__in=READ_ACTIONS, id__gt=last_id, outcome="success"
         )
         .order_by("id")
-        .values_list("patient_id", "data")
+        .values_list("action", "patient_id", "data")
     ]
 
 
@@ -271,7 +363,7 @@ def check_allowed(
     here = column != "outsider"
     user = world.user(column)
     dan, zoe = world.schedule["dan"], world.schedule["zoe"]
-    body = json.loads(response.content)
+    body = json.loads(response.content) if kind.startswith("api_") else None
     room, prescriber = day.room, cast.prescriber
     if kind == "api_services":
         assert [s["name"] for s in body] == (SERVICE_NAMES if here else [])
@@ -293,8 +385,8 @@ def check_allowed(
         patients = {"outsider": [], "patient": [str(cast.dan.pk)]}.get(
             column, sorted([str(cast.dan.pk), str(cast.zoe.pk)])
         )
-        assert [(p, d["patients"], d["count"]) for p, d in _reads(last_id)] == [
-            (None, patients, len(shown))
+        assert [(a, p, d["patients"], d["count"]) for a, p, d in _reads(last_id)] == [
+            ("appointment.read", None, patients, len(shown))
         ]
     elif kind == "api_appointment":
         assert (body["id"], body["patient_id"], body["service_name"]) == (
@@ -302,7 +394,7 @@ def check_allowed(
             str(cast.dan.pk),
             CONSULTATION,
         )
-        assert [p for p, _ in _reads(last_id)] == [str(cast.dan.pk)]
+        assert [(a, p) for a, p, _ in _reads(last_id)] == [("appointment.read", str(cast.dan.pk))]
     elif kind == "api_book":
         made = Appointment.objects.exclude(pk__in=[dan.pk, zoe.pk]).get()
         assert (made.patient_id, made.service_id, made.resource_id, made.performer_id) == (
@@ -376,10 +468,147 @@ def check_allowed(
             {"phase": "maintenance", "sessions": None, "done": 0, "booked": 0, "left": None},
         ]
         assert writes == ["appointment.create", "appointment.create", "course.book"]
+    elif kind in QUEUE_KINDS:
+        _check_queue(world, kind, column, response, writes, last_id)
+    elif kind in FEED_KINDS:
+        _check_feed(world, kind, column, response, writes)
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
 
+QUEUE_KINDS = {k for _, route, k, _ in ENTRIES if route.startswith((REQUESTS, QUEUE))}
+FEED_KINDS = {"feed", "feed_create", "feed_revoke"}
+
+
+def _request(world: Any) -> ConsultationRequest:
+    return ConsultationRequest.objects.get(pk=world.schedule["request"].pk)
+
+
+def _check_queue(
+    world: Any, kind: str, column: str, response: HttpResponse, writes: list[str], last_id: int
+) -> None:
+    """Maya's request: listed for Harbor's staff (another clinic's prescriber sees its own
+    clinic's, none), marked contacted, closed, or booked as a new patient's consultation."""
+    here = column != "outsider"
+    maya = world.schedule["request"]
+    membership = world.membership(column)
+    if kind in ("requests", "api_requests"):
+        if kind == "requests":
+            shown = [r.pk for r in response.context["rows"]]
+        else:
+            shown = [r["id"] for r in json.loads(response.content)]
+        assert shown == ([maya.pk] if here else [])
+        statuses = ["new", "contacted"] if kind == "requests" else []
+        assert _reads(last_id) == [
+            ("consultation_request.read", None, {"statuses": statuses, "shown": shown})
+        ]
+    elif kind == "api_request_create":
+        made = ConsultationRequest.objects.exclude(pk=maya.pk).get()
+        assert (made.clinic_id, made.full_name, made.phone, made.status) == (
+            membership.clinic_id,
+            MAYA["full_name"],
+            MAYA["phone"],
+            "new",
+        )
+        assert json.loads(response.content)["id"] == made.pk
+        assert writes == ["consultation_request.create"]
+    elif kind in ("api_request_update", "request_contacted", "request_close"):
+        row = _request(world)
+        closed = kind == "request_close"
+        assert (row.status, row.note, row.version) == (
+            "closed" if closed else "contacted",
+            CLOSE_NOTE if closed else "",
+            2,
+        )
+        if kind == "api_request_update":
+            assert json.loads(response.content)["status"] == "contacted"
+        else:
+            assert response["Location"] == "/schedule/requests/"
+        assert writes == ["consultation_request.update"]
+    elif kind == "request_book" and response.status_code == 200:
+        form = response.context["form"]
+        assert response.context["row"].pk == maya.pk
+        assert (form.initial["given_name"], form.initial["family_name"]) == ("Maya", "Lindqvist")
+        assert [name for _, name in form.fields["service"].choices] == [CONSULTATION]
+    elif kind == "request_book":
+        row = _request(world)
+        patient = row.patient
+        assert (patient.given_name, patient.family_name, patient.clinic_id) == (
+            "Maya",
+            "Lindqvist",
+            membership.clinic_id,
+        )
+        appointment = row.appointment
+        assert (appointment.patient_id, appointment.start_at, appointment.resource_id) == (
+            patient.pk,
+            BOOKED_AT,
+            world.schedule["day"].room.pk,
+        )
+        assert (row.status, row.version) == ("booked", 2)
+        assert response["Location"] == "/schedule/requests/"
+        assert writes == ["patient.create", "appointment.create", "consultation_request.update"]
+    else:  # pragma: no cover - every kind is handled above
+        raise AssertionError(f"no check for {kind}")
+
+
+def _check_feed(
+    world: Any, kind: str, column: str, response: HttpResponse, writes: list[str]
+) -> None:
+    """A staff member's own feed: shown, created (its URL shown once) or revoked."""
+    membership = world.membership(column)
+    feed, _ = world.schedule["feed"]
+    own = CalendarFeed.objects.filter(membership=membership, revoked_at__isnull=True)
+    if kind == "feed":
+        shown = response.context["feed"]
+        assert (shown.pk if shown else None) == (feed.pk if column == "prescriber" else None)
+    elif kind == "feed_create":
+        made = own.get()
+        url = response.context["url"]
+        prefix = f"{settings.KETACARE_BASE_URL.rstrip('/')}/calendar/"
+        assert url.startswith(prefix) and url.endswith(".ics")
+        token = url.removeprefix(prefix).removesuffix(".ics")
+        assert hashlib.sha256(token.encode()).hexdigest() == made.token_sha256
+        # A new feed replaces the member's old one.
+        assert CalendarFeed.objects.get(pk=feed.pk).revoked_at == (
+            NOW if column == "prescriber" else None
+        )
+        assert writes == ["calendar_feed.create"]
+    elif kind == "feed_revoke":
+        assert CalendarFeed.objects.get(pk=feed.pk).revoked_at == NOW
+        assert own.count() == 0
+        assert response["Location"] == "/calendar/mine/"
+        assert writes == ["calendar_feed.revoke"]
+    else:  # pragma: no cover - every kind is handled above
+        raise AssertionError(f"no check for {kind}")
+
+
+def check_link_route(
+    world: Any, kind: str, response: HttpResponse, new_events: list[tuple[str, int | None]]
+) -> None:
+    """The prescriber's feed, to anyone with its URL: their appointments by initials and
+    service, no names; the fetch is audited as the prescriber's read."""
+    assert kind == "feed_file"
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = Calendar.from_ical(response.content)
+    events = [(str(e["summary"]), e.decoded("dtstart")) for e in calendar.walk("VEVENT")]
+    assert events == [
+        ("D.D. – Free consultation", ny(MONDAY, 9)),
+        # Zoë Ðorđević: the eth (U+00D0) of her family name.
+        ("Z.\u00d0. – Free consultation", ny(MONDAY, 11)),
+    ]
+    cast = world.cast
+    for name in (
+        cast.dan.given_name,
+        cast.dan.family_name,
+        cast.zoe.given_name,
+        cast.zoe.family_name,
+    ):
+        assert name.encode() not in response.content
+    assert new_events == [("appointment.read", world.cast.prescriber.user.pk)]
+
+
 def not_found_named(route: str) -> str | None:
     """The 404 problem detail of a route naming one of Harbor's appointments."""
-    return "No such appointment" if route in ROW_ROUTES else None
+    if "<appointment_id>" in route:
+        return "No such appointment"
+    return "No such consultation request" if "<request_id>" in route else None

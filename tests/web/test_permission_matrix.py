@@ -370,6 +370,7 @@ MATRIX: list[Entry] = [
         Entry(m, route, kind, R(*s) if names_record(route) else C(*s))
         for m, route, kind, s in scheduling_matrix.ENTRIES
     ),
+    *(Entry(m, route, kind, C(*s)) for m, route, kind, s in scheduling_matrix.LINK_ENTRIES),
 ]
 CARE_KINDS = {e.kind for e in _care_entries()}
 
@@ -1196,11 +1197,14 @@ def _check_account_route(
         admin_matrix.check_link_route(
             world, kind, entry.method, column, response, client, new_events
         )
+    elif kind in scheduling_matrix.LINK_KINDS:
+        scheduling_matrix.check_link_route(world, kind, response, new_events)
 
 
 ACCOUNT_KINDS = {"login", "logout", "mfa_verify", "mfa_enrol", "clinic"}
 ACCOUNT_KINDS |= {"security", "recovery_codes", "mfa_reset"}
 ACCOUNT_KINDS |= admin_matrix.LINK_KINDS
+ACCOUNT_KINDS |= scheduling_matrix.LINK_KINDS
 
 CASES = [
     pytest.param(entry, column, id=f"{entry.label} as {column}")
@@ -1217,7 +1221,7 @@ def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, col
         world.failed_job_run()
     if entry.kind in admin_matrix.ADMIN_KINDS:
         admin_matrix.add_rows(world)
-    if entry.kind in scheduling_matrix.KINDS:
+    if entry.kind in scheduling_matrix.KINDS | scheduling_matrix.LINK_KINDS:
         scheduling_matrix.add_rows(world)
     client = world.client(column)
     url = world.url(entry, column)
