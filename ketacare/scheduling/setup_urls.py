@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import reminder_views
 from . import setup_views as views
 
 app_name = "calendar_setup"
@@ -27,4 +28,5 @@ urlpatterns = [
     path("sites/<int:pk>/staff/<int:member>/hours/", views.staff_hours, name="staff_hours"),
     path("sites/<int:pk>/exceptions/", views.exceptions, name="exceptions"),
     path("exceptions/<int:pk>/remove/", views.exception_remove, name="exception_remove"),
+    path("reminders/", reminder_views.reminder_rules, name="reminders"),
 ]
