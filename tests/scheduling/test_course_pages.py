@@ -13,6 +13,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
+from ketacare.accounts.models import Site
 from ketacare.audit.models import AuditEvent
 from ketacare.clinical.sources import cite
 from ketacare.scheduling import booking, setup
@@ -392,4 +393,21 @@ def test_every_unreadable_time_is_named_at_once(day: Day, plan: TreatmentPlan) -
         ],
     }
     assert "2 things to fix before this can be saved" in response.content.decode()
+    assert Appointment.objects.count() == 0
+
+
+def test_a_confirmation_naming_another_clinics_site_books_nothing(
+    day: Day, plan: TreatmentPlan
+) -> None:
+    client = _desk(day)
+    shown = client.get(f"/plans/{plan.pk}/course/", _ask(day))
+    lakeside = Site.objects.get(clinic=day.cast.other_clinic)
+
+    response = client.post(
+        f"/plans/{plan.pk}/course/book/", {**_confirm(shown), "book-site": str(lakeside.pk)}
+    )
+
+    assert response.status_code == 400
+    assert response.context["error"] == "Ask for a new proposal: its service or site is gone."
+    assert response.context["book"] is None
     assert Appointment.objects.count() == 0
