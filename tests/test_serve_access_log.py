@@ -1,5 +1,6 @@
 """``ketacare serve`` logs each request's path, never its query string or referrer (where a
-search puts a patient's name, MRN or birth date)."""
+search puts a patient's name, MRN or birth date), and never a calendar feed's token (which
+rides in the path)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 CLI = [sys.executable, "-m", "ketacare.cli"]
+FEED_TOKEN = "Zx9_secret-Token0123456789abcdefghijklmnopq"  # noqa: S105 - a made-up one
 
 
 def _free_port() -> int:
@@ -70,20 +72,32 @@ def test_the_access_log_has_the_path_and_not_the_search(tmp_path: Path) -> None:
                 "Referer": "http://127.0.0.1/patients/?q=Dawson+1980-04-02",
             }
             assert _get(port, "/healthz?x=1", health) == 200
+            feed = {"User-Agent": "probe", "X-Request-ID": "probe-00000feed"}
+            assert _get(port, f"/calendar/{FEED_TOKEN}.ics", feed) == 404
             for _ in range(50):
-                if "probe-0000health" in out.read_text():
+                if "probe-00000feed" in out.read_text():
                     break
                 time.sleep(0.1)
         finally:
             server.terminate()
             server.wait(timeout=20)
     log = out.read_text() + err.read_text()
-    lines = [line for line in log.splitlines() if line.endswith(("0000search", "0000health"))]
+    lines = [
+        line
+        for line in log.splitlines()
+        if line.endswith(("0000search", "0000health", "00000feed"))
+    ]
     stamp = r"127\.0\.0\.1 - - \[[^\]]+\]"
-    assert len(lines) == 2, log
+    assert len(lines) == 3, log
     assert re.fullmatch(
         f'{stamp} "GET /patients/ HTTP/1.1" 302 0 "probe" probe-0000search', lines[0]
     )
     assert re.fullmatch(f'{stamp} "GET /healthz HTTP/1.1" 200 2 "probe" probe-0000health', lines[1])
-    for leaked in ("Dawson", "q=", "x=1"):
+    assert re.fullmatch(
+        f'{stamp} "GET /calendar/\\[token\\].ics HTTP/1.1" 404 \\d+ "probe" probe-00000feed',
+        lines[2],
+    )
+    # Django's own warning names the path too: with the token hidden.
+    assert "Not Found: /calendar/[token].ics" in log
+    for leaked in ("Dawson", "q=", "x=1", FEED_TOKEN):
         assert leaked not in log

@@ -58,6 +58,7 @@ ACTIONS: dict[str, str] = {
     "calendar_feed.revoke": "revoked a private calendar feed",
     "consultation_request.create": "received a consultation request",
     "consultation_request.update": "updated a consultation request",
+    "consultation_request.read": "read consultation requests",
     "auth.token_created": "was issued an API token",
     "auth.clinic_switched": "switched clinic",
     # Patient records

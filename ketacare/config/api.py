@@ -13,6 +13,7 @@ from ketacare.api.auth import BearerToken, BrowserSession
 from ketacare.patients.api import router as patients_router
 from ketacare.scheduling.api import course_router
 from ketacare.scheduling.api import router as scheduling_router
+from ketacare.scheduling.requests_api import consultation_router
 from ketacare.screening.api import router as screening_router
 from ketacare.treatment.api import patient_plans_router, plans_router, protocols_router
 
@@ -45,5 +46,6 @@ api.add_router("/protocols", protocols_router)
 api.add_router("/plans", plans_router)
 api.add_router("/plans", course_router)
 api.add_router("", scheduling_router)
+api.add_router("/consultation-requests", consultation_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/clinic", clinic_router)

@@ -16,6 +16,8 @@ urlpatterns = [
     path("jobs/", include("ketacare.jobs.urls")),
     path("schedule/", include("ketacare.scheduling.urls")),
     path("schedule/setup/", include("ketacare.scheduling.setup_urls")),
+    path("schedule/requests/", include("ketacare.scheduling.requests_urls")),
+    path("calendar/", include("ketacare.scheduling.feed_urls")),
     path("", include("ketacare.scheduling.course_urls")),
     path("", include("ketacare.treatment.urls")),
     path("api/v1/", api.urls),

@@ -7,7 +7,8 @@ app above them.
   the chart audits the panels it shows as one read of the patient's record. Panels are shown
   by ``weight``, lightest first.
 - A **list column** adds a cell to each row of the patient list.
-- A **header link** adds an entry to the header, with an optional counter (open alerts).
+- A **header link** adds an entry to the header, with an optional counter (open alerts), or
+  several counters each saying what it counts (today's arrivals, late, checked in).
 - A **stage source** says how far each patient of a page has come in care (screened, planned,
   in induction, in maintenance) from its own app's records; the patient list's stage column
   shows the furthest stage any source reports, so an app added later (sessions) supplies its
@@ -16,7 +17,7 @@ app above them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -43,6 +44,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Counter:
+    """One of a header link's numbers, shown with its words ("3 to arrive"); ``tone`` is a
+    badge tone of the style guide (good, warn, bad, info)."""
+
+    value: int
+    words: str
+    tone: str = "info"
+
+
+@dataclass(frozen=True)
 class HeaderLink:
     key: str
     label: str
@@ -52,6 +63,8 @@ class HeaderLink:
     shown: Callable[[Any], bool]
     #: A number to show beside the label (open alerts), or None.
     count: Callable[[Any], int | None] | None = None
+    #: Several numbers, each with its words; those at zero are not shown.
+    counters: Callable[[Any], Sequence[Counter]] | None = None
 
 
 @dataclass(frozen=True)

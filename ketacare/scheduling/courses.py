@@ -33,7 +33,7 @@ from ketacare.treatment.models import TreatmentPlan
 from .booking import book_in_transaction
 from .loading import patient_busy, site_calendar, spec_of
 from .models import Appointment, Service
-from .rules import course_history
+from .rules import course_history, plan_phases
 
 _MAX_HORIZON_DAYS = 300
 
@@ -51,7 +51,7 @@ class PhaseProgress:
 
 
 def course_progress(plan: TreatmentPlan) -> list[PhaseProgress]:
-    """Per phase of the plan's course: done (checked in, the block over, or completed),
+    """Per phase of the plan's protocol: done (checked in, the block over, or completed),
     booked (still ahead) and left. The chair-side session record will make "done" exact."""
     now = timezone.now()
     rows = list(
@@ -62,7 +62,7 @@ def course_progress(plan: TreatmentPlan) -> list[PhaseProgress]:
         ).values_list("course_phase", "status", "end_at")
     )
     progress = []
-    for phase in plan.course:
+    for phase in plan_phases(plan):
         mine = [r for r in rows if r[0] == phase["phase"]]
         done = sum(
             1

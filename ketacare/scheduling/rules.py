@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ketacare.clinical import get_protocol
 from ketacare.clinical.errors import ClinicalInputError
@@ -83,9 +84,16 @@ def course_history(plan: TreatmentPlan, *, exclude: int | None = None) -> list[G
     ]
 
 
+def plan_phases(plan: TreatmentPlan) -> list[dict[str, Any]]:
+    """The phases of the plan's course that its own protocol states. The course also lists
+    the maintenance that follows an induction (``clinical.course``), but that is another
+    protocol, with its own limits: it is booked from a plan for that protocol."""
+    return [p for p in plan.course if p.get("protocol", plan.protocol_id) == plan.protocol_id]
+
+
 def current_phase(plan: TreatmentPlan) -> str:
-    """The first phase of the plan's course with sessions left (by its active appointments),
-    else the last one (maintenance is open-ended)."""
+    """The first phase of the plan's protocol with sessions left (by its active
+    appointments), else the last one (maintenance is open-ended)."""
     booked: dict[str, int] = {}
     for phase in Appointment.objects.filter(
         patient_id=plan.patient_id,
@@ -93,11 +101,12 @@ def current_phase(plan: TreatmentPlan) -> str:
         status__in=Appointment.ACTIVE,
     ).values_list("course_phase", flat=True):
         booked[phase] = booked.get(phase, 0) + 1
-    for phase in plan.course:
-        sessions = phase.get("sessions")
-        if sessions is None or booked.get(phase["phase"], 0) < sessions:
-            return str(phase["phase"])
-    return str(plan.course[-1]["phase"]) if plan.course else ""
+    phases = plan_phases(plan)
+    for step in phases:
+        sessions = step.get("sessions")
+        if sessions is None or booked.get(step["phase"], 0) < sessions:
+            return str(step["phase"])
+    return str(phases[-1]["phase"]) if phases else ""
 
 
 def course_rule_problems(

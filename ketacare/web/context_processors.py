@@ -8,13 +8,14 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from ketacare.lib.panels import HeaderLink, header_links
+from ketacare.lib.panels import Counter, HeaderLink, header_links
 
 
 @dataclass(frozen=True)
 class ShownLink:
     link: HeaderLink
     count: int | None
+    counters: tuple[Counter, ...] = ()
 
 
 def header(request: HttpRequest) -> dict[str, Any]:
@@ -22,7 +23,13 @@ def header(request: HttpRequest) -> dict[str, Any]:
     if membership is None:
         return {"header_links": []}
     shown = [
-        ShownLink(link, link.count(membership) if link.count is not None else None)
+        ShownLink(
+            link,
+            link.count(membership) if link.count is not None else None,
+            tuple(c for c in link.counters(membership) if c.value)
+            if link.counters is not None
+            else (),
+        )
         for link in header_links
         if link.shown(membership)
     ]

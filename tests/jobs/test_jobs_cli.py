@@ -25,7 +25,7 @@ def test_jobs_run_names_the_jobs_there_are(db: None, capsys: pytest.CaptureFixtu
     assert main(["jobs", "run", "audit.verfy_chain"]) == 2
     assert capsys.readouterr().err == (
         "ketacare jobs: no job 'audit.verfy_chain' (registered: accounts.prune_login_failures, "
-        "audit.verify_chain, idempotency.prune)\n"
+        "audit.verify_chain, idempotency.prune, scheduling.send_reminders)\n"
     )
     assert JobRun.objects.count() == 0
 
@@ -59,6 +59,11 @@ def test_jobs_list_shows_the_schedule_as_json(db: None, capsys: pytest.CaptureFi
                 "name": "idempotency.prune",
                 "description": "Delete expired idempotency keys",
                 "schedule": "daily at 07:00 UTC",
+            },
+            {
+                "name": "scheduling.send_reminders",
+                "description": "Appointment reminders by email (each sent at most once)",
+                "schedule": "every 5 min",
             },
         ],
         "runs": [],

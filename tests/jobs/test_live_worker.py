@@ -1,6 +1,6 @@
 """``ketacare worker`` as a real process on the database backend: a job enqueued by another
 process is run and its result recorded, the day's nightly jobs are run once, and a restart the
-same day runs none of them again."""
+same day runs none of them again. The reminders' 5-minute job runs beside them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ from tests.jobs.live import scratch_clinic, wait_until
 from tests.live import CLI
 
 NIGHTLY = ["accounts.prune_login_failures", "audit.verify_chain", "idempotency.prune"]
+REMINDERS = "scheduling.send_reminders"
+NO_REMINDERS = {"due": 0, "sent": 0, "no_email": 0, "not_claimed": 0, "failed": 0}
+
+
+def nightly_and_manual(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in runs if r["job"] != REMINDERS]
 
 
 def test_the_worker_process_runs_the_queue_and_each_nightly_job_once_a_day() -> None:
@@ -36,9 +42,11 @@ def test_the_worker_process_runs_the_queue_and_each_nightly_job_once_a_day() -> 
 
             def all_done() -> list[dict[str, Any]] | None:
                 assert worker.poll() is None, log.read_text()
-                runs = clinic.runs()
+                every = clinic.runs()
+                runs = nightly_and_manual(every)
                 finished = len(runs) == 4 and all(r["status"] == "succeeded" for r in runs)
-                return runs if finished else None
+                reminded = any(r["status"] == "succeeded" for r in every if r["job"] == REMINDERS)
+                return runs if finished and reminded else None
 
             runs = wait_until(all_done, what="the worker to run four jobs")
         finally:
@@ -68,8 +76,16 @@ def test_the_worker_process_runs_the_queue_and_each_nightly_job_once_a_day() -> 
         )
         assert restart.returncode == 0, restart.stdout
         new_day = datetime.now(UTC).date().isoformat() != day
-        after = clinic.runs()
+        every = clinic.runs()
+        after = nightly_and_manual(every)
         assert len(after) == len(runs) + (3 if new_day else 0)
         assert [(r["id"], r["status"], r["attempts"]) for r in after[-4:]] == [
             (r["id"], "succeeded", 1) for r in runs
         ]
+        # One reminders run per 5 minutes (the restart may have started the next one), each
+        # finding nothing to send in a clinic with no appointments.
+        reminders = [r for r in every if r["job"] == REMINDERS]
+        assert 1 <= len(reminders) == len({r["run_key"] for r in reminders}) <= 2
+        assert [(r["status"], r["result"]) for r in reminders] == [
+            ("succeeded", NO_REMINDERS)
+        ] * len(reminders)

@@ -13,6 +13,8 @@ from ketacare.jobs.models import JobRun
 # 07:30 UTC on a Tuesday: after the nightly time (07:00 UTC by default).
 MORNING = datetime(2026, 3, 10, 7, 30, tzinfo=UTC)
 NIGHTLY = ["accounts.prune_login_failures", "audit.verify_chain", "idempotency.prune"]
+#: The scheduling app's job, every 5 minutes (ketacare/scheduling/jobs.py).
+REMINDERS = "scheduling.send_reminders"
 
 
 def test_a_daily_job_is_due_from_its_time_on_that_utc_day() -> None:
@@ -36,9 +38,10 @@ def test_an_interval_job_has_one_key_per_interval() -> None:
     assert str(every) == "every 15 min"
 
 
-def test_the_first_jobs_are_registered_nightly() -> None:
+def test_the_first_jobs_are_registered_nightly_and_the_reminders_every_5_minutes() -> None:
     assert [(job.name, str(job.schedule)) for job in schedule.periodic()] == [
-        (name, "daily at 07:00 UTC") for name in NIGHTLY
+        *((name, "daily at 07:00 UTC") for name in NIGHTLY),
+        (REMINDERS, "every 5 min"),
     ]
 
 
@@ -60,32 +63,40 @@ def test_registration_refuses_what_cannot_run() -> None:
         schedule.get("tests.bad")
 
 
-def test_nothing_is_due_before_the_nightly_time(db: None) -> None:
-    assert services.schedule_due(MORNING.replace(hour=6, minute=59)) == []
-    assert JobRun.objects.count() == 0
+def test_nothing_nightly_is_due_before_the_nightly_time(
+    db: None, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        due = services.schedule_due(MORNING.replace(hour=6, minute=59))
+    assert [(r.job, r.run_key) for r in due] == [(REMINDERS, "2026-03-10T06:55:00+00:00")]
+    assert JobRun.objects.count() == 1
 
 
 def test_each_nightly_job_runs_once_a_day_however_often_the_worker_looks(
     db: None, django_capture_on_commit_callbacks
 ) -> None:
+    def nightly(runs: list[JobRun]) -> list[tuple[str, str, str]]:
+        return sorted((r.job, r.run_key, r.trigger) for r in runs if r.job != REMINDERS)
+
     with django_capture_on_commit_callbacks(execute=True):
         first = services.schedule_due(MORNING)
-    assert sorted((r.job, r.run_key, r.trigger) for r in first) == [
-        (name, "2026-03-10", "schedule") for name in NIGHTLY
-    ]
+    assert nightly(first) == [(name, "2026-03-10", "schedule") for name in NIGHTLY]
     assert list(JobRun.objects.values_list("status", "attempts").distinct()) == [("succeeded", 1)]
 
     # The same day again (the next turn of the loop, a restarted worker, a second worker).
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert services.schedule_due(MORNING) == []
-        assert services.schedule_due(MORNING.replace(hour=23, minute=59)) == []
-    assert callbacks == []
-    assert JobRun.objects.count() == 3
+        later = services.schedule_due(MORNING.replace(hour=23, minute=59))
+    assert [(r.job, r.run_key) for r in later] == [(REMINDERS, "2026-03-10T23:55:00+00:00")]
+    assert len(callbacks) == 1
+    assert JobRun.objects.exclude(job=REMINDERS).count() == 3
 
     with django_capture_on_commit_callbacks(execute=True):
         nxt = services.schedule_due(MORNING + timedelta(days=1))
-    assert sorted((r.job, r.run_key) for r in nxt) == [(name, "2026-03-11") for name in NIGHTLY]
-    assert JobRun.objects.count() == 6
+    assert nightly(nxt) == [(name, "2026-03-11", "schedule") for name in NIGHTLY]
+    assert JobRun.objects.exclude(job=REMINDERS).count() == 6
+    # Once per 5 minutes: 07:30, 23:55 and the next day's 07:30.
+    assert JobRun.objects.filter(job=REMINDERS).count() == 3
 
 
 def test_a_period_already_taken_enqueues_nothing(

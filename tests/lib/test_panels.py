@@ -20,12 +20,13 @@ PHQ9_SI = [2, 2, 2, 2, 1, 2, 1, 1, 1, 1]
 PATIENT_PANELS = ["details", "contacts", "coverage", "consents"]
 CLINICAL = ["measurements", "conditions", "allergies", "trials"]
 # What each role's chart of Dan shows (an open alert once an intake raised one).
+# Everyone who reads the schedule sees the appointments panel (a patient their own).
 SHOWN = {
-    "front_desk": PATIENT_PANELS,
-    "nurse": ["details", "alerts", "care", *PATIENT_PANELS[1:], *CLINICAL],
-    "prescriber": ["details", "alerts", "care", *PATIENT_PANELS[1:], *CLINICAL],
-    "owner": ["details", "alerts", "care", *PATIENT_PANELS[1:], *CLINICAL],
-    "patient": ["details", *PATIENT_PANELS[1:], *CLINICAL],
+    "front_desk": ["details", "appointments", *PATIENT_PANELS[1:]],
+    "nurse": ["details", "alerts", "care", "appointments", *PATIENT_PANELS[1:], *CLINICAL],
+    "prescriber": ["details", "alerts", "care", "appointments", *PATIENT_PANELS[1:], *CLINICAL],
+    "owner": ["details", "alerts", "care", "appointments", *PATIENT_PANELS[1:], *CLINICAL],
+    "patient": ["details", "appointments", *PATIENT_PANELS[1:], *CLINICAL],
 }
 
 
@@ -34,6 +35,7 @@ def test_the_registered_panels_come_in_weight_order() -> None:
         "details",
         "alerts",
         "care",
+        "appointments",
         "contacts",
         "coverage",
         "consents",
@@ -120,6 +122,7 @@ def test_a_later_app_adds_a_panel_without_touching_the_chart(
             "owner",
             [
                 "Patients",
+                "Schedule",
                 "Register a patient",
                 "Alerts 1 open",
                 "Audit log",
@@ -129,8 +132,8 @@ def test_a_later_app_adds_a_panel_without_touching_the_chart(
                 "Sites",
             ],
         ),
-        ("nurse", ["Patients", "Register a patient", "Alerts 1 open"]),
-        ("front_desk", ["Patients", "Register a patient"]),
+        ("nurse", ["Patients", "Schedule", "Register a patient", "Alerts 1 open"]),
+        ("front_desk", ["Patients", "Schedule", "Register a patient"]),
         ("patient", []),
     ],
 )
@@ -152,6 +155,7 @@ def test_the_header_shows_the_links_each_role_may_use_with_counters(
 def test_header_links_are_registered_by_their_apps() -> None:
     assert [(link.key, link.url_name) for link in header_links] == [
         ("patients", "patients:list"),
+        ("schedule", "scheduling:day"),
         ("register", "patients:create"),
         ("alerts", "alerts:list"),
         ("audit", "audit:log"),

@@ -89,7 +89,8 @@ def test_the_columns_take_one_query_each_whatever_the_number_of_rows(
     patients = [cast.dan, cast.zoe]
     with CaptureQueriesContext(connection) as queries:
         columns = list_columns_for(actor, patients)
-    # stage (screening and signed plan in one query), plan in force, open alerts
-    assert [c.key for c, _ in columns] == ["stage", "plan", "open_alerts"]
-    assert len(queries) == 3
+    # stage (screening and signed plan in one query), plan in force, open alerts, next
+    # appointment (with its service and site)
+    assert [c.key for c, _ in columns] == ["stage", "plan", "open_alerts", "next_appointment"]
+    assert len(queries) == 4
     assert dict(columns[0][1]) == {cast.dan.pk: "Planned", cast.zoe.pk: "New"}

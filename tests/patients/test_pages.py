@@ -99,7 +99,9 @@ def test_front_desk_sees_no_clinical_sections(cast: Cast, as_role) -> None:  # t
     assert 'id="conditions"' not in html and 'id="trials"' not in html
     event = AuditEvent.objects.filter(action="patient.read").order_by("-id").first()
     assert event is not None
-    assert event.data == {"sections": ["details", "contacts", "coverage", "consents"]}
+    assert event.data == {
+        "sections": ["details", "appointments", "contacts", "coverage", "consents"]
+    }
 
 
 def test_the_nurse_sees_the_clinical_sections_and_the_latest_weight(cast: Cast, as_role) -> None:  # type: ignore[no-untyped-def]
@@ -124,12 +126,13 @@ def test_the_chart_page_runs_a_fixed_number_of_queries(
     client = as_role("nurse")
     client.get(f"/patients/{cast.dan.pk}/")
     # session, user, membership, patient; the panels: details (latest weight), open alerts,
-    # candidacy and treatment (scores, screening, plans, the intake in progress), 7 sections;
-    # audit savepoint + chain head + insert + release; the header's open-alert count: 22, and
-    # no query per row
+    # candidacy and treatment (scores, screening, plans, the intake in progress),
+    # appointments (the next ones, the signed plans' courses), 7 sections; audit savepoint +
+    # chain head + insert + release; the header's open-alert count and today's three schedule
+    # counters: 27, and no query per row
     # (memberships come with the clinic's lookup). PostgreSQL adds the advisory lock that
     # serialises the audit chain.
     from django.db import connection
 
-    with django_assert_num_queries(23 if connection.vendor == "postgresql" else 22):
+    with django_assert_num_queries(28 if connection.vendor == "postgresql" else 27):
         assert client.get(f"/patients/{cast.dan.pk}/").status_code == 200

@@ -35,6 +35,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client, TestCase
 from django.urls import URLResolver, get_resolver
+from time_machine import TimeMachineFixture
 
 from ketacare.accounts import services as accounts
 from ketacare.accounts import session
@@ -57,8 +58,9 @@ from tests.api.test_candidacy_api import PROTOCOL_IDS, intake_form
 from tests.candidacy import PHQ9_NO_SI, fields, scales
 from tests.chart_rows import ROWS
 from tests.conftest import PASSWORD, Cast, logged_in
+from tests.scheduling.routes import PAGE_ROUTES as SCHEDULE_PAGES
 from tests.screening.sections import save_every_section, section_data
-from tests.web import admin_matrix
+from tests.web import admin_matrix, scheduling_matrix
 
 PATIENT_SECTIONS = ("contacts", "coverage", "consents")
 CLINICAL_SECTIONS = ("measurements", "conditions", "allergies", "trials")
@@ -80,8 +82,16 @@ WRITE_ACTIONS = (
     "plan.update",
     "plan.sign",
     *admin_matrix.WRITE_ACTIONS,
+    *scheduling_matrix.WRITE_ACTIONS,
 )
-READ_ACTIONS = ("patient.read", "screening.read", "plan.read", "alert.read", "intake_draft.read")
+READ_ACTIONS = (
+    "patient.read",
+    "screening.read",
+    "plan.read",
+    "alert.read",
+    "intake_draft.read",
+    *scheduling_matrix.READ_ACTIONS,
+)
 # Rows an intake, a plan or an alert acknowledgement adds or changes.
 CARE_MODELS = (Intake, IntakeDraft, ScreeningResult, QuestionnaireResponse, TreatmentPlan, Alert)
 
@@ -176,7 +186,8 @@ def care_key(route: str) -> str | None:
     if route.startswith(("alerts/<int:pk>", "api/v1/alerts/<alert_id>")):
         return "alert"
     if route.startswith((PLAN, API_PLAN)):
-        return "signed" if route.endswith(("revise/", "revisions")) else "draft"
+        signed = ("revise/", "revisions", *scheduling_matrix.SIGNED_PLAN_ROUTES)
+        return "signed" if route.endswith(signed) else "draft"
     return None
 
 
@@ -354,6 +365,12 @@ MATRIX: list[Entry] = [
     # and the pages of emailed links.
     *(Entry(m, route, kind, C(*s)) for m, route, kind, s in admin_matrix.ENTRIES),
     *(Entry(m, route, kind, C(*s)) for m, route, kind, s in admin_matrix.LINK_ENTRIES),
+    # Scheduling (tests/web/scheduling_matrix.py): the calendar, appointments and courses.
+    *(
+        Entry(m, route, kind, R(*s) if names_record(route) else C(*s))
+        for m, route, kind, s in scheduling_matrix.ENTRIES
+    ),
+    *(Entry(m, route, kind, C(*s)) for m, route, kind, s in scheduling_matrix.LINK_ENTRIES),
 ]
 CARE_KINDS = {e.kind for e in _care_entries()}
 
@@ -379,6 +396,10 @@ PUBLIC = [
     # The style guide: development only, 404 here (tests/web/test_design_system.py).
     Public("GET", "dev/style-guide/", 404, None),
 ]
+# Routes whose four-way test lives with their app (route -> the methods it answers): the
+# schedule's pages, tests/scheduling/test_pages.py.
+ELSEWHERE: dict[str, tuple[str, ...]] = {**SCHEDULE_PAGES}
+
 # Served by WhiteNoise before URL resolution (the API docs' assets are local, not a CDN).
 STATIC = [
     "static/ketacare/site.css",
@@ -481,12 +502,16 @@ PERM_NAMED = {
     "api_alerts": "alert.read",
     "api_alert_ack": "alert.acknowledge",
     **admin_matrix.PERM_NAMED,
+    **scheduling_matrix.PERM_NAMED,
 }
 
 
 def _not_found_named(entry: Entry) -> str:
     """The 404 problem detail: the row the URL names that the caller cannot see."""
     key = care_key(entry.route)
+    named = scheduling_matrix.not_found_named(entry.route)
+    if named is not None:
+        return named
     if key == "alert":
         return "No such alert"
     return "No such plan" if key is not None else "No such patient"
@@ -514,6 +539,10 @@ class World:
     care: dict[tuple[str, str], Any] = field(default_factory=dict)
     # Harbor's invitation, former member and sites; filled by ``admin_matrix.add_rows``.
     admin: dict[str, Any] = field(default_factory=dict)
+    # Harbor's day and Dan's and Zoë's appointments; filled by ``scheduling_matrix.add_rows``
+    # with the ``clock`` stopped on the day.
+    schedule: dict[str, Any] = field(default_factory=dict)
+    clock: TimeMachineFixture | None = None
 
     def add_care(self) -> None:
         """Dan, Zoë and Erin each screened with a positive PHQ-9 item 9 (so each has an open
@@ -603,6 +632,7 @@ class World:
                 part = str(self.row(column, entry.section).pk)
                 url = url.replace("<int:part_id>", part).replace("<part_id>", part)
         url = admin_matrix.url(self, entry.kind, entry.route, url, column)
+        url = scheduling_matrix.url(self, entry.kind, entry.route, url)
         return self.care_url(url, entry.route, self.target_name(column))
 
     def care_url(self, url: str, route: str, name: str) -> str:
@@ -618,7 +648,7 @@ class World:
 
 
 @pytest.fixture
-def world(cast: Cast) -> World:
+def world(cast: Cast, time_machine: TimeMachineFixture) -> World:
     rows = {}
     for name in ("dan", "zoe"):
         patient = getattr(cast, name)
@@ -627,7 +657,7 @@ def world(cast: Cast) -> World:
             rows[(name, key)] = patients.part_create(
                 actor_for(author), patient.pk, key, data=ROWS[key]
             ).obj
-    return World(cast, rows)
+    return World(cast, rows, clock=time_machine)
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -699,6 +729,8 @@ def _body(world: World, entry: Entry, column: str) -> dict[str, Any]:
         return _second_factor_body(world, kind, column)
     if kind in admin_matrix.ADMIN_KINDS | admin_matrix.LINK_KINDS:
         return admin_matrix.body(world, kind, column)
+    if kind in scheduling_matrix.KINDS:
+        return scheduling_matrix.body(world, kind)
     return _care_body(world, entry, world.target_name(column))
 
 
@@ -783,6 +815,7 @@ def state() -> dict[str, list[Any]]:
     for model in (*CARE_MODELS, JobRun):
         tables[model.__name__] = list(model.objects.order_by("pk").values())
     tables.update(admin_matrix.state())
+    tables.update(scheduling_matrix.state())
     tables["write events"] = list(
         AuditEvent.objects.filter(action__in=WRITE_ACTIONS, outcome="success")
         .order_by("id")
@@ -929,6 +962,8 @@ def _check_allowed(
         _check_care_allowed(world, entry, column, response, before, last_id)
     elif kind in admin_matrix.ADMIN_KINDS:
         admin_matrix.check_allowed(world, kind, entry.method, response, _new_writes(before))
+    elif kind in scheduling_matrix.KINDS:
+        scheduling_matrix.check_allowed(world, kind, column, response, _new_writes(before), last_id)
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
@@ -1162,11 +1197,14 @@ def _check_account_route(
         admin_matrix.check_link_route(
             world, kind, entry.method, column, response, client, new_events
         )
+    elif kind in scheduling_matrix.LINK_KINDS:
+        scheduling_matrix.check_link_route(world, kind, response, new_events)
 
 
 ACCOUNT_KINDS = {"login", "logout", "mfa_verify", "mfa_enrol", "clinic"}
 ACCOUNT_KINDS |= {"security", "recovery_codes", "mfa_reset"}
 ACCOUNT_KINDS |= admin_matrix.LINK_KINDS
+ACCOUNT_KINDS |= scheduling_matrix.LINK_KINDS
 
 CASES = [
     pytest.param(entry, column, id=f"{entry.label} as {column}")
@@ -1183,6 +1221,8 @@ def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, col
         world.failed_job_run()
     if entry.kind in admin_matrix.ADMIN_KINDS:
         admin_matrix.add_rows(world)
+    if entry.kind in scheduling_matrix.KINDS | scheduling_matrix.LINK_KINDS:
+        scheduling_matrix.add_rows(world)
     client = world.client(column)
     url = world.url(entry, column)
     body = _body(world, entry, column)
@@ -1277,10 +1317,10 @@ def _entries_for(route: str) -> list[Entry]:
 
 
 def test_it_has_an_entry_for_every_route() -> None:
-    public = {p.route for p in PUBLIC}
+    public = {p.route for p in PUBLIC} | set(ELSEWHERE)
     missing = [r for r in resolver_routes() if r not in public and not _entries_for(r)]
-    assert missing == [], f"routes with no entry in MATRIX or PUBLIC: {missing}"
-    stale = sorted({e.route for e in MATRIX} - set(resolver_routes()))
+    assert missing == [], f"routes with no entry in MATRIX, PUBLIC or ELSEWHERE: {missing}"
+    stale = sorted(({e.route for e in MATRIX} | set(ELSEWHERE)) - set(resolver_routes()))
     assert stale == [], f"MATRIX entries for routes that no longer exist: {stale}"
 
 
@@ -1310,7 +1350,7 @@ def test_it_tests_every_column_of_every_entry() -> None:
 
 
 def _probe_cases() -> list[Any]:
-    public = {p.route for p in PUBLIC}
+    public = {p.route for p in PUBLIC} | set(ELSEWHERE)
     cases = []
     for route in resolver_routes():
         if route in public:
@@ -1334,6 +1374,8 @@ def test_it_refuses_every_method_the_matrix_does_not_list(
         world.add_care()
     if route in admin_matrix.ROW_KINDS:
         admin_matrix.add_rows(world)
+    if route in scheduling_matrix.ROW_ROUTES:
+        scheduling_matrix.add_rows(world)
     before = state()
     response = _send(world.client("owner"), entry, world.url(entry, "owner"), {})
     assert response.status_code == 405, f"{method} /{route} answers: add it to MATRIX"

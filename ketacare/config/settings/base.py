@@ -255,9 +255,34 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"one_line_refusals": {"()": "ketacare.lib.log_filters.OneLineRefusals"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    # A 403 or 404 is logged as one line with its path, without a traceback.
-    "loggers": {"django.request": {"filters": ["one_line_refusals"]}},
+    "filters": {
+        "one_line_refusals": {"()": "ketacare.lib.log_filters.OneLineRefusals"},
+        "hide_feed_tokens": {"()": "ketacare.lib.log_filters.HideFeedTokens"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Django's own handler of the development server's request lines, kept as it is.
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    # A 403 or 404 is logged as one line with its path, without a traceback. A calendar feed's
+    # token is hidden wherever a path is logged: Django's request warnings, the development
+    # server, and the access log of `ketacare serve` (gunicorn keeps a logger's filters).
+    "loggers": {
+        "django.request": {"filters": ["one_line_refusals", "hide_feed_tokens"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["hide_feed_tokens"],
+        },
+        "gunicorn.access": {"filters": ["hide_feed_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("KETACARE_LOG_LEVEL", "WARNING")},
 }
