@@ -503,7 +503,7 @@ def test_the_appointment_page_shows_its_plan_course_and_times(day: Day, as_role:
         "Performer": "Nina Nurse (Nurse)",
         "Plan": "Depression: IV ketamine induction (version 1, signed)",
     }
-    assert facts["Course"] == "Induction"
+    assert facts["Course"] == "Induction, session 1 of 6"
     assert facts["Prescriber on site"] == "Not needed for this service"
     assert f'href="/plans/{plan.pk}/"' in html
     assert bare_codes(html) == []
