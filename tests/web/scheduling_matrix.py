@@ -29,7 +29,7 @@ from icalendar import Calendar
 
 from ketacare.accounts.actor import actor_for
 from ketacare.audit.models import AuditEvent
-from ketacare.scheduling import booking, feeds, requests
+from ketacare.scheduling import booking, feeds, requests, setup
 from ketacare.scheduling.models import (
     Appointment,
     CalendarFeed,
@@ -54,6 +54,7 @@ APPOINTMENT = "api/v1/appointments/<appointment_id>"
 PLAN = "api/v1/plans/<plan_id>"
 REQUESTS = "api/v1/consultation-requests"
 QUEUE = "schedule/requests/"
+SETUP = "schedule/setup/"
 
 # Clinic routes: anonymous, patient, outsider, front desk, nurse, prescriber, owner.
 _READ = (401, 200, 200, 200, 200, 200, 200)
@@ -75,6 +76,13 @@ _QUEUE_ROW_POST = (302, 403, 404, 302, 302, 302, 302)
 # Calendar feeds are for staff; a feed is revoked by its own member only (others: not found).
 _FEED = (302, 403, 200, 200, 200, 200, 200)
 _FEED_REVOKE = (302, 403, 404, 404, 404, 302, 404)
+_COURSE_PAGE = (302, 403, 404, 404, 200, 200, 200, 200)
+_COURSE_PAGE_BOOK = (302, 403, 404, 404, 302, 302, 302, 302)
+# The set-up is the owner's alone.
+_OWNER_GET = (302, 403, 403, 403, 403, 403, 200)
+_OWNER_POST = (302, 403, 403, 403, 403, 403, 302)
+_OWNER_ROW_GET = (302, 403, 404, 403, 403, 403, 200)
+_OWNER_ROW_POST = (302, 403, 404, 403, 403, 403, 302)
 
 ENTRIES: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "api/v1/services", "api_services", _READ),
@@ -103,6 +111,29 @@ ENTRIES: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "calendar/mine/", "feed", _FEED),
     ("POST", "calendar/mine/new/", "feed_create", _FEED),
     ("POST", "calendar/mine/<int:pk>/revoke/", "feed_revoke", _FEED_REVOKE),
+    # A signed plan's course page, and the booking of the dates it proposed.
+    ("GET", "plans/<int:pk>/course/", "course", _COURSE_PAGE),
+    ("POST", "plans/<int:pk>/course/book/", "course_book", _COURSE_PAGE_BOOK),
+    # The owner's calendar set-up: a row of Harbor (a service, the site, a chair, a holiday)
+    # is not found for another clinic's prescriber.
+    ("GET", SETUP, "setup", _OWNER_GET),
+    ("GET", f"{SETUP}services/", "setup_services", _OWNER_GET),
+    ("POST", f"{SETUP}services/seed/", "setup_seed", _OWNER_POST),
+    ("GET", f"{SETUP}services/<int:pk>/", "setup_service", _OWNER_ROW_GET),
+    ("POST", f"{SETUP}services/<int:pk>/", "setup_service", _OWNER_ROW_POST),
+    ("GET", f"{SETUP}sites/<int:pk>/", "setup_site", _OWNER_ROW_GET),
+    ("POST", f"{SETUP}sites/<int:pk>/resources/", "setup_resource_add", _OWNER_ROW_POST),
+    ("POST", f"{SETUP}resources/<int:pk>/out-of-service/", "setup_out", _OWNER_ROW_POST),
+    ("POST", f"{SETUP}resources/<int:pk>/back-in-service/", "setup_back", _OWNER_ROW_POST),
+    ("GET", f"{SETUP}sites/<int:pk>/hours/", "setup_hours", _OWNER_ROW_GET),
+    ("POST", f"{SETUP}sites/<int:pk>/hours/", "setup_hours", _OWNER_ROW_POST),
+    ("GET", f"{SETUP}sites/<int:pk>/staff/<int:member>/hours/", "setup_staff", _OWNER_ROW_GET),
+    ("POST", f"{SETUP}sites/<int:pk>/staff/<int:member>/hours/", "setup_staff", _OWNER_ROW_POST),
+    ("GET", f"{SETUP}sites/<int:pk>/exceptions/", "setup_exceptions", _OWNER_ROW_GET),
+    ("POST", f"{SETUP}sites/<int:pk>/exceptions/", "setup_exceptions", _OWNER_ROW_POST),
+    ("POST", f"{SETUP}exceptions/<int:pk>/remove/", "setup_exception_remove", _OWNER_ROW_POST),
+    ("GET", f"{SETUP}reminders/", "setup_reminders", _OWNER_GET),
+    ("POST", f"{SETUP}reminders/", "setup_reminders", _OWNER_POST),
 ]
 KINDS = {kind for _, _, kind, _ in ENTRIES}
 
@@ -118,9 +149,10 @@ ROW_ROUTES = {
     route
     for _, route, _, _ in ENTRIES + LINK_ENTRIES
     if any(key in route for key in ("<appointment_id>", "<request_id>", "<int:pk>", "<str:token>"))
+    and not route.startswith("plans/")
 }
 #: The plan routes act on the patient's signed plan.
-SIGNED_PLAN_ROUTES = ("course-proposal", "course-booking")
+SIGNED_PLAN_ROUTES = ("course-proposal", "course-booking", "course/", "course/book/")
 
 WRITE_ACTIONS = (
     "service.create",
@@ -198,6 +230,9 @@ MAYA_PATIENT = {
     "phone": "+1 617 555 0123",
 }
 CLOSE_NOTE = "Found a clinic nearer home"
+GOOD_FRIDAY = date(2026, 4, 3)
+#: The service the owner edits, and the chair taken out of service.
+EDITED = "Talk therapy"
 #: The two sessions of Dan's course the user confirms (two days apart, as the protocol asks).
 COURSE_STARTS = [ny(TUESDAY, 9), ny(TUESDAY + timedelta(days=2), 9)]
 
@@ -237,6 +272,13 @@ def add_rows(world: Any) -> None:
             "day": day,
             "request": requests.consultation_request_create(desk, data=MAYA),
             "feed": feeds.feed_create(actor_for(cast.prescriber)),
+            "holiday": setup.hours_exception_add(
+                actor_for(cast.owner),
+                site_id=day.site.pk,
+                day=GOOD_FRIDAY,
+                kind="replace",
+                reason="Good Friday",
+            ),
             "dan": booking.appointment_book(
                 desk, cast.dan.pk, service_id=consultation, start_at=ny(MONDAY, 9)
             ),
@@ -258,7 +300,10 @@ def url(world: Any, kind: str, route: str, route_url: str) -> str:
         add_rows(world)
         feed, token = world.schedule["feed"]
         row = feed if route.startswith("calendar/") else world.schedule["request"]
+        if route.startswith(SETUP):
+            row = _setup_row(world, route)
         for key, value in (
+            ("<int:member>", world.cast.nurse.pk),
             ("<appointment_id>", world.schedule["dan"].pk),
             ("<request_id>", row.pk),
             ("<int:pk>", row.pk),
@@ -274,6 +319,22 @@ def url(world: Any, kind: str, route: str, route_url: str) -> str:
     if kind == "api_appointments":
         return f"{route_url}?from={monday}&to={monday}"
     return route_url
+
+
+def _setup_row(world: Any, route: str) -> Any:
+    day = world.schedule["day"]
+    if route.startswith(f"{SETUP}services/"):
+        return day.service(EDITED)
+    if route.startswith(f"{SETUP}resources/"):
+        return day.chairs[2]
+    if route.startswith(f"{SETUP}exceptions/"):
+        return world.schedule["holiday"]
+    return day.site
+
+
+WEEKDAY_HOURS = {
+    f"d{d}_{edge}_1": t for d in range(5) for edge, t in (("opens", "09:00"), ("closes", "17:00"))
+}
 
 
 def body(world: Any, kind: str) -> dict[str, Any]:
@@ -311,6 +372,56 @@ def body(world: Any, kind: str) -> dict[str, Any]:
             "day": TUESDAY.isoformat(),
             "start_time": "10:00",
         }
+    if kind == "course_book":
+        day = world.schedule["day"]
+        return {
+            "book-phase": "induction",
+            "book-service": day.service(INFUSION).pk,
+            "book-site": day.site.pk,
+            "book-sessions": 2,
+            "book-first_day": MONDAY.isoformat(),
+            **{
+                f"book-s{i}_start": f"{start.astimezone(day.site.tz):%Y-%m-%dT%H:%M}"
+                for i, start in enumerate(COURSE_STARTS)
+            },
+            **{f"book-s{i}_{part}": "" for i in range(2) for part in ("resource", "performer")},
+        }
+    owner = actor_for(world.cast.owner)
+    if kind == "setup_seed":
+        # Acupuncture renamed: seeding adds it again.
+        acupuncture = world.schedule["day"].service("Acupuncture")
+        setup.service_update(owner, acupuncture.pk, expected_version=1, data={"name": "Needling"})
+        return {}
+    if kind == "setup_service":
+        return {
+            "version": 1,
+            "name": EDITED,
+            "duration_min": 50,
+            "recovery_min": 0,
+            "buffer_min": 10,
+            "resource_kind": "room",
+            "performer_roles": ["nurse", "prescriber"],
+            "is_active": "on",
+        }
+    if kind == "setup_resource_add":
+        return {"resource-kind": "chair", "resource-name": "Chair 4"}
+    if kind == "setup_out":
+        return {"version": 1}
+    if kind == "setup_back":
+        chair = world.schedule["day"].chairs[2]
+        setup.resource_set_active(owner, chair.pk, active=False, expected_version=1)
+        return {"version": 2}
+    if kind in ("setup_hours", "setup_staff"):
+        return dict(WEEKDAY_HOURS)
+    if kind == "setup_exceptions":
+        return {
+            "exception-who": str(world.cast.nurse.pk),
+            "exception-day": "2026-03-09",
+            "exception-kind": "replace",
+            "exception-reason": "Annual leave",
+        }
+    if kind == "setup_reminders":
+        return {"hours_before": 48, "active": "on"}
     if kind == "api_course_booking":
         return {
             "phase": "induction",
@@ -319,12 +430,14 @@ def body(world: Any, kind: str) -> dict[str, Any]:
     return {}
 
 
-def _reads(last_id: int) -> list[tuple[str, str | None, dict[str, Any]]]:
+def _reads(
+    last_id: int, actions: tuple[str, ...] = READ_ACTIONS
+) -> list[tuple[str, str | None, dict[str, Any]]]:
     """The reads of appointments and requests the request logged: (action, patient, data)."""
     return [
         (action, str(patient) if patient else None, data)
         for action, patient, data in AuditEvent.objects.filter(
-            action__in=READ_ACTIONS, id__gt=last_id, outcome="success"
+            action__in=actions, id__gt=last_id, outcome="success"
         )
         .order_by("id")
         .values_list("action", "patient_id", "data")
@@ -472,6 +585,23 @@ def check_allowed(
         _check_queue(world, kind, column, response, writes, last_id)
     elif kind in FEED_KINDS:
         _check_feed(world, kind, column, response, writes)
+    elif kind == "course":
+        signed = world.care[("dan", "signed")]
+        assert (response.context["plan"].pk, response.context["signed"]) == (signed.pk, True)
+        assert [(a, p) for a, p, _ in _reads(last_id, ("plan.read", *READ_ACTIONS))] == [
+            ("plan.read", str(cast.dan.pk)),
+            ("appointment.read", str(cast.dan.pk)),
+        ]
+    elif kind == "course_book":
+        signed = world.care[("dan", "signed")]
+        course = list(Appointment.objects.filter(plan_id=signed.pk).order_by("start_at"))
+        assert [(a.start_at, a.course_number) for a in course] == [
+            (start, n) for n, start in enumerate(COURSE_STARTS, 1)
+        ]
+        assert response["Location"] == f"/plans/{signed.pk}/course/"
+        assert writes == ["appointment.create", "appointment.create", "course.book"]
+    elif kind.startswith("setup"):
+        _check_setup(world, kind, response, writes)
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
@@ -578,6 +708,86 @@ def _check_feed(
         assert own.count() == 0
         assert response["Location"] == "/calendar/mine/"
         assert writes == ["calendar_feed.revoke"]
+    else:  # pragma: no cover - every kind is handled above
+        raise AssertionError(f"no check for {kind}")
+
+
+def _check_setup(world: Any, kind: str, response: HttpResponse, writes: list[str]) -> None:
+    """The owner's set-up pages: Harbor's rows, and each change made and audited."""
+    day = world.schedule["day"]
+    site = f"/{SETUP}sites/{day.site.pk}/"
+    chair = Resource.objects.get(pk=day.chairs[2].pk)
+    if response.status_code == 200:
+        context = response.context
+        if kind == "setup":
+            assert [x.pk for x in context["sites"]] == [day.site.pk]
+            assert context["active_services"] == len(SERVICE_NAMES)
+        elif kind == "setup_services":
+            assert [r["service"].name for r in context["rows"]] == SERVICE_NAMES
+        elif kind == "setup_service":
+            assert context["service"].pk == day.service(EDITED).pk
+        elif kind == "setup_site":
+            names = [r.name for r in context["resources"]]
+            assert (context["site"].pk, sorted(names)) == (day.site.pk, RESOURCE_NAMES)
+        elif kind in ("setup_hours", "setup_staff"):
+            member = None if kind == "setup_hours" else world.cast.nurse.pk
+            assert (context["site"].pk, context["member"] and context["member"].pk) == (
+                day.site.pk,
+                member,
+            )
+        elif kind == "setup_exceptions":
+            assert context["site"].pk == day.site.pk
+        elif kind == "setup_reminders":
+            assert list(context["rules"]) == list(
+                ReminderRule.objects.filter(clinic=day.site.clinic).order_by("-hours_before")
+            )
+        else:  # pragma: no cover - every kind is handled above
+            raise AssertionError(f"no check for {kind}")
+        return
+    if kind == "setup_seed":
+        assert Service.objects.get(clinic=day.site.clinic, name="Acupuncture").is_active
+        assert response["Location"] == f"/{SETUP}services/"
+        assert writes == ["service.create"]
+    elif kind == "setup_service":
+        edited = Service.objects.get(pk=day.service(EDITED).pk)
+        assert (edited.duration_min, edited.buffer_min, edited.version) == (50, 10, 2)
+        assert response["Location"] == f"/{SETUP}services/"
+        assert writes == ["service.update"]
+    elif kind == "setup_resource_add":
+        assert Resource.objects.get(site=day.site, name="Chair 4").kind == "chair"
+        assert response["Location"] == site
+        assert writes == ["resource.create"]
+    elif kind in ("setup_out", "setup_back"):
+        assert chair.is_active is (kind == "setup_back")
+        assert response["Location"] == site
+        assert writes == ["resource.update"]
+    elif kind in ("setup_hours", "setup_staff"):
+        member = None if kind == "setup_hours" else world.cast.nurse.pk
+        spans = WeeklyHours.objects.filter(site=day.site, membership_id=member)
+        assert sorted((h.weekday, f"{h.opens:%H:%M}", f"{h.closes:%H:%M}") for h in spans) == [
+            (d, "09:00", "17:00") for d in range(5)
+        ]
+        staff = "" if member is None else f"staff/{member}/"
+        assert response["Location"] == f"{site}{staff}hours/"
+        assert writes == ["hours.update"]
+    elif kind == "setup_exceptions":
+        leave = HoursException.objects.get(site=day.site, membership_id=world.cast.nurse.pk)
+        assert (leave.day, leave.kind, leave.reason) == (
+            date(2026, 3, 9),
+            "replace",
+            "Annual leave",
+        )
+        assert response["Location"] == f"{site}exceptions/"
+        assert writes == ["hours_exception.create"]
+    elif kind == "setup_exception_remove":
+        assert not HoursException.objects.filter(pk=world.schedule["holiday"].pk).exists()
+        assert response["Location"] == f"{site}exceptions/"
+        assert writes == ["hours_exception.delete"]
+    elif kind == "setup_reminders":
+        rule = ReminderRule.objects.get(clinic=day.site.clinic, hours_before=48)
+        assert rule.is_active
+        assert response["Location"] == f"/{SETUP}reminders/"
+        assert writes == ["reminder_rule.update"]
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
