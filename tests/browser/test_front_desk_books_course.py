@@ -4,10 +4,11 @@ six appointments are in the database, linked to the plan, numbered 1 to 6, each 
 the proposed time; the course page lists them, and the day view of the first session's day
 shows it in its chair's column.
 
-The demo clinic has no calendar yet, so its owner sets one up first through the same
-``setup`` services as the set-up pages (the standard services, three chairs at the first
-site, open every day 08:00-18:00 with the nurse and the prescriber working then); the server
-runs on the real clock, so the dates are whatever the proposal gives from now."""
+The patient is new (the demo books its own plans' sessions), registered, screened and given
+a signed plan through the services; the demo's first site is opened every day 08:00-18:00
+with the nurse and the prescriber working then, through the same ``setup`` services as the
+set-up pages, so the proposal never depends on the weekday. The server runs on the real
+clock: the dates are whatever the proposal gives from now."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,14 +29,21 @@ from .conftest import needs_browser
 
 pytestmark = [pytest.mark.browser, needs_browser]
 
+ROOT = Path(__file__).resolve().parents[2]
 TABLET = {"width": 768, "height": 1024}
 SESSIONS = 6
 
-#: Run against the server's database: the calendar, and a signed induction plan whose patient
-#: has nothing booked on its protocol (its id and the patient's name, as JSON).
+#: Run against the server's database (the repository's root is the first argument): the
+#: calendar of the first site open every day, and a new patient with a signed induction plan,
+#: registered, screened and planned through the services (the plan's id and the patient's
+#: name, as JSON).
 PREPARE = f"""
 import json
-from datetime import time
+import sys
+from datetime import date, time
+from decimal import Decimal
+
+sys.path.insert(0, sys.argv[1])
 
 import django
 
@@ -42,35 +51,66 @@ django.setup()
 
 from ketacare.accounts.actor import actor_for
 from ketacare.accounts.models import Membership, Site
+from ketacare.patients import services as patients
 from ketacare.scheduling import setup
-from ketacare.scheduling.models import Appointment, Resource
-from ketacare.treatment.models import TreatmentPlan
+from ketacare.scheduling.models import Resource
+from ketacare.screening.services import intake_submit
+from ketacare.treatment import services as treatment
+from tests.candidacy import fields, scales
 
-owner = Membership.objects.get(user__email="owner@{DEMO_DOMAIN}", clinic__slug="demo")
-actor = actor_for(owner)
-site = Site.objects.filter(clinic=owner.clinic, is_active=True).order_by("pk").first()
-setup.services_seed(actor)
+members = {{
+    key: Membership.objects.get(user__email=f"{{key}}@{DEMO_DOMAIN}", clinic__slug="demo")
+    for key in ("owner", "frontdesk", "nurse", "prescriber")
+}}
+actors = {{key: actor_for(member) for key, member in members.items()}}
+owner = actors["owner"]
+site = Site.objects.filter(clinic=members["owner"].clinic, is_active=True).order_by("pk").first()
+setup.services_seed(owner)
 for n in (1, 2, 3):
     if not Resource.objects.filter(site=site, name=f"Chair {{n}}").exists():
-        setup.resource_create(actor, site_id=site.pk, kind="chair", name=f"Chair {{n}}")
+        setup.resource_create(owner, site_id=site.pk, kind="chair", name=f"Chair {{n}}")
 every_day = {{day: [(time(8), time(18))] for day in range(7)}}
-setup.hours_set(actor, site_id=site.pk, pattern=every_day)
+setup.hours_set(owner, site_id=site.pk, pattern=every_day)
 for key in ("nurse", "prescriber"):
-    member = Membership.objects.get(user__email=f"{{key}}@{DEMO_DOMAIN}", clinic=owner.clinic)
-    setup.hours_set(actor, site_id=site.pk, membership_id=member.pk, pattern=every_day)
-booked = Appointment.objects.filter(plan__protocol_id="depression-iv-induction").values("patient")
-plan = (
-    TreatmentPlan.objects.filter(
-        patient__clinic=owner.clinic,
-        patient__is_active=True,
-        protocol_id="depression-iv-induction",
-        status="signed",
-    )
-    .exclude(patient__in=booked)
-    .order_by("pk")
-    .first()
+    setup.hours_set(owner, site_id=site.pk, membership_id=members[key].pk, pattern=every_day)
+
+patient = patients.patient_create(
+    actors["frontdesk"],
+    data={{
+        "mrn": "COURSE-0001",
+        "given_name": "Maëlle",
+        "family_name": "Course-Test",
+        "date_of_birth": date(1984, 6, 15),
+        "sex_at_birth": "female",
+    }},
+).obj
+prescriber = actors["prescriber"]
+patients.part_create(
+    prescriber,
+    patient.pk,
+    "conditions",
+    data={{"icd10_code": "F33.2", "onset_date": date(2019, 6, 1), "status": "active"}},
 )
-print(json.dumps({{"plan": plan.pk, "patient": plan.patient.display_name}}))
+for drug, drug_class, weeks, improvement in (("sertraline", "ssri", 8, 10),
+                                              ("venlafaxine", "snri", 10, 20)):
+    patients.part_create(
+        prescriber,
+        patient.pk,
+        "trials",
+        data={{
+            "drug": drug,
+            "drug_class": drug_class,
+            "start_date": date(2024, 1, 1),
+            "weeks_at_adequate_dose": Decimal(weeks),
+            "improvement_percent": improvement,
+            "current_episode": True,
+            "reason_stopped": "ineffective",
+        }},
+    )
+intake_submit(actors["nurse"], patient.pk, fields=fields(), scales=scales())
+plan = treatment.plan_create(prescriber, patient.pk, protocol_id="depression-iv-induction")
+plan = treatment.plan_sign(prescriber, plan.pk)
+print(json.dumps({{"plan": plan.pk, "patient": patient.display_name}}))
 """
 
 #: The plan's appointments as stored: id, course number, phase, status, chair, local start.
@@ -124,7 +164,7 @@ def test_the_front_desk_books_six_induction_infusions_on_a_tablet(
 ) -> None:
     from playwright.sync_api import expect
 
-    prepared = _run(clinic, PREPARE)
+    prepared = _run(clinic, PREPARE, str(ROOT))
     plan = prepared["plan"]
     context = browser.new_context(viewport=TABLET)
     page = context.new_page()
