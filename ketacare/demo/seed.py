@@ -2,10 +2,13 @@
 with months of history.
 
 Same content on every run (``random.Random(0)``; when things happened from
-``random.Random(1)``), dated back from today in the clinic's time zone: the clinic opened about
-nine months ago, patients were registered since, screened, planned and followed up, each event
-run by the services with the clock at its own time (``timeline``), so charts, scores, plans,
-alerts and the audit log show real spans of time. Refused in production.
+``random.Random(1)``; what became of each appointment from ``random.Random(2)``), dated back
+from today in the clinic's time zone: the clinic opened about nine months ago, patients were
+registered since, screened, planned and followed up; three weeks ago its calendar moved into
+ketacare (``calendar_setup``) and the past week and the coming week were booked
+(``appointments``). Each event is run by the services with the clock at its own time
+(``timeline``), so charts, scores, plans, alerts, appointments and the audit log show real
+spans of time. Refused in production.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from ketacare.accounts import services as accounts
 from ketacare.accounts import sites
 from ketacare.accounts.models import Clinic, Role
 
+from .appointments import plan_appointments
+from .calendar_setup import demo_calendar, plan_calendar
 from .care import plan_care
 from .history import BOSTON, CHICAGO, Locale, fictional_phone, plan_history, plan_newcomer
 from .state import DEMO_DOMAIN, PORTAL_PATIENTS, SEED, SeedState
@@ -125,6 +130,7 @@ def seed_demo() -> SeedResult:
 def _build() -> Clinic:
     rng = random.Random(0)  # noqa: S311 - demo data, not security
     clock = random.Random(1)  # noqa: S311 - when each event happened
+    desk = random.Random(2)  # noqa: S311 - what became of each appointment
     now = timezone.now()
     today = timezone.localdate(now, timezone=BOSTON.tz)
     timeline = Timeline(now)
@@ -150,6 +156,9 @@ def _build() -> Clinic:
         registration = _registration(rng, 100 + number, person, today, CHICAGO)
         registered = today - timedelta(days=clock.randint(20, 120))
         plan_newcomer(clock, timeline, state, 100 + number, registration, registered, "lakeside")
+    calendar = demo_calendar(today)
+    plan_calendar(timeline, state, calendar)
+    plan_appointments(desk, timeline, state, calendar)
     timeline.replay()
     return state.clinics[CLINIC_SLUG]
 

@@ -4,13 +4,15 @@ registered so far, their plans. Each event is a call of a real service by one of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from ketacare.accounts import services as accounts
 from ketacare.accounts.actor import Actor, actor_for, system_actor
-from ketacare.accounts.models import Clinic, Membership, Role, User
+from ketacare.accounts.models import Clinic, Membership, Role, Site, User
 from ketacare.patients import services as patients
 from ketacare.patients.models import Patient
+from ketacare.scheduling.models import Appointment, Service
 
 SEED = system_actor("ketacare seed")
 DEMO_DOMAIN = "demo.ketacare.org"
@@ -26,6 +28,11 @@ class SeedState:
     plans: dict[int, Any] = field(default_factory=dict)
     responses: dict[tuple[int, int], Any] = field(default_factory=dict)
     charts: dict[int, Patient] = field(default_factory=dict)  # opened at a follow-up visit
+    sites: dict[str, Site] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    # The fortnight's appointments by (day, place in the day's slots); the booked course.
+    appointments: dict[tuple[date, int], Appointment] = field(default_factory=dict)
+    course: list[Appointment] = field(default_factory=list)
 
     def user(self, email: str, name: str) -> User:
         user = accounts.user_create(SEED, email=email, full_name=name, password=None)

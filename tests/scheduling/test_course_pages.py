@@ -24,6 +24,12 @@ from tests.conftest import logged_in
 from tests.scheduling.conftest import MONDAY, Day, ny, signed_plan
 from tests.treatment.pages import bare_codes, visible_text
 
+#: The course page's routes and the methods each answers (the site-wide permission matrix
+#: counts them as tested here).
+COURSE_ROUTES: dict[str, tuple[str, ...]] = {
+    "plans/<int:pk>/course/": ("GET",),
+    "plans/<int:pk>/course/book/": ("POST",),
+}
 ROLES = ("anonymous", "patient", "outsider", "front_desk", "nurse", "prescriber", "owner")
 REFUSED = {"patient": 403, "outsider": 404}
 ASK = {"phase": "induction", "sessions": "6", "first_day": "2026-03-02"}
@@ -109,6 +115,30 @@ def test_booking_a_course(day: Day, plan: TreatmentPlan, as_role: Any, role: str
     else:
         assert (response.status_code, response["Location"]) == (302, f"/plans/{plan.pk}/course/")
         assert [n for n, *_ in _booked(plan)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_every_route_of_the_course_page_is_tested_here() -> None:
+    from ketacare.scheduling import course_urls
+
+    assert sorted(str(p.pattern) for p in course_urls.urlpatterns) == sorted(COURSE_ROUTES)
+
+
+PROBES = [
+    pytest.param(route, method, id=f"{method} /{route}")
+    for route, allowed in COURSE_ROUTES.items()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    if method not in allowed
+]
+
+
+@pytest.mark.parametrize(("route", "method"), PROBES)
+def test_every_other_method_is_refused(
+    day: Day, plan: TreatmentPlan, route: str, method: str
+) -> None:
+    path = "/" + route.replace("<int:pk>", str(plan.pk))
+    response = _desk(day).generic(method, path)
+    assert response.status_code == 405
+    assert Appointment.objects.count() == 0
 
 
 # --- the proposal ---------------------------------------------------------------------------
