@@ -55,6 +55,7 @@ PLAN = "api/v1/plans/<plan_id>"
 REQUESTS = "api/v1/consultation-requests"
 QUEUE = "schedule/requests/"
 SETUP = "schedule/setup/"
+PAGE = "schedule/appointments/<int:pk>/"
 
 # Clinic routes: anonymous, patient, outsider, front desk, nurse, prescriber, owner.
 _READ = (401, 200, 200, 200, 200, 200, 200)
@@ -76,6 +77,9 @@ _QUEUE_ROW_POST = (302, 403, 404, 302, 302, 302, 302)
 # Calendar feeds are for staff; a feed is revoked by its own member only (others: not found).
 _FEED = (302, 403, 200, 200, 200, 200, 200)
 _FEED_REVOKE = (302, 403, 404, 404, 404, 302, 404)
+_STAFF_PAGE = (302, 403, 200, 200, 200, 200, 200)
+_BOOK_PAGE = (302, 403, 404, 302, 302, 302, 302)
+_PAGE_READ = (302, 200, 404, 200, 200, 200, 200)
 _COURSE_PAGE = (302, 403, 404, 404, 200, 200, 200, 200)
 _COURSE_PAGE_BOOK = (302, 403, 404, 404, 302, 302, 302, 302)
 # The set-up is the owner's alone.
@@ -111,6 +115,18 @@ ENTRIES: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "calendar/mine/", "feed", _FEED),
     ("POST", "calendar/mine/new/", "feed_create", _FEED),
     ("POST", "calendar/mine/<int:pk>/revoke/", "feed_revoke", _FEED_REVOKE),
+    # The schedule's pages: the day, the week and my day list every patient booked (staff
+    # only); booking, and Dan's appointment and its actions.
+    ("GET", "schedule/", "schedule_day", _STAFF_PAGE),
+    ("GET", "schedule/week/", "schedule_week", _STAFF_PAGE),
+    ("GET", "schedule/mine/", "schedule_mine", _STAFF_PAGE),
+    ("GET", "schedule/book/", "schedule_book", _STAFF_PAGE),
+    ("POST", "schedule/book/", "schedule_book", _BOOK_PAGE),
+    ("GET", f"{PAGE}", "page_appointment", _PAGE_READ),
+    ("POST", f"{PAGE}check-in/", "page_check_in", _BOOK_PAGE),
+    ("POST", f"{PAGE}no-show/", "page_no_show", _BOOK_PAGE),
+    ("POST", f"{PAGE}cancel/", "page_cancel", _BOOK_PAGE),
+    ("POST", f"{PAGE}reschedule/", "page_reschedule", _BOOK_PAGE),
     # A signed plan's course page, and the booking of the dates it proposed.
     ("GET", "plans/<int:pk>/course/", "course", _COURSE_PAGE),
     ("POST", "plans/<int:pk>/course/book/", "course_book", _COURSE_PAGE_BOOK),
@@ -302,6 +318,8 @@ def url(world: Any, kind: str, route: str, route_url: str) -> str:
         row = feed if route.startswith("calendar/") else world.schedule["request"]
         if route.startswith(SETUP):
             row = _setup_row(world, route)
+        if route.startswith("schedule/appointments/"):
+            row = world.schedule["dan"]
         for key, value in (
             ("<int:member>", world.cast.nurse.pk),
             ("<appointment_id>", world.schedule["dan"].pk),
@@ -371,6 +389,28 @@ def body(world: Any, kind: str) -> dict[str, Any]:
             "room": day.room.pk,
             "day": TUESDAY.isoformat(),
             "start_time": "10:00",
+        }
+    if kind == "schedule_book":
+        day = world.schedule["day"]
+        return {
+            "patient": str(world.cast.dan.pk),
+            "service": day.service(CONSULTATION).pk,
+            "start": BOOKED_AT.isoformat(),
+        }
+    if kind == "page_check_in":
+        return {"arrive-version": 1}
+    if kind == "page_no_show":
+        return {"noshow-version": 1}
+    if kind == "page_cancel":
+        return {"cancel-version": 1, "cancel-reason": CANCEL_REASON}
+    if kind == "page_reschedule":
+        local = MOVED_TO.astimezone(world.schedule["day"].site.tz)
+        return {
+            "move-version": 1,
+            "move-start_date": local.date().isoformat(),
+            "move-start_time": f"{local:%H:%M}",
+            "move-resource": "",
+            "move-performer": "",
         }
     if kind == "course_book":
         day = world.schedule["day"]
@@ -476,7 +516,7 @@ def check_allowed(
     here = column != "outsider"
     user = world.user(column)
     dan, zoe = world.schedule["dan"], world.schedule["zoe"]
-    body = json.loads(response.content) if kind.startswith("api_") else None
+    body: Any = json.loads(response.content) if kind.startswith("api_") else None
     room, prescriber = day.room, cast.prescriber
     if kind == "api_services":
         assert [s["name"] for s in body] == (SERVICE_NAMES if here else [])
@@ -585,6 +625,8 @@ def check_allowed(
         _check_queue(world, kind, column, response, writes, last_id)
     elif kind in FEED_KINDS:
         _check_feed(world, kind, column, response, writes)
+    elif kind in SCHEDULE_PAGE_KINDS:
+        _check_schedule_page(world, kind, column, response, writes, last_id)
     elif kind == "course":
         signed = world.care[("dan", "signed")]
         assert (response.context["plan"].pk, response.context["signed"]) == (signed.pk, True)
@@ -662,13 +704,13 @@ def _check_queue(
         assert [name for _, name in form.fields["service"].choices] == [CONSULTATION]
     elif kind == "request_book":
         row = _request(world)
-        patient = row.patient
+        patient, appointment = row.patient, row.appointment
+        assert patient is not None and appointment is not None
         assert (patient.given_name, patient.family_name, patient.clinic_id) == (
             "Maya",
             "Lindqvist",
             membership.clinic_id,
         )
-        appointment = row.appointment
         assert (appointment.patient_id, appointment.start_at, appointment.resource_id) == (
             patient.pk,
             BOOKED_AT,
@@ -710,6 +752,56 @@ def _check_feed(
         assert writes == ["calendar_feed.revoke"]
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
+
+
+SCHEDULE_PAGE_KINDS = {k for _, route, k, _ in ENTRIES if route.startswith(("schedule/b", PAGE))}
+SCHEDULE_PAGE_KINDS |= {"schedule_day", "schedule_week", "schedule_mine"}
+
+
+def _check_schedule_page(
+    world: Any, kind: str, column: str, response: HttpResponse, writes: list[str], last_id: int
+) -> None:
+    """The day, the week and my day show the appointments they read (each read audited with
+    its patients); Dan's appointment, changed and audited as the API changes it."""
+    cast = world.cast
+    here = column != "outsider"
+    dan, zoe = world.schedule["dan"], world.schedule["zoe"]
+    both = sorted([str(cast.dan.pk), str(cast.zoe.pk)])
+    if kind in ("schedule_day", "schedule_week", "schedule_mine"):
+        # My day: the prescriber performs both consultations; the others perform none.
+        mine = kind != "schedule_mine" or column == "prescriber"
+        shown = both if here and mine else []
+        assert [(a, p, d["patients"]) for a, p, d in _reads(last_id)] == [
+            ("appointment.read", None, shown)
+        ]
+        if kind != "schedule_mine":
+            harbor = response.context["site"].clinic_id == cast.clinic.pk
+            assert harbor is here
+    elif kind == "schedule_book" and response.status_code == 200:
+        assert (response.context["patient"], response.context["booking"]) == (None, None)
+    elif kind == "schedule_book":
+        made = Appointment.objects.exclude(pk__in=[dan.pk, zoe.pk]).get()
+        assert (made.patient_id, made.start_at, made.status) == (cast.dan.pk, BOOKED_AT, "booked")
+        assert response["Location"] == f"/schedule/appointments/{made.pk}/"
+        assert writes == ["appointment.create"]
+    elif kind == "page_appointment":
+        assert response.context["appointment"].pk == dan.pk
+        assert [(a, p) for a, p, _ in _reads(last_id)] == [("appointment.read", str(cast.dan.pk))]
+    else:
+        changed = _dans(world)
+        status, action = {
+            "page_check_in": ("checked_in", "appointment.check_in"),
+            "page_no_show": ("no_show", "appointment.no_show"),
+            "page_cancel": ("cancelled", "appointment.cancel"),
+            "page_reschedule": ("booked", "appointment.reschedule"),
+        }[kind]
+        assert (changed.status, changed.version) == (status, 2)
+        if kind == "page_reschedule":
+            assert changed.start_at == MOVED_TO
+        if kind == "page_cancel":
+            assert changed.cancel_reason == CANCEL_REASON
+        assert response["Location"] == f"/schedule/appointments/{dan.pk}/"
+        assert writes == [action]
 
 
 def _check_setup(world: Any, kind: str, response: HttpResponse, writes: list[str]) -> None:
@@ -763,7 +855,9 @@ def _check_setup(world: Any, kind: str, response: HttpResponse, writes: list[str
         assert writes == ["resource.update"]
     elif kind in ("setup_hours", "setup_staff"):
         member = None if kind == "setup_hours" else world.cast.nurse.pk
-        spans = WeeklyHours.objects.filter(site=day.site, membership_id=member)
+        spans = WeeklyHours.objects.filter(site=day.site, membership__isnull=member is None)
+        if member is not None:
+            spans = spans.filter(membership_id=member)
         assert sorted((h.weekday, f"{h.opens:%H:%M}", f"{h.closes:%H:%M}") for h in spans) == [
             (d, "09:00", "17:00") for d in range(5)
         ]
