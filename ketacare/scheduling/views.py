@@ -291,6 +291,8 @@ def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def appointment_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     actor = actor_from_request(request)
+    # The role first: a refused move must not leave a read of the appointment in the log.
+    require_perm(actor.membership, Perm.SCHEDULE_BOOK)
     appointment = queries.read_appointment(actor, pk)
     tz = appointment.site.tz
 
