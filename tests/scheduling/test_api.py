@@ -596,3 +596,40 @@ def test_the_same_key_for_another_booking_is_refused(world: World) -> None:
     assert other.status_code == 422
     assert problem(other)["type"] == "https://ketacare.org/problems/idempotency-key-reused"
     assert Appointment.objects.filter(patient=cast.zoe, service__name="Acupuncture").count() == 1
+
+
+# --- ids beyond what a database stores --------------------------------------------------------
+
+TOO_BIG = 2**63
+
+
+def test_an_id_beyond_a_64_bit_integer_is_refused_not_a_server_error(world: World) -> None:
+    """Such a number names no row; it used to reach SQLite, which cannot hold it (a 500)."""
+    d, cast = world.day, world.day.cast
+    desk = logged_in(cast.front_desk.user)
+    most = f"must be between 1 and {TOO_BIG - 1}"
+    resources = desk.get(f"/api/v1/resources?site={TOO_BIG}")
+    assert (resources.status_code, problem(resources)["invalid_params"]) == (
+        422,
+        [{"name": "site", "reason": most}],
+    )
+    booked = send(
+        desk,
+        "POST",
+        "/api/v1/appointments",
+        {
+            "patient": str(cast.dan.pk),
+            "service": d.service(INFUSION).pk,
+            "start": "2026-03-04T09:00:00-05:00",
+            "resource": TOO_BIG,
+        },
+    )
+    assert (booked.status_code, problem(booked)["invalid_params"]) == (
+        422,
+        [{"name": "resource", "reason": f"{most}; got {TOO_BIG}"}],
+    )
+    read = desk.get(f"/api/v1/appointments/{TOO_BIG}")
+    assert read.status_code == 422
+    assert [p["name"] for p in problem(read)["invalid_params"]] == ["appointment_id"]
+    # The largest id is a well-formed one that names nothing.
+    assert desk.get(f"/api/v1/appointments/{TOO_BIG - 1}").status_code == 404
