@@ -23,8 +23,15 @@ from ketacare.demo.calendar_setup import demo_calendar
 from ketacare.demo.seed import DEMO_PASSWORD, seed_demo
 from ketacare.patients.models import Consent, RelatedPerson
 from ketacare.scheduling.courses import course_progress
-from ketacare.scheduling.models import HoursException, Resource, Service, WeeklyHours
+from ketacare.scheduling.models import (
+    Appointment,
+    HoursException,
+    Resource,
+    Service,
+    WeeklyHours,
+)
 from ketacare.scheduling.queries import site_day
+from ketacare.treatment.models import TreatmentPlan
 
 from .calendar_checks import (
     BOSTON,
@@ -262,6 +269,16 @@ def test_one_induction_course_was_booked_from_its_signed_plan(seeded: None) -> N
     assert [(p.phase, p.sessions, p.done, p.booked, p.left) for p in progress] == [
         ("induction", 6, 0, 6, 0)
     ]
+
+
+@pytest.mark.django_db
+def test_the_plan_signed_before_it_waits_for_its_course_to_be_booked(seeded: None) -> None:
+    plan = TreatmentPlan.objects.get(patient__mrn="KC000004", patient__clinic__slug="demo")
+    assert (plan.status, plan.protocol_id) == ("signed", "depression-iv-induction")
+    assert not Appointment.objects.filter(plan__patient=plan.patient).exists()
+    with time_machine.travel(SEEDED_AT, tick=False):
+        progress = course_progress(plan)
+    assert [(p.phase, p.done, p.booked, p.left) for p in progress] == [("induction", 0, 0, 6)]
 
 
 @pytest.mark.django_db
