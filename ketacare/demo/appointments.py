@@ -6,7 +6,7 @@ Each open day from 7 days before today to 6 days after has the appointments of i
 prescriber can take alone), booked at the front desk a week before, so every start was in the
 future when it was booked. A session of a signed plan is booked on the plan (the booking
 service finds it) and keeps its protocol's intervals: each patient of the 40-minute infusions
-comes back every three or four open days, the 4-hour pain infusion and Spravato every third
+comes back every two or three open days, the 4-hour pain infusion and Spravato every third
 day they can be given (the protocols' minimum intervals are 36 and 60 hours). Afternoons are
 the rooms' (consultations, follow-ups, therapy, integration), so nobody's morning block
 reaches into their afternoon.
@@ -17,7 +17,8 @@ five minutes before their start, some cancelled the day before with a reason, so
 no-show 20 minutes after the start; from today on most are booked and some cancelled
 yesterday. Today's stay booked for the front desk to check in. Yesterday afternoon the front
 desk booked the induction course of the most recently signed 40-minute infusion plan from
-tomorrow, as proposed (``course_proposal``, then ``course_book``).
+tomorrow, as proposed (``course_proposal``, then ``course_book``); the plan signed before it
+has nothing booked, a course for the demo's user to book.
 """
 
 from __future__ import annotations
@@ -123,16 +124,26 @@ def _slots(calendar: DemoCalendar, day: date) -> tuple[Slot, ...]:
     return tuple(s for s in FULL_DAY if kind == "full" or not s.nurse)
 
 
-def course_patient(state: SeedState) -> int:
-    """The patient of the most recently signed 40-minute infusion plan: the course to book."""
+def _newest_infusion_plans(state: SeedState) -> list[int]:
+    """Patients of the 40-minute infusion plans, the most recently signed first."""
     signed = signed_on(state, INFUSION)
-    return max(signed, key=lambda index: (state.plans[index].signed_at, index))
+    return sorted(signed, key=lambda index: (state.plans[index].signed_at, index), reverse=True)
+
+
+def course_patient(state: SeedState) -> int:
+    """The patient of the most recently signed 40-minute infusion plan: its course is booked."""
+    return _newest_infusion_plans(state)[0]
+
+
+def waiting_patient(state: SeedState) -> int:
+    """The patient of the plan signed before that one: nothing booked yet, a course for the
+    demo's user to book."""
+    return _newest_infusion_plans(state)[1]
 
 
 def _pool(state: SeedState, name: str) -> list[int]:
     if name == "infusion":
-        course = course_patient(state)
-        return [index for index in signed_on(state, INFUSION) if index != course]
+        return sorted(_newest_infusion_plans(state)[2:])
     if name == "pain":
         return signed_on(state, PAIN_INFUSION)[:1]
     if name == "spravato":

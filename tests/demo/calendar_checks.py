@@ -42,7 +42,8 @@ def assert_plan_sessions_keep_their_intervals(rows: list[Appointment]) -> None:
     for a in rows:
         if a.is_active and a.plan is not None:
             by_course.setdefault((a.patient_id, a.plan.protocol_id), []).append(a)
-    assert len(by_course) == 10
+    # Every signed plan but the one waiting for its course (nine of ten).
+    assert len(by_course) == 9
     for (_, protocol_id), sessions in by_course.items():
         limits = get_protocol(protocol_id).limits
         assert limits.min_interval_hours is not None

@@ -12,17 +12,26 @@ from collections.abc import Iterator
 import pytest
 import time_machine
 from django.db import transaction
+from django.test import Client
+from django.utils.html import escape
 
 from ketacare.accounts.actor import actor_for
-from ketacare.accounts.models import Membership
+from ketacare.accounts.models import Membership, Site
 from ketacare.audit.models import AuditEvent
 from ketacare.demo.appointments import CANCEL_REASONS
 from ketacare.demo.calendar_setup import demo_calendar
-from ketacare.demo.seed import seed_demo
+from ketacare.demo.seed import DEMO_PASSWORD, seed_demo
 from ketacare.patients.models import Consent, RelatedPerson
 from ketacare.scheduling.courses import course_progress
-from ketacare.scheduling.models import HoursException, Resource, Service, WeeklyHours
+from ketacare.scheduling.models import (
+    Appointment,
+    HoursException,
+    Resource,
+    Service,
+    WeeklyHours,
+)
 from ketacare.scheduling.queries import site_day
+from ketacare.treatment.models import TreatmentPlan
 
 from .calendar_checks import (
     BOSTON,
@@ -258,9 +267,18 @@ def test_one_induction_course_was_booked_from_its_signed_plan(seeded: None) -> N
     with time_machine.travel(SEEDED_AT, tick=False):
         progress = course_progress(plan)
     assert [(p.phase, p.sessions, p.done, p.booked, p.left) for p in progress] == [
-        ("induction", 6, 0, 6, 0),
-        ("maintenance", None, 0, 0, None),
+        ("induction", 6, 0, 6, 0)
     ]
+
+
+@pytest.mark.django_db
+def test_the_plan_signed_before_it_waits_for_its_course_to_be_booked(seeded: None) -> None:
+    plan = TreatmentPlan.objects.get(patient__mrn="KC000004", patient__clinic__slug="demo")
+    assert (plan.status, plan.protocol_id) == ("signed", "depression-iv-induction")
+    assert not Appointment.objects.filter(plan__patient=plan.patient).exists()
+    with time_machine.travel(SEEDED_AT, tick=False):
+        progress = course_progress(plan)
+    assert [(p.phase, p.done, p.booked, p.left) for p in progress] == [("induction", 0, 0, 6)]
 
 
 @pytest.mark.django_db
@@ -277,6 +295,26 @@ def test_the_front_desk_s_day_at_harbor_street_tomorrow(seeded: None) -> None:
     # The twelve of a full day without the pain infusion, and the course's first session.
     assert len(day.appointments) == 13
     assert sum(len(c.starts) for c in day.columns) == 13
+
+
+@pytest.mark.django_db
+def test_the_day_page_shows_tomorrow_s_appointments_at_harbor_street(seeded: None) -> None:
+    harbor = Site.objects.get(clinic__slug="demo", name="Harbor Street")
+    rows = [
+        a
+        for a in appointments()
+        if a.site_id == harbor.pk and local(a.start_at).date() == D(2026, 11, 23)
+    ]
+    with time_machine.travel(SEEDED_AT, tick=False):
+        client = Client()
+        login = {"email": "frontdesk@demo.ketacare.org", "password": DEMO_PASSWORD}
+        assert client.post("/accounts/login/", login).status_code == 302
+        page = client.get(f"/schedule/?site={harbor.pk}&date=2026-11-23")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('class="slot-patient"') == len(rows) == 13
+    for a in rows:
+        assert escape(a.patient.display_name) in html, a.patient.mrn
 
 
 @pytest.mark.parametrize("weekday", range(7))
