@@ -83,6 +83,8 @@ def day_view(request: HttpRequest) -> HttpResponse:
             "next": _query(site=site.pk, date=day + timedelta(days=1)),
             "week": _query(site=site.pk, date=day),
             "can_book": actor.can(Perm.SCHEDULE_BOOK),
+            "can_requests": actor.can(Perm.CONSULTATION_REQUESTS),
+            "can_set_up": actor.can(Perm.SCHEDULE_MANAGE),
         },
     )
 

@@ -47,3 +47,11 @@ def test_only_the_owner_sets_reminders(cast: Cast) -> None:
     anonymous = Client().get(URL)
     assert (anonymous.status_code, anonymous["Location"]) == (302, f"/accounts/login/?next={URL}")
     assert ReminderRule.objects.count() == 0
+
+
+def test_the_day_links_the_queue_the_feed_and_the_set_up(cast: Cast) -> None:
+    owner = logged_in(cast.owner.user).get("/schedule/").content.decode()
+    desk = logged_in(cast.front_desk.user).get("/schedule/").content.decode()
+    links = ('href="/schedule/requests/"', 'href="/calendar/mine/"', 'href="/schedule/setup/"')
+    assert [link in owner for link in links] == [True, True, True]
+    assert [link in desk for link in links] == [True, True, False]
