@@ -4,12 +4,12 @@ endpoints of /plans/{id}. Times are ISO 8601 with their offset; answers are in U
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
@@ -19,6 +19,12 @@ from ketacare.lib.responses import EDIT_ERRORS, READ_ERRORS, WRITE_ERRORS, respo
 
 from . import availability, booking, courses, queries
 from .models import Appointment
+
+#: A row's id: a positive 64-bit integer, as both databases store it. A larger number names
+#: no row and would overflow the database's integer (a 500), so it is refused as 422.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 router = Router(tags=["scheduling"])
 course_router = Router(tags=["scheduling"])
@@ -141,22 +147,22 @@ def list_sites(request: HttpRequest) -> Any:
 
 
 class ResourceQuery(QueryInput):
-    site: int | None = None
+    site: RowId | None = None
 
 
 @router.get(
-    "/resources", response=responses(list[ResourceOut], 401, 403), summary="Chairs and rooms"
+    "/resources", response=responses(list[ResourceOut], 401, 403, 422), summary="Chairs and rooms"
 )
 def list_resources(request: HttpRequest, filters: Query[ResourceQuery]) -> Any:
     return queries.clinic_resources(actor_from_request(request), site_id=filters.site)
 
 
 class AvailabilityQuery(QueryInput):
-    service: int
+    service: RowId
     patient: UUID
     from_: IsoDate = Field(alias="from")
     to: IsoDate
-    site: int | None = None
+    site: RowId | None = None
 
 
 @router.get(
@@ -191,11 +197,11 @@ class AppointmentIn(Input):
     multiline = frozenset({"override_reason"})
 
     patient: UUID = Field(strict=False)
-    service: int
+    service: RowId
     start: IsoDateTime
-    resource: int | None = None
-    performer: int | None = None
-    plan: int | None = None
+    resource: RowId | None = None
+    performer: RowId | None = None
+    plan: RowId | None = None
     walk_in: bool = False
     note: str = Field("", max_length=300)
     override_reason: str = Field(
@@ -231,8 +237,8 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn) -> Status[d
 class AppointmentQuery(QueryInput):
     from_: IsoDate = Field(alias="from")
     to: IsoDate
-    site: int | None = None
-    resource: int | None = None
+    site: RowId | None = None
+    resource: RowId | None = None
     patient: UUID | None = None
 
 
@@ -259,18 +265,19 @@ def list_appointments(request: HttpRequest, filters: Query[AppointmentQuery]) ->
 
 @router.get(
     "/appointments/{appointment_id}",
-    response=responses(AppointmentOut, *READ_ERRORS),
+    # 422: an id that is not a whole number.
+    response=responses(AppointmentOut, *READ_ERRORS, 422),
     summary="An appointment",
 )
-def read_appointment(request: HttpRequest, appointment_id: int) -> Any:
+def read_appointment(request: HttpRequest, appointment_id: PathId) -> Any:
     return _appointment_out(queries.read_appointment(actor_from_request(request), appointment_id))
 
 
 class ReschedulePatch(Input):
     version: int = Field(ge=1)
     start: IsoDateTime
-    resource: int | None = None
-    performer: int | None = None
+    resource: RowId | None = None
+    performer: RowId | None = None
 
 
 @router.patch(
@@ -279,7 +286,7 @@ class ReschedulePatch(Input):
     summary="Reschedule (time, chair, performer) with the version you read (409 if stale or "
     "the new time is taken)",
 )
-def reschedule(request: HttpRequest, appointment_id: int, payload: ReschedulePatch) -> Any:
+def reschedule(request: HttpRequest, appointment_id: PathId, payload: ReschedulePatch) -> Any:
     actor = actor_from_request(request)
     booking.appointment_reschedule(
         actor,
@@ -308,7 +315,7 @@ class CancelIn(Input):
     response=responses(AppointmentOut, *EDIT_ERRORS),
     summary="Cancel, with the reason",
 )
-def cancel(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Any:
+def cancel(request: HttpRequest, appointment_id: PathId, payload: CancelIn) -> Any:
     actor = actor_from_request(request)
     booking.appointment_cancel(
         actor, appointment_id, reason=payload.reason, expected_version=payload.version
@@ -321,7 +328,7 @@ def cancel(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Any:
     response=responses(AppointmentOut, *EDIT_ERRORS),
     summary="Check the patient in (on the day; 422 without the ride home a service needs)",
 )
-def check_in(request: HttpRequest, appointment_id: int, payload: VersionIn) -> Any:
+def check_in(request: HttpRequest, appointment_id: PathId, payload: VersionIn) -> Any:
     actor = actor_from_request(request)
     booking.appointment_check_in(actor, appointment_id, expected_version=payload.version)
     return _appointment_out(queries.read_appointment(actor, appointment_id))
@@ -332,7 +339,7 @@ def check_in(request: HttpRequest, appointment_id: int, payload: VersionIn) -> A
     response=responses(AppointmentOut, *EDIT_ERRORS),
     summary="Mark a no-show (once the start has passed)",
 )
-def no_show(request: HttpRequest, appointment_id: int, payload: VersionIn) -> Any:
+def no_show(request: HttpRequest, appointment_id: PathId, payload: VersionIn) -> Any:
     actor = actor_from_request(request)
     booking.appointment_no_show(actor, appointment_id, expected_version=payload.version)
     return _appointment_out(queries.read_appointment(actor, appointment_id))
@@ -342,8 +349,8 @@ class ProposalIn(Input):
     phase: str | None = Field(None, max_length=60)
     sessions: int | None = Field(None, ge=1, le=60)
     first_day: IsoDate | None = None
-    site: int | None = None
-    service: int | None = None
+    site: RowId | None = None
+    service: RowId | None = None
 
 
 class ProposedOut(Schema):
@@ -390,7 +397,7 @@ class ProposalOut(Schema):
     response=responses(ProposalOut, *EDIT_ERRORS),
     summary="Proposed dates for the next sessions of a phase of a signed plan (nothing saved)",
 )
-def course_proposal(request: HttpRequest, plan_id: int, payload: ProposalIn) -> Any:
+def course_proposal(request: HttpRequest, plan_id: PathId, payload: ProposalIn) -> Any:
     found = courses.course_proposal(
         actor_from_request(request),
         plan_id,
@@ -441,13 +448,13 @@ def _progress(plan: Any) -> list[dict[str, Any]]:
 
 class CourseSessionIn(Input):
     start: IsoDateTime
-    resource: int | None = None
-    performer: int | None = None
+    resource: RowId | None = None
+    performer: RowId | None = None
 
 
 class CourseBookingIn(Input):
     phase: str = Field(min_length=1, max_length=60)
-    service: int | None = None
+    service: RowId | None = None
     sessions: list[CourseSessionIn] = Field(min_length=1, max_length=60)
 
 
@@ -463,7 +470,7 @@ class CourseBookingOut(Schema):
     "whose date breaks the protocol's intervals; 409 naming a clash)",
 )
 def course_booking(
-    request: HttpRequest, plan_id: int, payload: CourseBookingIn
+    request: HttpRequest, plan_id: PathId, payload: CourseBookingIn
 ) -> Status[dict[str, Any]]:
     actor = actor_from_request(request)
     booked = courses.course_book(

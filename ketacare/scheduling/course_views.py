@@ -261,15 +261,19 @@ def course_book(request: HttpRequest, pk: int) -> HttpResponse:
             "site": str(h["site"]),
         },
     )
-    book = _book_form(
-        plan,
-        progress,
-        phase=h["phase"],
-        count=h["sessions"],
-        service_id=h["service"],
-        site_id=h["site"],
-        data=request.POST,
-    )
+    try:
+        book = _book_form(
+            plan,
+            progress,
+            phase=h["phase"],
+            count=h["sessions"],
+            service_id=h["service"],
+            site_id=h["site"],
+            data=request.POST,
+        )
+    except FieldErrors as exc:
+        error = " ".join(display.plain(m, plan) for m in exc.errors.values())
+        return _page(request, actor, plan, asked=asked, error=error, status=400)
     if not book.is_valid():
         return _page(request, actor, plan, asked=asked, book=book, status=400)
     try:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 
+from ketacare.lib.errors import Conflict, FieldErrors, Taken
 from ketacare.lib.forms import Form
 
 #: How each field a booking service names reads on a page that has no field of that name.
@@ -60,6 +61,19 @@ def show_refusal(
             form.add_error(None, f"{FIELD_LABELS[name]}: {message}")
         else:
             form.add_error(None, message[:1].upper() + message[1:])
+
+
+def refused(form: forms.Form, exc: Exception, fields: Mapping[str, str] | None = None) -> int:
+    """Show a service's refusal on ``form``; the status to answer with."""
+    if isinstance(exc, Taken):
+        show_refusal(form, exc.conflicts, fields)
+        return 409
+    if isinstance(exc, Conflict):
+        show_refusal(form, {exc.field: exc.message}, fields)
+        return 409
+    assert isinstance(exc, FieldErrors)
+    show_refusal(form, exc.errors, fields)
+    return 400
 
 
 class DayForm(Form):

@@ -316,8 +316,13 @@ def hours_exception_add(
         errors["closes"] = "give both times, or neither (the whole day)"
     elif opens is not None and closes is not None and not opens < closes:
         errors["closes"] = "must be after the start"
-    elif opens is None and kind in ("add",):
+    elif opens is None and kind == "add":
         errors["opens"] = "extra hours need their times"
+    elif opens is None and kind == "remove":
+        errors["opens"] = (
+            "part of the day needs its times (for the whole day away, choose "
+            "'these hours only' with no times)"
+        )
     if not 1 <= len(reason.strip()) <= 200:
         errors["reason"] = "say why, in 1-200 characters (holiday, leave, training)"
     if errors:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import book_views, views
 
 app_name = "scheduling"
 
@@ -10,7 +10,7 @@ urlpatterns = [
     path("", views.day_view, name="day"),
     path("week/", views.week_view, name="week"),
     path("mine/", views.my_day, name="mine"),
-    path("book/", views.book, name="book"),
+    path("book/", book_views.book, name="book"),
     path("appointments/<int:pk>/", views.appointment_detail, name="appointment"),
     path(
         "appointments/<int:pk>/check-in/", views.appointment_check_in, name="appointment_check_in"

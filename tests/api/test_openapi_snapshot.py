@@ -54,6 +54,20 @@ OPERATIONS = sorted(
         "POST /api/v1/plans/{plan_id}/revisions",
         "GET /api/v1/clinic/settings",
         "PATCH /api/v1/clinic/settings",
+        "GET /api/v1/services",
+        "GET /api/v1/sites",
+        "GET /api/v1/resources",
+        "GET /api/v1/availability",
+        "GET /api/v1/appointments",
+        "POST /api/v1/appointments",
+        "GET /api/v1/appointments/{appointment_id}",
+        "PATCH /api/v1/appointments/{appointment_id}",
+        *(
+            f"POST /api/v1/appointments/{{appointment_id}}/{a}"
+            for a in ("cancel", "check-in", "no-show")
+        ),
+        "POST /api/v1/plans/{plan_id}/course-proposal",
+        "POST /api/v1/plans/{plan_id}/course-booking",
     ]
 )
 

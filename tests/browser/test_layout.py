@@ -27,6 +27,10 @@ PAGES = {
     "screening": "prescriber",
     "alerts": "nurse",
     "audit": "owner",
+    "schedule-day": "frontdesk",
+    "schedule-week": "frontdesk",
+    "schedule-mine": "nurse",
+    "schedule-book": "frontdesk",
 }
 LONG_FAMILY_NAME = ("Wolfeschlegelsteinhausenbergerdorff" * 3)[:100]
 
@@ -108,6 +112,10 @@ def paths(contexts: dict[str, Any], clinic_server: str) -> dict[str, str]:
         "screening": f"{planned}screening/",
         "alerts": "/alerts/",
         "audit": "/audit/",
+        "schedule-day": "/schedule/",
+        "schedule-week": "/schedule/week/",
+        "schedule-mine": "/schedule/mine/",
+        "schedule-book": f"/schedule/book/?patient={charts[0].split('/')[2]}",
         "long-name-chart": _long_named_patient(contexts["nurse"], clinic_server),
     }
 

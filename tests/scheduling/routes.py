@@ -1,6 +1,6 @@
-"""The schedule's page routes and the methods each answers; their four-way permission test
-is tests/scheduling/test_pages.py (the site-wide matrix, tests/web/test_permission_matrix.py,
-counts them as covered there)."""
+"""The schedule's page routes and the methods each answers: tests/scheduling/test_pages.py
+tests them four ways with the page's own data, beside the site-wide matrix
+(tests/web/test_permission_matrix.py), which lists them too."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
+from ketacare.accounts.models import Site
 from ketacare.audit.models import AuditEvent
 from ketacare.clinical.sources import cite
 from ketacare.scheduling import booking, setup
@@ -24,6 +25,12 @@ from tests.conftest import logged_in
 from tests.scheduling.conftest import MONDAY, Day, ny, signed_plan
 from tests.treatment.pages import bare_codes, visible_text
 
+#: The course page's routes and the methods each answers (the site-wide permission matrix
+#: counts them as tested here).
+COURSE_ROUTES: dict[str, tuple[str, ...]] = {
+    "plans/<int:pk>/course/": ("GET",),
+    "plans/<int:pk>/course/book/": ("POST",),
+}
 ROLES = ("anonymous", "patient", "outsider", "front_desk", "nurse", "prescriber", "owner")
 REFUSED = {"patient": 403, "outsider": 404}
 ASK = {"phase": "induction", "sessions": "6", "first_day": "2026-03-02"}
@@ -109,6 +116,30 @@ def test_booking_a_course(day: Day, plan: TreatmentPlan, as_role: Any, role: str
     else:
         assert (response.status_code, response["Location"]) == (302, f"/plans/{plan.pk}/course/")
         assert [n for n, *_ in _booked(plan)] == [1, 2, 3, 4, 5, 6]
+
+
+def test_every_route_of_the_course_page_is_tested_here() -> None:
+    from ketacare.scheduling import course_urls
+
+    assert sorted(str(p.pattern) for p in course_urls.urlpatterns) == sorted(COURSE_ROUTES)
+
+
+PROBES = [
+    pytest.param(route, method, id=f"{method} /{route}")
+    for route, allowed in COURSE_ROUTES.items()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    if method not in allowed
+]
+
+
+@pytest.mark.parametrize(("route", "method"), PROBES)
+def test_every_other_method_is_refused(
+    day: Day, plan: TreatmentPlan, route: str, method: str
+) -> None:
+    path = "/" + route.replace("<int:pk>", str(plan.pk))
+    response = _desk(day).generic(method, path)
+    assert response.status_code == 405
+    assert Appointment.objects.count() == 0
 
 
 # --- the proposal ---------------------------------------------------------------------------
@@ -362,4 +393,21 @@ def test_every_unreadable_time_is_named_at_once(day: Day, plan: TreatmentPlan) -
         ],
     }
     assert "2 things to fix before this can be saved" in response.content.decode()
+    assert Appointment.objects.count() == 0
+
+
+def test_a_confirmation_naming_another_clinics_site_books_nothing(
+    day: Day, plan: TreatmentPlan
+) -> None:
+    client = _desk(day)
+    shown = client.get(f"/plans/{plan.pk}/course/", _ask(day))
+    lakeside = Site.objects.get(clinic=day.cast.other_clinic)
+
+    response = client.post(
+        f"/plans/{plan.pk}/course/book/", {**_confirm(shown), "book-site": str(lakeside.pk)}
+    )
+
+    assert response.status_code == 400
+    assert response.context["error"] == "Ask for a new proposal: its service or site is gone."
+    assert response.context["book"] is None
     assert Appointment.objects.count() == 0

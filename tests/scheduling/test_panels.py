@@ -50,16 +50,13 @@ def test_the_chart_shows_the_next_appointments_and_the_course_with_a_book_link(
     panel = _panel(as_role("nurse").get(f"/patients/{day.cast.dan.pk}/").content.decode())
     upcoming = re.findall(r"<li>(.*?)</li>", panel, re.S)
     assert [visible_text(li) for li in upcoming] == [
-        "Mon 2 Mar 2026, 09:00 · Ketamine IV infusion · Chair 1 Booked",
-        "Wed 4 Mar 2026, 09:00 · Ketamine IV infusion · Chair 1 Booked",
+        "Mon 2 Mar 2026, 09:00 Ketamine IV infusion · Chair 1 Booked",
+        "Wed 4 Mar 2026, 09:00 Ketamine IV infusion · Chair 1 Booked",
     ]
     assert f'<a href="/schedule/appointments/{first.pk}/">' in upcoming[0]
     course = re.findall(r"<tr><td(.*?)</tr>", panel, re.S)
-    # The maintenance phase states no number of sessions: nothing is "left" of it.
-    assert [visible_text("<td" + row) for row in course] == [
-        "Induction (6 sessions) 0 2 4",
-        "Maintenance 0 0 —",
-    ]
+    # The maintenance after the induction is another protocol, booked from its own plan.
+    assert [visible_text("<td" + row) for row in course] == ["Induction (6 sessions) 0 2 4"]
     assert "Course: Depression: IV ketamine induction" in visible_text(panel)
     assert f'href="/schedule/book/?patient={day.cast.dan.pk}">Book</a>' in panel
 
@@ -74,9 +71,7 @@ def test_a_checked_in_session_whose_block_is_over_counts_as_done(
     booking.appointment_check_in(day.cast.actor(day.cast.nurse), visit.pk)
     clock.move_to(ny(MONDAY, 11))
     panel = _panel(as_role("nurse").get(f"/patients/{day.cast.dan.pk}/").content.decode())
-    assert visible_text(panel.split("<tbody>")[1]) == (
-        "Induction (6 sessions) 1 0 5 Maintenance 0 0 —"
-    )
+    assert visible_text(panel.split("<tbody>")[1]) == "Induction (6 sessions) 1 0 5"
     assert "Nothing booked ahead" in visible_text(panel)
 
 
@@ -86,7 +81,7 @@ def test_a_patient_sees_their_appointments_on_their_chart_without_booking(
     _book(day, day.cast.dan, 9)
     panel = _panel(as_role("patient").get(f"/patients/{day.cast.dan.pk}/").content.decode())
     assert visible_text(panel) == (
-        "Appointments Mon 2 Mar 2026, 09:00 · Ketamine IV infusion · Chair 1 Booked"
+        "Appointments Mon 2 Mar 2026, 09:00 Ketamine IV infusion · Chair 1 Booked"
     )
     assert "/schedule/book/" not in panel
 

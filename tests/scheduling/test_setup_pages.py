@@ -5,6 +5,7 @@ starting services, the clock on Monday 2 March 2026 07:00 New York."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
@@ -146,6 +147,24 @@ ROUTES = {
 }
 
 
+#: The set-up's routes of ``setup_views`` and the methods each answers (the site-wide
+#: permission matrix counts them as tested here; the reminders page is tested with it).
+SETUP_ROUTES: dict[str, tuple[str, ...]] = {
+    "schedule/setup/": ("GET",),
+    "schedule/setup/services/": ("GET",),
+    "schedule/setup/services/seed/": ("POST",),
+    "schedule/setup/services/<int:pk>/": ("GET", "POST"),
+    "schedule/setup/sites/<int:pk>/": ("GET",),
+    "schedule/setup/sites/<int:pk>/resources/": ("POST",),
+    "schedule/setup/resources/<int:pk>/out-of-service/": ("POST",),
+    "schedule/setup/resources/<int:pk>/back-in-service/": ("POST",),
+    "schedule/setup/sites/<int:pk>/hours/": ("GET", "POST"),
+    "schedule/setup/sites/<int:pk>/staff/<int:member>/hours/": ("GET", "POST"),
+    "schedule/setup/sites/<int:pk>/exceptions/": ("GET", "POST"),
+    "schedule/setup/exceptions/<int:pk>/remove/": ("POST",),
+}
+
+
 def _state() -> tuple[Any, ...]:
     return (
         sorted(Service.objects.values_list("pk", "version")),
@@ -197,6 +216,53 @@ def test_each_set_up_page_and_action(
     else:
         assert response.status_code == route.done
         return
+    assert _state() == before
+
+
+def test_every_route_of_the_set_up_is_tested_here(day: Day, holiday: HoursException) -> None:
+    from ketacare.scheduling import setup_urls
+
+    routes = sorted(
+        f"schedule/setup/{p.pattern}"
+        for p in setup_urls.urlpatterns
+        if p.callback.__module__ == "ketacare.scheduling.setup_views"
+    )
+    assert routes == sorted(SETUP_ROUTES)
+    tested: dict[str, set[str]] = {}
+    for route in ROUTES.values():
+        tested.setdefault(_pattern(route.path(day, holiday), day, holiday), set()).add(route.method)
+    assert {k: tuple(sorted(v)) for k, v in tested.items()} == {
+        k: tuple(sorted(v)) for k, v in SETUP_ROUTES.items()
+    }
+
+
+def _pattern(path: str, day: Day, holiday: HoursException) -> str:
+    """The route of a path the tests ask for (its ids back to their placeholders)."""
+    path = path.lstrip("/").replace(f"/staff/{day.cast.nurse.pk}/", "/staff/<int:member>/")
+    return re.sub(r"/\d+/", "/<int:pk>/", path)
+
+
+PROBES = [
+    pytest.param(route, method, id=f"{method} /{route}")
+    for route, allowed in SETUP_ROUTES.items()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    if method not in allowed
+]
+
+
+@pytest.mark.parametrize(("route", "method"), PROBES)
+def test_every_other_method_is_refused(
+    day: Day, holiday: HoursException, route: str, method: str
+) -> None:
+    """Even the owner: an action is posted, never got; nothing changes."""
+    before = _state()
+    path = "/" + route.replace("<int:member>", str(day.cast.nurse.pk))
+    path = path.replace("resources/<int:pk>", f"resources/{day.chairs[0].pk}")
+    path = path.replace("exceptions/<int:pk>", f"exceptions/{holiday.pk}")
+    path = path.replace("services/<int:pk>", f"services/{_infusion(day).pk}")
+    path = path.replace("<int:pk>", str(day.site.pk))
+    response = _owner(day).generic(method, path)
+    assert response.status_code == 405
     assert _state() == before
 
 

@@ -29,7 +29,7 @@ from icalendar import Calendar
 
 from ketacare.accounts.actor import actor_for
 from ketacare.audit.models import AuditEvent
-from ketacare.scheduling import booking, feeds, requests
+from ketacare.scheduling import booking, feeds, requests, setup
 from ketacare.scheduling.models import (
     Appointment,
     CalendarFeed,
@@ -54,6 +54,8 @@ APPOINTMENT = "api/v1/appointments/<appointment_id>"
 PLAN = "api/v1/plans/<plan_id>"
 REQUESTS = "api/v1/consultation-requests"
 QUEUE = "schedule/requests/"
+SETUP = "schedule/setup/"
+PAGE = "schedule/appointments/<int:pk>/"
 
 # Clinic routes: anonymous, patient, outsider, front desk, nurse, prescriber, owner.
 _READ = (401, 200, 200, 200, 200, 200, 200)
@@ -75,6 +77,16 @@ _QUEUE_ROW_POST = (302, 403, 404, 302, 302, 302, 302)
 # Calendar feeds are for staff; a feed is revoked by its own member only (others: not found).
 _FEED = (302, 403, 200, 200, 200, 200, 200)
 _FEED_REVOKE = (302, 403, 404, 404, 404, 302, 404)
+_STAFF_PAGE = (302, 403, 200, 200, 200, 200, 200)
+_BOOK_PAGE = (302, 403, 404, 302, 302, 302, 302)
+_PAGE_READ = (302, 200, 404, 200, 200, 200, 200)
+_COURSE_PAGE = (302, 403, 404, 404, 200, 200, 200, 200)
+_COURSE_PAGE_BOOK = (302, 403, 404, 404, 302, 302, 302, 302)
+# The set-up is the owner's alone.
+_OWNER_GET = (302, 403, 403, 403, 403, 403, 200)
+_OWNER_POST = (302, 403, 403, 403, 403, 403, 302)
+_OWNER_ROW_GET = (302, 403, 404, 403, 403, 403, 200)
+_OWNER_ROW_POST = (302, 403, 404, 403, 403, 403, 302)
 
 ENTRIES: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "api/v1/services", "api_services", _READ),
@@ -103,6 +115,41 @@ ENTRIES: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "calendar/mine/", "feed", _FEED),
     ("POST", "calendar/mine/new/", "feed_create", _FEED),
     ("POST", "calendar/mine/<int:pk>/revoke/", "feed_revoke", _FEED_REVOKE),
+    # The schedule's pages: the day, the week and my day list every patient booked (staff
+    # only); booking, and Dan's appointment and its actions.
+    ("GET", "schedule/", "schedule_day", _STAFF_PAGE),
+    ("GET", "schedule/week/", "schedule_week", _STAFF_PAGE),
+    ("GET", "schedule/mine/", "schedule_mine", _STAFF_PAGE),
+    ("GET", "schedule/book/", "schedule_book", _STAFF_PAGE),
+    ("POST", "schedule/book/", "schedule_book", _BOOK_PAGE),
+    ("GET", f"{PAGE}", "page_appointment", _PAGE_READ),
+    ("POST", f"{PAGE}check-in/", "page_check_in", _BOOK_PAGE),
+    ("POST", f"{PAGE}no-show/", "page_no_show", _BOOK_PAGE),
+    ("POST", f"{PAGE}cancel/", "page_cancel", _BOOK_PAGE),
+    ("POST", f"{PAGE}reschedule/", "page_reschedule", _BOOK_PAGE),
+    # A signed plan's course page, and the booking of the dates it proposed.
+    ("GET", "plans/<int:pk>/course/", "course", _COURSE_PAGE),
+    ("POST", "plans/<int:pk>/course/book/", "course_book", _COURSE_PAGE_BOOK),
+    # The owner's calendar set-up: a row of Harbor (a service, the site, a chair, a holiday)
+    # is not found for another clinic's prescriber.
+    ("GET", SETUP, "setup", _OWNER_GET),
+    ("GET", f"{SETUP}services/", "setup_services", _OWNER_GET),
+    ("POST", f"{SETUP}services/seed/", "setup_seed", _OWNER_POST),
+    ("GET", f"{SETUP}services/<int:pk>/", "setup_service", _OWNER_ROW_GET),
+    ("POST", f"{SETUP}services/<int:pk>/", "setup_service", _OWNER_ROW_POST),
+    ("GET", f"{SETUP}sites/<int:pk>/", "setup_site", _OWNER_ROW_GET),
+    ("POST", f"{SETUP}sites/<int:pk>/resources/", "setup_resource_add", _OWNER_ROW_POST),
+    ("POST", f"{SETUP}resources/<int:pk>/out-of-service/", "setup_out", _OWNER_ROW_POST),
+    ("POST", f"{SETUP}resources/<int:pk>/back-in-service/", "setup_back", _OWNER_ROW_POST),
+    ("GET", f"{SETUP}sites/<int:pk>/hours/", "setup_hours", _OWNER_ROW_GET),
+    ("POST", f"{SETUP}sites/<int:pk>/hours/", "setup_hours", _OWNER_ROW_POST),
+    ("GET", f"{SETUP}sites/<int:pk>/staff/<int:member>/hours/", "setup_staff", _OWNER_ROW_GET),
+    ("POST", f"{SETUP}sites/<int:pk>/staff/<int:member>/hours/", "setup_staff", _OWNER_ROW_POST),
+    ("GET", f"{SETUP}sites/<int:pk>/exceptions/", "setup_exceptions", _OWNER_ROW_GET),
+    ("POST", f"{SETUP}sites/<int:pk>/exceptions/", "setup_exceptions", _OWNER_ROW_POST),
+    ("POST", f"{SETUP}exceptions/<int:pk>/remove/", "setup_exception_remove", _OWNER_ROW_POST),
+    ("GET", f"{SETUP}reminders/", "setup_reminders", _OWNER_GET),
+    ("POST", f"{SETUP}reminders/", "setup_reminders", _OWNER_POST),
 ]
 KINDS = {kind for _, _, kind, _ in ENTRIES}
 
@@ -118,9 +165,10 @@ ROW_ROUTES = {
     route
     for _, route, _, _ in ENTRIES + LINK_ENTRIES
     if any(key in route for key in ("<appointment_id>", "<request_id>", "<int:pk>", "<str:token>"))
+    and not route.startswith("plans/")
 }
 #: The plan routes act on the patient's signed plan.
-SIGNED_PLAN_ROUTES = ("course-proposal", "course-booking")
+SIGNED_PLAN_ROUTES = ("course-proposal", "course-booking", "course/", "course/book/")
 
 WRITE_ACTIONS = (
     "service.create",
@@ -198,6 +246,9 @@ MAYA_PATIENT = {
     "phone": "+1 617 555 0123",
 }
 CLOSE_NOTE = "Found a clinic nearer home"
+GOOD_FRIDAY = date(2026, 4, 3)
+#: The service the owner edits, and the chair taken out of service.
+EDITED = "Talk therapy"
 #: The two sessions of Dan's course the user confirms (two days apart, as the protocol asks).
 COURSE_STARTS = [ny(TUESDAY, 9), ny(TUESDAY + timedelta(days=2), 9)]
 
@@ -237,6 +288,13 @@ def add_rows(world: Any) -> None:
             "day": day,
             "request": requests.consultation_request_create(desk, data=MAYA),
             "feed": feeds.feed_create(actor_for(cast.prescriber)),
+            "holiday": setup.hours_exception_add(
+                actor_for(cast.owner),
+                site_id=day.site.pk,
+                day=GOOD_FRIDAY,
+                kind="replace",
+                reason="Good Friday",
+            ),
             "dan": booking.appointment_book(
                 desk, cast.dan.pk, service_id=consultation, start_at=ny(MONDAY, 9)
             ),
@@ -258,7 +316,12 @@ def url(world: Any, kind: str, route: str, route_url: str) -> str:
         add_rows(world)
         feed, token = world.schedule["feed"]
         row = feed if route.startswith("calendar/") else world.schedule["request"]
+        if route.startswith(SETUP):
+            row = _setup_row(world, route)
+        if route.startswith("schedule/appointments/"):
+            row = world.schedule["dan"]
         for key, value in (
+            ("<int:member>", world.cast.nurse.pk),
             ("<appointment_id>", world.schedule["dan"].pk),
             ("<request_id>", row.pk),
             ("<int:pk>", row.pk),
@@ -274,6 +337,22 @@ def url(world: Any, kind: str, route: str, route_url: str) -> str:
     if kind == "api_appointments":
         return f"{route_url}?from={monday}&to={monday}"
     return route_url
+
+
+def _setup_row(world: Any, route: str) -> Any:
+    day = world.schedule["day"]
+    if route.startswith(f"{SETUP}services/"):
+        return day.service(EDITED)
+    if route.startswith(f"{SETUP}resources/"):
+        return day.chairs[2]
+    if route.startswith(f"{SETUP}exceptions/"):
+        return world.schedule["holiday"]
+    return day.site
+
+
+WEEKDAY_HOURS = {
+    f"d{d}_{edge}_1": t for d in range(5) for edge, t in (("opens", "09:00"), ("closes", "17:00"))
+}
 
 
 def body(world: Any, kind: str) -> dict[str, Any]:
@@ -311,6 +390,78 @@ def body(world: Any, kind: str) -> dict[str, Any]:
             "day": TUESDAY.isoformat(),
             "start_time": "10:00",
         }
+    if kind == "schedule_book":
+        day = world.schedule["day"]
+        return {
+            "patient": str(world.cast.dan.pk),
+            "service": day.service(CONSULTATION).pk,
+            "start": BOOKED_AT.isoformat(),
+        }
+    if kind == "page_check_in":
+        return {"arrive-version": 1}
+    if kind == "page_no_show":
+        return {"noshow-version": 1}
+    if kind == "page_cancel":
+        return {"cancel-version": 1, "cancel-reason": CANCEL_REASON}
+    if kind == "page_reschedule":
+        local = MOVED_TO.astimezone(world.schedule["day"].site.tz)
+        return {
+            "move-version": 1,
+            "move-start_date": local.date().isoformat(),
+            "move-start_time": f"{local:%H:%M}",
+            "move-resource": "",
+            "move-performer": "",
+        }
+    if kind == "course_book":
+        day = world.schedule["day"]
+        return {
+            "book-phase": "induction",
+            "book-service": day.service(INFUSION).pk,
+            "book-site": day.site.pk,
+            "book-sessions": 2,
+            "book-first_day": MONDAY.isoformat(),
+            **{
+                f"book-s{i}_start": f"{start.astimezone(day.site.tz):%Y-%m-%dT%H:%M}"
+                for i, start in enumerate(COURSE_STARTS)
+            },
+            **{f"book-s{i}_{part}": "" for i in range(2) for part in ("resource", "performer")},
+        }
+    owner = actor_for(world.cast.owner)
+    if kind == "setup_seed":
+        # Acupuncture renamed: seeding adds it again.
+        acupuncture = world.schedule["day"].service("Acupuncture")
+        setup.service_update(owner, acupuncture.pk, expected_version=1, data={"name": "Needling"})
+        return {}
+    if kind == "setup_service":
+        return {
+            "version": 1,
+            "name": EDITED,
+            "duration_min": 50,
+            "recovery_min": 0,
+            "buffer_min": 10,
+            "resource_kind": "room",
+            "performer_roles": ["nurse", "prescriber"],
+            "is_active": "on",
+        }
+    if kind == "setup_resource_add":
+        return {"resource-kind": "chair", "resource-name": "Chair 4"}
+    if kind == "setup_out":
+        return {"version": 1}
+    if kind == "setup_back":
+        chair = world.schedule["day"].chairs[2]
+        setup.resource_set_active(owner, chair.pk, active=False, expected_version=1)
+        return {"version": 2}
+    if kind in ("setup_hours", "setup_staff"):
+        return dict(WEEKDAY_HOURS)
+    if kind == "setup_exceptions":
+        return {
+            "exception-who": str(world.cast.nurse.pk),
+            "exception-day": "2026-03-09",
+            "exception-kind": "replace",
+            "exception-reason": "Annual leave",
+        }
+    if kind == "setup_reminders":
+        return {"hours_before": 48, "active": "on"}
     if kind == "api_course_booking":
         return {
             "phase": "induction",
@@ -319,12 +470,14 @@ def body(world: Any, kind: str) -> dict[str, Any]:
     return {}
 
 
-def _reads(last_id: int) -> list[tuple[str, str | None, dict[str, Any]]]:
+def _reads(
+    last_id: int, actions: tuple[str, ...] = READ_ACTIONS
+) -> list[tuple[str, str | None, dict[str, Any]]]:
     """The reads of appointments and requests the request logged: (action, patient, data)."""
     return [
         (action, str(patient) if patient else None, data)
         for action, patient, data in AuditEvent.objects.filter(
-            action__in=READ_ACTIONS, id__gt=last_id, outcome="success"
+            action__in=actions, id__gt=last_id, outcome="success"
         )
         .order_by("id")
         .values_list("action", "patient_id", "data")
@@ -363,7 +516,7 @@ def check_allowed(
     here = column != "outsider"
     user = world.user(column)
     dan, zoe = world.schedule["dan"], world.schedule["zoe"]
-    body = json.loads(response.content) if kind.startswith("api_") else None
+    body: Any = json.loads(response.content) if kind.startswith("api_") else None
     room, prescriber = day.room, cast.prescriber
     if kind == "api_services":
         assert [s["name"] for s in body] == (SERVICE_NAMES if here else [])
@@ -472,6 +625,25 @@ def check_allowed(
         _check_queue(world, kind, column, response, writes, last_id)
     elif kind in FEED_KINDS:
         _check_feed(world, kind, column, response, writes)
+    elif kind in SCHEDULE_PAGE_KINDS:
+        _check_schedule_page(world, kind, column, response, writes, last_id)
+    elif kind == "course":
+        signed = world.care[("dan", "signed")]
+        assert (response.context["plan"].pk, response.context["signed"]) == (signed.pk, True)
+        assert [(a, p) for a, p, _ in _reads(last_id, ("plan.read", *READ_ACTIONS))] == [
+            ("plan.read", str(cast.dan.pk)),
+            ("appointment.read", str(cast.dan.pk)),
+        ]
+    elif kind == "course_book":
+        signed = world.care[("dan", "signed")]
+        course = list(Appointment.objects.filter(plan_id=signed.pk).order_by("start_at"))
+        assert [(a.start_at, a.course_number) for a in course] == [
+            (start, n) for n, start in enumerate(COURSE_STARTS, 1)
+        ]
+        assert response["Location"] == f"/plans/{signed.pk}/course/"
+        assert writes == ["appointment.create", "appointment.create", "course.book"]
+    elif kind.startswith("setup"):
+        _check_setup(world, kind, response, writes)
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
@@ -532,13 +704,13 @@ def _check_queue(
         assert [name for _, name in form.fields["service"].choices] == [CONSULTATION]
     elif kind == "request_book":
         row = _request(world)
-        patient = row.patient
+        patient, appointment = row.patient, row.appointment
+        assert patient is not None and appointment is not None
         assert (patient.given_name, patient.family_name, patient.clinic_id) == (
             "Maya",
             "Lindqvist",
             membership.clinic_id,
         )
-        appointment = row.appointment
         assert (appointment.patient_id, appointment.start_at, appointment.resource_id) == (
             patient.pk,
             BOOKED_AT,
@@ -578,6 +750,138 @@ def _check_feed(
         assert own.count() == 0
         assert response["Location"] == "/calendar/mine/"
         assert writes == ["calendar_feed.revoke"]
+    else:  # pragma: no cover - every kind is handled above
+        raise AssertionError(f"no check for {kind}")
+
+
+SCHEDULE_PAGE_KINDS = {k for _, route, k, _ in ENTRIES if route.startswith(("schedule/b", PAGE))}
+SCHEDULE_PAGE_KINDS |= {"schedule_day", "schedule_week", "schedule_mine"}
+
+
+def _check_schedule_page(
+    world: Any, kind: str, column: str, response: HttpResponse, writes: list[str], last_id: int
+) -> None:
+    """The day, the week and my day show the appointments they read (each read audited with
+    its patients); Dan's appointment, changed and audited as the API changes it."""
+    cast = world.cast
+    here = column != "outsider"
+    dan, zoe = world.schedule["dan"], world.schedule["zoe"]
+    both = sorted([str(cast.dan.pk), str(cast.zoe.pk)])
+    if kind in ("schedule_day", "schedule_week", "schedule_mine"):
+        # My day: the prescriber performs both consultations; the others perform none.
+        mine = kind != "schedule_mine" or column == "prescriber"
+        shown = both if here and mine else []
+        assert [(a, p, d["patients"]) for a, p, d in _reads(last_id)] == [
+            ("appointment.read", None, shown)
+        ]
+        if kind != "schedule_mine":
+            harbor = response.context["site"].clinic_id == cast.clinic.pk
+            assert harbor is here
+    elif kind == "schedule_book" and response.status_code == 200:
+        assert (response.context["patient"], response.context["booking"]) == (None, None)
+    elif kind == "schedule_book":
+        made = Appointment.objects.exclude(pk__in=[dan.pk, zoe.pk]).get()
+        assert (made.patient_id, made.start_at, made.status) == (cast.dan.pk, BOOKED_AT, "booked")
+        assert response["Location"] == f"/schedule/appointments/{made.pk}/"
+        assert writes == ["appointment.create"]
+    elif kind == "page_appointment":
+        assert response.context["appointment"].pk == dan.pk
+        assert [(a, p) for a, p, _ in _reads(last_id)] == [("appointment.read", str(cast.dan.pk))]
+    else:
+        changed = _dans(world)
+        status, action = {
+            "page_check_in": ("checked_in", "appointment.check_in"),
+            "page_no_show": ("no_show", "appointment.no_show"),
+            "page_cancel": ("cancelled", "appointment.cancel"),
+            "page_reschedule": ("booked", "appointment.reschedule"),
+        }[kind]
+        assert (changed.status, changed.version) == (status, 2)
+        if kind == "page_reschedule":
+            assert changed.start_at == MOVED_TO
+        if kind == "page_cancel":
+            assert changed.cancel_reason == CANCEL_REASON
+        assert response["Location"] == f"/schedule/appointments/{dan.pk}/"
+        assert writes == [action]
+
+
+def _check_setup(world: Any, kind: str, response: HttpResponse, writes: list[str]) -> None:
+    """The owner's set-up pages: Harbor's rows, and each change made and audited."""
+    day = world.schedule["day"]
+    site = f"/{SETUP}sites/{day.site.pk}/"
+    chair = Resource.objects.get(pk=day.chairs[2].pk)
+    if response.status_code == 200:
+        context = response.context
+        if kind == "setup":
+            assert [x.pk for x in context["sites"]] == [day.site.pk]
+            assert context["active_services"] == len(SERVICE_NAMES)
+        elif kind == "setup_services":
+            assert [r["service"].name for r in context["rows"]] == SERVICE_NAMES
+        elif kind == "setup_service":
+            assert context["service"].pk == day.service(EDITED).pk
+        elif kind == "setup_site":
+            names = [r.name for r in context["resources"]]
+            assert (context["site"].pk, sorted(names)) == (day.site.pk, RESOURCE_NAMES)
+        elif kind in ("setup_hours", "setup_staff"):
+            member = None if kind == "setup_hours" else world.cast.nurse.pk
+            assert (context["site"].pk, context["member"] and context["member"].pk) == (
+                day.site.pk,
+                member,
+            )
+        elif kind == "setup_exceptions":
+            assert context["site"].pk == day.site.pk
+        elif kind == "setup_reminders":
+            assert list(context["rules"]) == list(
+                ReminderRule.objects.filter(clinic=day.site.clinic).order_by("-hours_before")
+            )
+        else:  # pragma: no cover - every kind is handled above
+            raise AssertionError(f"no check for {kind}")
+        return
+    if kind == "setup_seed":
+        assert Service.objects.get(clinic=day.site.clinic, name="Acupuncture").is_active
+        assert response["Location"] == f"/{SETUP}services/"
+        assert writes == ["service.create"]
+    elif kind == "setup_service":
+        edited = Service.objects.get(pk=day.service(EDITED).pk)
+        assert (edited.duration_min, edited.buffer_min, edited.version) == (50, 10, 2)
+        assert response["Location"] == f"/{SETUP}services/"
+        assert writes == ["service.update"]
+    elif kind == "setup_resource_add":
+        assert Resource.objects.get(site=day.site, name="Chair 4").kind == "chair"
+        assert response["Location"] == site
+        assert writes == ["resource.create"]
+    elif kind in ("setup_out", "setup_back"):
+        assert chair.is_active is (kind == "setup_back")
+        assert response["Location"] == site
+        assert writes == ["resource.update"]
+    elif kind in ("setup_hours", "setup_staff"):
+        member = None if kind == "setup_hours" else world.cast.nurse.pk
+        spans = WeeklyHours.objects.filter(site=day.site, membership__isnull=member is None)
+        if member is not None:
+            spans = spans.filter(membership_id=member)
+        assert sorted((h.weekday, f"{h.opens:%H:%M}", f"{h.closes:%H:%M}") for h in spans) == [
+            (d, "09:00", "17:00") for d in range(5)
+        ]
+        staff = "" if member is None else f"staff/{member}/"
+        assert response["Location"] == f"{site}{staff}hours/"
+        assert writes == ["hours.update"]
+    elif kind == "setup_exceptions":
+        leave = HoursException.objects.get(site=day.site, membership_id=world.cast.nurse.pk)
+        assert (leave.day, leave.kind, leave.reason) == (
+            date(2026, 3, 9),
+            "replace",
+            "Annual leave",
+        )
+        assert response["Location"] == f"{site}exceptions/"
+        assert writes == ["hours_exception.create"]
+    elif kind == "setup_exception_remove":
+        assert not HoursException.objects.filter(pk=world.schedule["holiday"].pk).exists()
+        assert response["Location"] == f"{site}exceptions/"
+        assert writes == ["hours_exception.delete"]
+    elif kind == "setup_reminders":
+        rule = ReminderRule.objects.get(clinic=day.site.clinic, hours_before=48)
+        assert rule.is_active
+        assert response["Location"] == f"/{SETUP}reminders/"
+        assert writes == ["reminder_rule.update"]
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 

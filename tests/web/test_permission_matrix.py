@@ -58,7 +58,6 @@ from tests.api.test_candidacy_api import PROTOCOL_IDS, intake_form
 from tests.candidacy import PHQ9_NO_SI, fields, scales
 from tests.chart_rows import ROWS
 from tests.conftest import PASSWORD, Cast, logged_in
-from tests.scheduling.routes import PAGE_ROUTES as SCHEDULE_PAGES
 from tests.screening.sections import save_every_section, section_data
 from tests.web import admin_matrix, scheduling_matrix
 
@@ -396,10 +395,6 @@ PUBLIC = [
     # The style guide: development only, 404 here (tests/web/test_design_system.py).
     Public("GET", "dev/style-guide/", 404, None),
 ]
-# Routes whose four-way test lives with their app (route -> the methods it answers): the
-# schedule's pages, tests/scheduling/test_pages.py.
-ELSEWHERE: dict[str, tuple[str, ...]] = {**SCHEDULE_PAGES}
-
 # Served by WhiteNoise before URL resolution (the API docs' assets are local, not a CDN).
 STATIC = [
     "static/ketacare/site.css",
@@ -1317,10 +1312,10 @@ def _entries_for(route: str) -> list[Entry]:
 
 
 def test_it_has_an_entry_for_every_route() -> None:
-    public = {p.route for p in PUBLIC} | set(ELSEWHERE)
+    public = {p.route for p in PUBLIC}
     missing = [r for r in resolver_routes() if r not in public and not _entries_for(r)]
-    assert missing == [], f"routes with no entry in MATRIX, PUBLIC or ELSEWHERE: {missing}"
-    stale = sorted(({e.route for e in MATRIX} | set(ELSEWHERE)) - set(resolver_routes()))
+    assert missing == [], f"routes with no entry in MATRIX or PUBLIC: {missing}"
+    stale = sorted({e.route for e in MATRIX} - set(resolver_routes()))
     assert stale == [], f"MATRIX entries for routes that no longer exist: {stale}"
 
 
@@ -1350,7 +1345,7 @@ def test_it_tests_every_column_of_every_entry() -> None:
 
 
 def _probe_cases() -> list[Any]:
-    public = {p.route for p in PUBLIC} | set(ELSEWHERE)
+    public = {p.route for p in PUBLIC}
     cases = []
     for route in resolver_routes():
         if route in public:
