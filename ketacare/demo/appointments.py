@@ -100,11 +100,12 @@ SHORT_DAY = (
     Slot(time(11, 30), HYDRATION, "screened"),
     Slot(time(12, 0), FOLLOW_UP, "treated"),
 )
+BOSTON_PATIENTS = 40  # seed.PEOPLE
 #: The demo's patients by their place in the care story (care.py): treated (a signed plan),
 #: planned or screened, and not yet screened (a free consultation first).
 TREATED = tuple(range(1, SIGNED + 1))
 SCREENED_OR_PLANNED = tuple(range(SIGNED + 1, SIGNED + DRAFTED + SCREENED + 1))
-NEW = tuple(range(SIGNED + DRAFTED + SCREENED + 1, 41))
+NEW = tuple(range(SIGNED + DRAFTED + SCREENED + 1, BOSTON_PATIENTS + 1))
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,8 @@ def waiting_patient(state: SeedState) -> int:
 
 def _pool(state: SeedState, name: str) -> list[int]:
     if name == "infusion":
-        return sorted(_newest_infusion_plans(state)[2:])
+        others = {course_patient(state), waiting_patient(state)}
+        return [index for index in signed_on(state, INFUSION) if index not in others]
     if name == "pain":
         return signed_on(state, PAIN_INFUSION)[:1]
     if name == "spravato":
