@@ -32,7 +32,7 @@ from ketacare.treatment.models import TreatmentPlan
 
 from .booking import book_in_transaction
 from .loading import patient_busy, site_calendar, spec_of
-from .models import Appointment, Service
+from .models import Appointment, Resource, Service
 from .rules import course_history, plan_phases
 
 _MAX_HORIZON_DAYS = 300
@@ -223,7 +223,14 @@ def course_book(
     starts = [s["start_at"] for s in sessions]
     if starts != sorted(starts):
         raise FieldErrors({"sessions": "list the sessions in date order"})
-    tz = plan.patient.clinic.tz
+    # The zone of the site booked (the proposal's), so intervals count the same local days.
+    first_resource = sessions[0].get("resource_id")
+    site_id = (
+        Resource.objects.filter(pk=first_resource).values_list("site_id", flat=True).first()
+        if first_resource is not None
+        else None
+    )
+    tz = _site(plan, site_id).tz
     with transaction.atomic():
         history = course_history(plan)
         try:
