@@ -23,6 +23,7 @@ from ketacare.accounts.models import Site
 from ketacare.patients.models import Consent, RelatedPerson
 from ketacare.scheduling import setup
 from ketacare.scheduling.models import Service
+from ketacare.scheduling.reminders import reminder_rules_seed
 from ketacare.treatment.models import TreatmentPlan
 
 from .history import BOSTON
@@ -104,6 +105,8 @@ def _site(state: SeedState, name: str) -> Site:
 
 def _services(state: SeedState) -> None:
     setup.services_seed(state.actors["owner"])
+    # The reminders a clinic starts with (48 h and 2 h before): the demo's worker prints them.
+    reminder_rules_seed(state.actors["owner"])
     for service in Service.objects.filter(clinic=state.clinics["demo"]):
         state.services[service.name] = service
 
