@@ -68,6 +68,9 @@ OPERATIONS = sorted(
         ),
         "POST /api/v1/plans/{plan_id}/course-proposal",
         "POST /api/v1/plans/{plan_id}/course-booking",
+        "GET /api/v1/consultation-requests",
+        "POST /api/v1/consultation-requests",
+        "PATCH /api/v1/consultation-requests/{request_id}",
     ]
 )
 
