@@ -317,6 +317,34 @@ def appointment_reschedule(
     return appointment
 
 
+def _set_status(
+    actor: Actor,
+    appointment: Appointment,
+    status: str,
+    *,
+    stamp: str,
+    action: str,
+    now: datetime,
+    reason: str = "",
+) -> None:
+    """The one status change of cancel, check-in and no-show: the new status, its time
+    (``stamp``), the version, and the audit event."""
+    old = appointment.status
+    appointment.status = status
+    setattr(appointment, stamp, now)
+    appointment.updated_at = now
+    fields = ["status", stamp, "updated_at", *(["cancel_reason"] if reason else [])]
+    save_new_version(appointment, fields)
+    audit.record(
+        actor,
+        action,
+        patient_id=appointment.patient_id,
+        target=appointment,
+        changes={"status": [old, status]},
+        reason=reason,
+    )
+
+
 @audit.records_refusals("appointment.cancel")
 def appointment_cancel(
     actor: Actor, appointment_id: int, *, reason: str, expected_version: int | None = None
@@ -328,17 +356,14 @@ def appointment_cancel(
         _must_be(appointment, Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
         if not 3 <= len(reason) <= 500:
             raise FieldErrors({"reason": "say why, in 3-500 characters"})
-        old = appointment.status
-        appointment.status = Appointment.Status.CANCELLED
         appointment.cancel_reason = reason
-        appointment.cancelled_at = appointment.updated_at = timezone.now()
-        save_new_version(appointment, ["status", "cancel_reason", "cancelled_at", "updated_at"])
-        audit.record(
+        _set_status(
             actor,
-            "appointment.cancel",
-            patient_id=appointment.patient_id,
-            target=appointment,
-            changes={"status": [old, appointment.status]},
+            appointment,
+            Appointment.Status.CANCELLED,
+            stamp="cancelled_at",
+            action="appointment.cancel",
+            now=timezone.now(),
             reason=reason,
         )
     return appointment
@@ -375,15 +400,13 @@ def appointment_check_in(
             )
         if errors:
             raise FieldErrors(errors)
-        appointment.status = Appointment.Status.CHECKED_IN
-        appointment.checked_in_at = appointment.updated_at = now
-        save_new_version(appointment, ["status", "checked_in_at", "updated_at"])
-        audit.record(
+        _set_status(
             actor,
-            "appointment.check_in",
-            patient_id=appointment.patient_id,
-            target=appointment,
-            changes={"status": ["booked", "checked_in"]},
+            appointment,
+            Appointment.Status.CHECKED_IN,
+            stamp="checked_in_at",
+            action="appointment.check_in",
+            now=now,
         )
     return appointment
 
@@ -399,14 +422,12 @@ def appointment_no_show(
         now = timezone.now()
         if appointment.start_at > now:
             raise FieldErrors({"status": "a no-show is marked once the start time has passed"})
-        appointment.status = Appointment.Status.NO_SHOW
-        appointment.no_show_at = appointment.updated_at = now
-        save_new_version(appointment, ["status", "no_show_at", "updated_at"])
-        audit.record(
+        _set_status(
             actor,
-            "appointment.no_show",
-            patient_id=appointment.patient_id,
-            target=appointment,
-            changes={"status": ["booked", "no_show"]},
+            appointment,
+            Appointment.Status.NO_SHOW,
+            stamp="no_show_at",
+            action="appointment.no_show",
+            now=now,
         )
     return appointment
