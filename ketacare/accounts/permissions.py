@@ -44,6 +44,18 @@ class Perm(StrEnum):
     SCHEDULE_BOOK = "schedule.book"
     SCHEDULE_MANAGE = "schedule.manage"
     CONSULTATION_REQUESTS = "consultation_requests.manage"
+    # Treatment sessions at the chair: reading them (a patient reads their own summary),
+    # charting (pre-dose, doses, vitals, observations, events, discharge, the note), the
+    # prescriber's decisions (a hold, a dose outside the plan, a stop cleared, a discharge
+    # criterion overridden), and the Spravato REMS forms' queue and submission record.
+    SESSION_READ = "session.read"
+    SESSION_CHART = "session.chart"
+    SESSION_PRESCRIBE = "session.prescribe"
+    REMS_MANAGE = "rems.manage"
+    # The controlled-substance ledger (ketamine is Schedule III): reading it, and recording
+    # receipts, waste, transfers and counts.
+    CONTROLLED_READ = "controlled.read"
+    CONTROLLED_RECORD = "controlled.record"
 
 
 _STAFF_COMMON = {
@@ -57,7 +69,14 @@ _STAFF_COMMON = {
 }
 _CLINICAL = {Perm.CLINICAL_READ, Perm.CLINICAL_EDIT}
 # What the whole care team sees of candidacy and treatment.
-_CARE_TEAM = {Perm.SCREENING_READ, Perm.PLAN_READ, Perm.ALERT_READ}
+_CARE_TEAM = {Perm.SCREENING_READ, Perm.PLAN_READ, Perm.ALERT_READ, Perm.SESSION_READ}
+# Who works at the chair and handles the drug.
+_CHAIR = {
+    Perm.SESSION_CHART,
+    Perm.REMS_MANAGE,
+    Perm.CONTROLLED_READ,
+    Perm.CONTROLLED_RECORD,
+}
 _CLINIC_ADMIN = {
     Perm.STAFF_MANAGE,
     Perm.SETTINGS_MANAGE,
@@ -73,22 +92,31 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         | _CARE_TEAM
         | _CLINIC_ADMIN
         | {Perm.AUDIT_READ, Perm.ALERT_CLINIC, Perm.JOBS_READ}
+        | {Perm.REMS_MANAGE, Perm.CONTROLLED_READ, Perm.CONTROLLED_RECORD}
     ),
     # Only a prescriber chooses a protocol and signs the plan (the software advises).
     Role.PRESCRIBER: frozenset(
         _STAFF_COMMON
         | _CLINICAL
         | _CARE_TEAM
+        | _CHAIR
         | {Perm.INTAKE_RECORD, Perm.PLAN_WRITE, Perm.PLAN_SIGN, Perm.ALERT_ACKNOWLEDGE}
+        | {Perm.SESSION_PRESCRIBE}
     ),
     Role.NURSE: frozenset(
-        _STAFF_COMMON | _CLINICAL | _CARE_TEAM | {Perm.INTAKE_RECORD, Perm.ALERT_ACKNOWLEDGE}
+        _STAFF_COMMON
+        | _CLINICAL
+        | _CARE_TEAM
+        | _CHAIR
+        | {Perm.INTAKE_RECORD, Perm.ALERT_ACKNOWLEDGE}
     ),
     # Front desk registers patients, contacts, insurance and consents, not clinical history.
     Role.FRONT_DESK: frozenset(_STAFF_COMMON),
     # A patient reads their own record through the access helper, never a list.
     # Their own appointments too (``patients.access`` shows a patient only their record).
-    Role.PATIENT: frozenset({Perm.PATIENT_READ, Perm.CLINICAL_READ, Perm.SCHEDULE_READ}),
+    Role.PATIENT: frozenset(
+        {Perm.PATIENT_READ, Perm.CLINICAL_READ, Perm.SCHEDULE_READ, Perm.SESSION_READ}
+    ),
 }
 
 

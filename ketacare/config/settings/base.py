@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "ketacare.screening",
     "ketacare.treatment",
     "ketacare.scheduling",
+    "ketacare.controlled",
+    "ketacare.sessions",
     "ketacare.oversight",
     # Background work (ketacare/jobs): Django's tasks API and its database backend.
     "django_tasks",

@@ -1,0 +1,1 @@
+"""The controlled-substance ledger: receipts, administrations, waste, transfers and counts."""
