@@ -120,6 +120,9 @@ class PredoseCheck(_Entry):
     class Meta:
         ordering = ["entered_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class Decision(models.Model):
     """A prescriber's decision at the chair, always with a reason: releasing a hold, ordering
@@ -146,6 +149,9 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["decided_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class Dose(_Entry):
@@ -185,6 +191,9 @@ class Dose(_Entry):
     class Meta:
         ordering = ["measured_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class RateChange(_Entry):
     """An infusion's new rate from ``measured_at`` on (0 pauses it), and why."""
@@ -195,6 +204,9 @@ class RateChange(_Entry):
 
     class Meta:
         ordering = ["measured_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class VitalSign(_Entry):
@@ -213,6 +225,9 @@ class VitalSign(_Entry):
 
     class Meta:
         ordering = ["measured_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class Observation(_Entry):
@@ -233,6 +248,9 @@ class Observation(_Entry):
 
     class Meta:
         ordering = ["measured_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class Event(_Entry):
@@ -265,6 +283,9 @@ class Event(_Entry):
     class Meta:
         ordering = ["measured_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class Acknowledgement(_Entry):
     """Staff have seen an alert the core raised and acted on it."""
@@ -275,6 +296,9 @@ class Acknowledgement(_Entry):
     code = models.CharField(max_length=60)
     alert_t_min = models.FloatField()
     note = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class Discharge(models.Model):
@@ -297,6 +321,9 @@ class Discharge(models.Model):
     #: REMS 2-hour rule (the REMS form's evaluation question), when staff gave it.
     ready_without_rule_min = models.PositiveSmallIntegerField(null=True)
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
+
 
 class SessionNote(models.Model):
     """The session note: drafted from the chart, edited, signed once, then locked."""
@@ -310,6 +337,9 @@ class SessionNote(models.Model):
     signed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
     @property
     def is_signed(self) -> bool:
@@ -327,6 +357,9 @@ class Addendum(models.Model):
 
     class Meta:
         ordering = ["written_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
 
 
 class RemsForm(models.Model):
@@ -359,3 +392,6 @@ class RemsForm(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["clinic", "submitted_at", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.pk}"
