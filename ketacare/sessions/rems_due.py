@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 #: REMS: submit within 7 calendar days of the session (reference/clinical.md 1.2, 8.1).
 REMS_DUE_CALENDAR_DAYS = 7
+REMS_FORM_DUE_DAYS = REMS_DUE_CALENDAR_DAYS
 
 
 def rems_due_on(started_at: datetime, tz_name: str) -> date:
