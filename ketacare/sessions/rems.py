@@ -103,7 +103,9 @@ def vitals_acceptable_before_administration(chart: Chart) -> bool | None:
     if first is None or not checks:
         return None
     findings = [
-        f for f in checks[-1].findings if str(f.get("code", "")).startswith(_PREDOSE_VITALS_PREFIXES)
+        f
+        for f in checks[-1].findings
+        if str(f.get("code", "")).startswith(_PREDOSE_VITALS_PREFIXES)
     ]
     if not findings:
         return True
@@ -123,7 +125,8 @@ def vitals_acceptable_before_completion(chart: Chart) -> bool | None:
     overridden = {d.subject for d in chart.decisions_of(Decision.Kind.CRITERION_OVERRIDE)}
     for check in checks:
         code = check.get("code")
-        if code in _DISCHARGE_VITALS_CHECKS and not check.get("met") and code not in overridden:
+        waived = check.get("overridden") or code in overridden
+        if code in _DISCHARGE_VITALS_CHECKS and not check.get("met") and not waived:
             return False
     return True
 
@@ -510,15 +513,15 @@ def raise_due_alert(actor: Actor, form: RemsForm, now: datetime) -> Alert | None
     """The alert for one form, once: the form is locked and its ``due_alert_sent_at`` set in
     the same transaction as the alert."""
     with transaction.atomic():
-        locked = RemsForm.objects.select_for_update().select_related(
-            "session__site", "session__patient"
-        ).get(pk=form.pk)
+        locked = (
+            RemsForm.objects.select_for_update()
+            .select_related("session__site", "session__patient")
+            .get(pk=form.pk)
+        )
         if locked.submitted_at is not None or locked.due_alert_sent_at is not None:
             return None
         left = days_left(locked.due_on, now, locked.session.site.time_zone)
-        when = (
-            f"due in {left} days" if left > 1 else "due tomorrow" if left == 1 else "due today"
-        )
+        when = f"due in {left} days" if left > 1 else "due tomorrow" if left == 1 else "due today"
         if left < 0:
             when = f"overdue by {-left} day{'s' if left < -1 else ''}"
         alert = alert_raise(

@@ -40,8 +40,10 @@ BP_POST_DOSE_MIN = 40
 BP_POST_DOSE_TOLERANCE_MIN = 10
 #: MOAA/S 5 = responds readily to name spoken in a normal tone (awake); below 5 is sedation.
 MOAAS_AWAKE = 5
-#: The side-effect code the chart uses for dissociation seen by staff.
+#: The side-effect codes the chart uses (``charting.SIDE_EFFECTS``) for what staff saw.
 DISSOCIATION_EVENT_CODE = "dissociation"
+SEDATION_EVENT_CODE = "sedation"
+RESPIRATORY_DEPRESSION_EVENT_CODE = "respiratory_depression"
 
 #: The form's concomitant-medication questions and the drug classes (``codes.DRUG_CLASSES``,
 #: ``data/drug_classes.toml``, ``pmf_concomitant``) each one is answered from.
@@ -289,14 +291,33 @@ def bp_before_completion(
     return max(during, key=lambda v: v.at, default=None)
 
 
-def sedation_resolved_at(moaas: Sequence[Score], since: datetime) -> datetime | None:
-    """The first MOAA/S 5 after the last rating below 5 (None while it has not resolved)."""
+def _events_resolved(events: Sequence[EventSeen], code: str, ends: list[datetime]) -> bool:
+    """Add each ``code`` event's resolution to ``ends``; False if one has not resolved."""
+    for event in events:
+        if event.code == code:
+            if event.resolved_at is None:
+                return False
+            ends.append(event.resolved_at)
+    return True
+
+
+def sedation_resolved_at(
+    moaas: Sequence[Score], since: datetime, events: Sequence[EventSeen] = ()
+) -> datetime | None:
+    """When sedation resolved: the first MOAA/S 5 after the last rating below 5, and every
+    sedation side effect's resolution; None while any has not resolved."""
+    ends: list[datetime] = []
     ordered = sorted((m for m in moaas if m.at >= since), key=lambda m: m.at)
     low = [m for m in ordered if m.score < MOAAS_AWAKE]
-    if not low:
+    if low:
+        last_low = low[-1].at
+        end = next((m.at for m in ordered if m.at > last_low and m.score >= MOAAS_AWAKE), None)
+        if end is None:
+            return None
+        ends.append(end)
+    if not _events_resolved(events, SEDATION_EVENT_CODE, ends):
         return None
-    last_low = low[-1].at
-    return next((m.at for m in ordered if m.at > last_low and m.score >= MOAAS_AWAKE), None)
+    return max(ends, default=None)
 
 
 def dissociation_resolved_at(
@@ -313,11 +334,8 @@ def dissociation_resolved_at(
         if end is None:
             return None
         ends.append(end)
-    for event in events:
-        if event.code == DISSOCIATION_EVENT_CODE:
-            if event.resolved_at is None:
-                return None
-            ends.append(event.resolved_at)
+    if not _events_resolved(events, DISSOCIATION_EVENT_CODE, ends):
+        return None
     return max(ends, default=None)
 
 
@@ -562,9 +580,16 @@ def _events(i: RemsInputs, tz: ZoneInfo) -> Section:
     first = min((d.at for d in i.devices), default=None)
     since = first or datetime.max.replace(tzinfo=ZoneInfo("UTC"))
     moaas = [m for m in i.moaas if m.at >= since]
-    sedation = None if not moaas else any(m.score < MOAAS_AWAKE for m in moaas)
+    sedation_events = [e for e in i.events if e.code == SEDATION_EVENT_CODE]
+    sedation = (
+        None
+        if not moaas and not sedation_events
+        else any(m.score < MOAAS_AWAKE for m in moaas) or bool(sedation_events)
+    )
     sed_value, sed_text = (
-        _after(first, sedation_resolved_at(i.moaas, since), tz) if sedation else (None, "")
+        _after(first, sedation_resolved_at(i.moaas, since, sedation_events), tz)
+        if sedation
+        else (None, "")
     )
 
     cadss = [c for c in i.cadss if c.at >= since]
@@ -592,10 +617,13 @@ def _events(i: RemsInputs, tz: ZoneInfo) -> Section:
             and v.respiratory_rate_per_min <= i.respiratory_rate_low_per_min
         )
     ]
-    respiratory = None if not with_spo2 else bool(low)
+    resp_events = [e for e in i.events if e.code == RESPIRATORY_DEPRESSION_EVENT_CODE]
+    respiratory = None if not with_spo2 and not resp_events else bool(low or resp_events)
     resp_text = _yn(respiratory)
     if respiratory:
-        resp_text = "Yes: " + "; ".join(_vitals_text(v, tz) for v in low)
+        seen = [_vitals_text(v, tz) for v in low]
+        seen += [f"{_clock(e.at, tz)} charted as respiratory depression" for e in resp_events]
+        resp_text = "Yes: " + "; ".join(seen)
 
     serious = [e for e in i.events if e.serious]
     described = bool(serious) and all(e.description.strip() for e in serious)

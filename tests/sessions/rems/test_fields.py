@@ -397,3 +397,19 @@ def test_serious_adverse_events_are_described_in_order():
         "10:30 BP 190/110, treated; 10:50 Fainted briefly"
     )
     assert form.missing == ()
+
+
+def test_sedation_side_effect_counts_and_must_resolve():
+    events = (EventSeen(at(30), "sedation", resolved_at=at(80)),)
+    form = build_rems_form(replace(complete(), moaas=(Score(at(20), 5),), events=events))
+    assert form.field("sedation").value is True
+    assert form.field("sedation_resolved_min").value == 80
+    ongoing = (EventSeen(at(30), "sedation"),)
+    form = build_rems_form(replace(complete(), events=ongoing))
+    assert [k for k, _ in form.missing] == ["sedation_resolved_min"]
+
+
+def test_respiratory_depression_charted_as_an_event():
+    events = (EventSeen(at(50), "respiratory_depression", resolved_at=at(60)),)
+    field = build_rems_form(replace(complete(), events=events)).field("respiratory_depression")
+    assert (field.value, field.text) == (True, "Yes: 10:50 charted as respiratory depression")
