@@ -368,9 +368,16 @@ def rems_queue(actor: Actor, status: str) -> list[QueueRow]:
     return rows
 
 
-def open_form_count(membership: Membership | None) -> int:
-    """Forms not yet submitted (due and overdue), for the header's counter."""
-    return _forms(membership).filter(submitted_at__isnull=True).count()
+def rems_counts(membership: Membership | None) -> tuple[int, int]:
+    """Forms not yet submitted, (due, overdue), for the header's counters."""
+    if membership is None:
+        return 0, 0
+    today = local_today(timezone.now(), membership.clinic.time_zone)
+    open_forms = _forms(membership).filter(submitted_at__isnull=True)
+    return (
+        open_forms.filter(due_on__gte=today).count(),
+        open_forms.filter(due_on__lt=today).count(),
+    )
 
 
 # --- the submission ------------------------------------------------------------------------
