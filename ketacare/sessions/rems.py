@@ -221,10 +221,10 @@ def _forms(membership: Membership | None) -> QuerySet[RemsForm]:
     )
 
 
-def _staff_only(membership: Membership | None) -> None:
-    """The form is the clinic's paperwork: a patient sees their session, not this form."""
+def staff_only(membership: Membership | None, what: str = "the REMS form") -> None:
+    """The clinic's paperwork: a patient sees their session's summary, not this."""
     if membership is not None and membership.role == Role.PATIENT:
-        raise NotPermitted("the REMS form is for the clinic's staff")
+        raise NotPermitted(f"{what} is for the clinic's staff")
 
 
 @dataclass(frozen=True)
@@ -248,19 +248,22 @@ def _view(form: RemsForm, now: datetime) -> RemsFormView:
     return RemsFormView(form, session, content, days_left(form.due_on, now, session.site.time_zone))
 
 
-def rems_form_view(actor: Actor, session_id: int) -> RemsFormView:
-    """The session's form (as submitted, once it was), for staff who read sessions; audited."""
+def rems_form_view(
+    actor: Actor, session_id: int, *, action: str = "rems_form.read"
+) -> RemsFormView:
+    """The session's form (as submitted, once it was), for staff who read sessions; audited
+    (``rems_form.pdf`` when it is printed)."""
     try:
         form = _forms(actor.membership).get(session_id=session_id)
     except (RemsForm.DoesNotExist, ValueError, TypeError):
         raise NotVisible("No REMS form for this session") from None
     require_perm(actor.membership, Perm.SESSION_READ)
-    _staff_only(actor.membership)
+    staff_only(actor.membership)
     view = _view(form, timezone.now())
     with transaction.atomic():
         audit.record(
             actor,
-            "rems_form.read",
+            action,
             patient_id=form.session.patient_id,
             target=form,
             data={"session": form.session_id, "missing": len(view.content.missing)},
