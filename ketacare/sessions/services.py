@@ -32,6 +32,7 @@ from .models import Decision, Phase, PredoseCheck, RemsForm, TreatmentSession
 from .rems_due import rems_due_on
 from .timing import is_late, measured_time
 from .todays_dose import dose_for_weight
+from .view import SessionView, view_of
 
 #: Longest text a reason or a note field takes.
 REASON_MAX = 1000
@@ -181,7 +182,7 @@ def _validate_predose(session: TreatmentSession, data: dict[str, Any]) -> dict[s
 
 
 @audit.records_refusals("session.predose")
-def predose_record(actor: Actor, session_id: int, **data: Any) -> tuple[PredoseCheck, Judgement]:
+def predose_record(actor: Actor, session_id: int, **data: Any) -> tuple[PredoseCheck, SessionView]:
     """Chart the pre-dose checklist; the newest one counts until the first dose. The core's
     decision is stored with it; today's weight recalculates a weight-based dose."""
     with transaction.atomic():
@@ -225,9 +226,9 @@ def predose_record(actor: Actor, session_id: int, **data: Any) -> tuple[PredoseC
             decision="",
             dose_today=dose_today,
         )
-        judgement = judge(load_chart(session), now)
-        check.decision = judgement.predose
-        check.findings = [f.model_dump(mode="json") for f in judgement.predose_findings]
+        view = view_of(session, now)
+        check.decision = view.judgement.predose
+        check.findings = [f.model_dump(mode="json") for f in view.judgement.predose_findings]
         check.save(update_fields=["decision", "findings"])
         audit.record(
             actor,
@@ -236,7 +237,7 @@ def predose_record(actor: Actor, session_id: int, **data: Any) -> tuple[PredoseC
             target=check,
             data={"session": session.pk, "decision": check.decision},
         )
-    return check, judgement
+    return check, view
 
 
 def _decision_allowed(kind: str, judgement: Judgement, chart_has_predose: bool) -> str | None:
@@ -260,7 +261,7 @@ def decision_record(
     reason: str,
     subject: str = "",
     detail: dict[str, Any] | None = None,
-) -> tuple[Decision, Judgement]:
+) -> tuple[Decision, SessionView]:
     """A prescriber decides, with a reason: release or decline a pre-dose hold, order a dose
     outside the plan (``detail``: ``dose_mg``, ``rate_mg_per_h``), clear a stop, or override
     one discharge criterion (``subject``: its code)."""
@@ -308,8 +309,8 @@ def decision_record(
             data={"session": session.pk, "kind": kind, "subject": subject, **detail},
             reason=reason,
         )
-        judgement = judge(load_chart(session), now)
-    return decision, judgement
+        view = view_of(session, now)
+    return decision, view
 
 
 def _order_errors(detail: dict[str, Any]) -> dict[str, str]:
