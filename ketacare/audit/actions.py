@@ -102,6 +102,14 @@ ACTIONS: dict[str, str] = {
     "plan.update": "changed a draft treatment plan",
     "plan.sign": "signed a treatment plan",
     "plan.read": "read a treatment plan",
+    # The controlled-substance ledger (21 CFR 1304)
+    "controlled.product_create": "added a controlled-substance product",
+    "controlled.receipt": "recorded a controlled-substance receipt",
+    "controlled.administer": "recorded a controlled-substance administration",
+    "controlled.waste": "recorded a witnessed controlled-substance waste",
+    "controlled.transfer": "transferred controlled-substance stock between sites",
+    "controlled.count": "recorded a controlled-substance count",
+    "controlled.read": "read the controlled-substance ledger",
     # Oversight
     "audit.read": "read the audit log",
     "access.denied": "was refused access",
