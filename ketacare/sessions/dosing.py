@@ -186,6 +186,7 @@ def dose_record(
             patient=session.patient,
             source_ref=f"session:{session.pk}",
             occurred_at=start,
+            site_id=session.site_id,
         )
         concentration = concentration_mg_per_ml or lot.product.concentration_mg_per_ml
         dose = Dose.objects.create(
@@ -201,7 +202,7 @@ def dose_record(
             product=lot.product.name,
             lot=lot,
             lot_number=lot.lot_number,
-            lot_expiry=lot.expiry,
+            lot_expiry=lot.expires_on,
             ledger_entry=entry,
             concentration_mg_per_ml=concentration,
             dose_mg=mg,
