@@ -109,6 +109,14 @@ ACTIONS: dict[str, str] = {
     "rems_form.due_alert": "alerted that a Spravato REMS form is coming due",
     "rems_form.pdf": "printed a Spravato REMS form",
     "session_note.pdf": "printed a signed session note",
+    # The controlled-substance ledger (21 CFR 1304)
+    "controlled.product_create": "added a controlled-substance product",
+    "controlled.receipt": "recorded a controlled-substance receipt",
+    "controlled.administer": "recorded a controlled-substance administration",
+    "controlled.waste": "recorded a witnessed controlled-substance waste",
+    "controlled.transfer": "transferred controlled-substance stock between sites",
+    "controlled.count": "recorded a controlled-substance count",
+    "controlled.read": "read the controlled-substance ledger",
     # Oversight
     "audit.read": "read the audit log",
     "access.denied": "was refused access",

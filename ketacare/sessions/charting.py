@@ -25,10 +25,11 @@ from ketacare.clinical.validation import find_unusual, input_errors
 from ketacare.lib.errors import FieldErrors
 
 from .access import must_be_open, session_for
-from .assessment import Judgement, judge
+from .assessment import judge
 from .chart import load_chart
 from .models import Acknowledgement, Event, Observation, TreatmentSession, VitalSign
 from .timing import is_late, measured_time
+from .view import SessionView, view_of
 
 #: Body temperature accepted at the chair, and its usual band (deg C; the intake's bounds are
 #: for vital signs the core rules read; these two are charted for the record).
@@ -88,7 +89,7 @@ VITAL_FIELDS = (
 @audit.records_refusals("session.vitals")
 def vitals_record(
     actor: Actor, session_id: int, *, measured_at: datetime | None = None, **values: Any
-) -> tuple[VitalSign, Judgement]:
+) -> tuple[VitalSign, SessionView]:
     """One set of vital signs (blood pressure as a pair); at least one value."""
     with transaction.atomic():
         session = _open_session(actor, session_id)
@@ -140,8 +141,8 @@ def vitals_record(
             target=vital,
             data={"session": session.pk, **core},
         )
-        judgement = judge(load_chart(session), now)
-    return vital, judgement
+        view = view_of(session, now)
+    return vital, view
 
 
 @audit.records_refusals("session.observation")
@@ -153,7 +154,7 @@ def observation_record(
     answers: dict[str, int] | None = None,
     score_value: int | None = None,
     measured_at: datetime | None = None,
-) -> tuple[Observation, Judgement]:
+) -> tuple[Observation, SessionView]:
     """A MOAA/S rating or a CADSS: item answers (scored by the core) or the total."""
     with transaction.atomic():
         session = _open_session(actor, session_id)
@@ -199,8 +200,8 @@ def observation_record(
             target=observation,
             data={"session": session.pk, "instrument": instrument, "score": total},
         )
-        judgement = judge(load_chart(session), now)
-    return observation, judgement
+        view = view_of(session, now)
+    return observation, view
 
 
 @audit.records_refusals("session.event")
@@ -216,7 +217,7 @@ def event_record(
     description: str = "",
     resolved_at: datetime | None = None,
     measured_at: datetime | None = None,
-) -> tuple[Event, Judgement]:
+) -> tuple[Event, SessionView]:
     """A side effect, or an adverse event with its seriousness and outcome."""
     description = description.strip()
     with transaction.atomic():
@@ -266,14 +267,14 @@ def event_record(
             target=event,
             data={"session": session.pk, "kind": kind, "code": code, "serious": serious},
         )
-        judgement = judge(load_chart(session), now)
-    return event, judgement
+        view = view_of(session, now)
+    return event, view
 
 
 @audit.records_refusals("session.acknowledge")
 def alert_acknowledge(
     actor: Actor, session_id: int, *, code: str, t_min: float, note: str = ""
-) -> tuple[Acknowledgement, Judgement]:
+) -> tuple[Acknowledgement, SessionView]:
     """Staff saw an alert the core raised (its code and minute) and acted on it."""
     with transaction.atomic():
         session = _open_session(actor, session_id)
@@ -310,5 +311,5 @@ def alert_acknowledge(
             target=ack,
             data={"session": session.pk, "code": code, "t_min": match.t_min},
         )
-        judgement = judge(load_chart(session), now)
-    return ack, judgement
+        view = view_of(session, now)
+    return ack, view

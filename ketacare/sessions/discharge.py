@@ -41,7 +41,7 @@ def discharge_record(
     ambulating: bool = False,
     clinician_assessed_ready: bool = False,
     ready_without_rule_min: int | None = None,
-) -> tuple[Discharge, Judgement]:
+) -> Discharge:
     """Discharge the patient into ``left_with_name``'s care, or refuse naming each criterion
     still unmet (nothing is written)."""
     left_with_name = " ".join(left_with_name.split())
@@ -98,7 +98,7 @@ def discharge_record(
                 "overridden": sorted(overridden),
             },
         )
-    return discharge, judgement
+    return discharge
 
 
 def _close(actor: Actor, session: TreatmentSession, now: datetime) -> None:

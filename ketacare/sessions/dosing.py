@@ -29,6 +29,7 @@ from .models import Decision, Dose, RateChange, TreatmentSession
 from .plan_check import Order, PlannedDose, outside_plan, refusals
 from .services import phase_now
 from .timing import is_late, measured_time
+from .view import SessionView, view_of
 
 #: Who may witness a dose: clinical staff of the clinic.
 WITNESS_ROLES = (Role.PRESCRIBER, Role.NURSE, Role.OWNER)
@@ -122,7 +123,7 @@ def dose_record(
     rate_mg_per_h: Decimal | float | None = None,
     concentration_mg_per_ml: Decimal | float | None = None,
     witness_id: int | None = None,
-) -> tuple[Dose, Judgement]:
+) -> tuple[Dose, SessionView]:
     """Chart one administration and draw it from its lot (a Spravato device: one device of
     28 mg; an infusion: its rate, and its end when known)."""
     with transaction.atomic():
@@ -185,6 +186,7 @@ def dose_record(
             patient=session.patient,
             source_ref=f"session:{session.pk}",
             occurred_at=start,
+            site_id=session.site_id,
         )
         concentration = concentration_mg_per_ml or lot.product.concentration_mg_per_ml
         dose = Dose.objects.create(
@@ -200,7 +202,7 @@ def dose_record(
             product=lot.product.name,
             lot=lot,
             lot_number=lot.lot_number,
-            lot_expiry=lot.expiry,
+            lot_expiry=lot.expires_on,
             ledger_entry=entry,
             concentration_mg_per_ml=concentration,
             dose_mg=mg,
@@ -227,8 +229,8 @@ def dose_record(
                 **({"rate_mg_per_h": str(rate)} if rate is not None else {}),
             },
         )
-        judgement = judge(load_chart(session), now)
-    return dose, judgement
+        view = view_of(session, now)
+    return dose, view
 
 
 def _positive(value: Any, name: str, high: float, errors: dict[str, str]) -> Decimal | None:
@@ -281,7 +283,7 @@ def _running_infusion(session: TreatmentSession, dose_id: int) -> Dose:
 @audit.records_refusals("session.dose_end")
 def dose_end(
     actor: Actor, session_id: int, dose_id: int, *, ended_at: datetime | None = None
-) -> tuple[Dose, Judgement]:
+) -> tuple[Dose, SessionView]:
     """The infusion has ended (at ``ended_at``, else now)."""
     with transaction.atomic():
         session = session_for(actor, session_id, perm=Perm.SESSION_CHART, lock=True)
@@ -307,8 +309,8 @@ def dose_end(
             target=dose,
             data={"session": session.pk, "ended_at": end.isoformat()},
         )
-        judgement = judge(load_chart(session), now)
-    return dose, judgement
+        view = view_of(session, now)
+    return dose, view
 
 
 @audit.records_refusals("session.rate_change")
@@ -320,7 +322,7 @@ def rate_change(
     rate_mg_per_h: Decimal | float,
     reason: str,
     measured_at: datetime | None = None,
-) -> tuple[RateChange, Judgement]:
+) -> tuple[RateChange, SessionView]:
     """A running infusion's new rate, and why (0 pauses it). A rise waits while a stop is
     open, and above the plan's rate needs a prescriber's order."""
     reason = " ".join(reason.split())
@@ -391,5 +393,5 @@ def rate_change(
         )
         session.version += 1
         session.save(update_fields=["version"])
-        judgement = judge(load_chart(session), now)
-    return change, judgement
+        view = view_of(session, now)
+    return change, view

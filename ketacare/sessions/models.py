@@ -170,6 +170,10 @@ class Dose(_Entry):
     drug = models.CharField(max_length=20)
     route = models.CharField(max_length=20)
     product = models.CharField(max_length=200)
+    lot = models.ForeignKey("controlled.Lot", on_delete=models.PROTECT, related_name="+")
+    ledger_entry = models.ForeignKey(
+        "controlled.LedgerEntry", on_delete=models.PROTECT, related_name="+"
+    )
     lot_number = models.CharField(max_length=60)
     lot_expiry = models.DateField()
     concentration_mg_per_ml = models.DecimalField(max_digits=7, decimal_places=2, null=True)

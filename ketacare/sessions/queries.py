@@ -4,7 +4,7 @@ chair board of a site. Every read of patient data is audited inside its transact
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +13,6 @@ from ketacare.accounts.actor import Actor
 from ketacare.accounts.models import Site
 from ketacare.accounts.permissions import Perm, require_perm
 from ketacare.audit import services as audit
-from ketacare.clinical.safety import Alert
 from ketacare.lib.clinic_time import day_bounds_utc
 from ketacare.lib.errors import NotVisible
 from ketacare.patients.models import Patient
@@ -21,78 +20,8 @@ from ketacare.scheduling.feeds import initials
 from ketacare.scheduling.models import Resource, ResourceKind
 
 from .access import session_for
-from .assessment import Judgement, judge
-from .chart import Chart, load_chart
-from .models import Phase, TreatmentSession
-
-#: The checks a clinician confirms at the discharge itself: a chair is "ready for
-#: discharge" when every other criterion is met.
-CONFIRMED_AT_DISCHARGE = frozenset(
-    {"dissociation_resolved", "ambulating", "clinician_assessed_ready"}
-)
-
-
-@dataclass(frozen=True)
-class SessionView:
-    chart: Chart
-    judgement: Judgement
-
-    @property
-    def session(self) -> TreatmentSession:
-        return self.chart.session
-
-    @property
-    def open_alerts(self) -> list[Alert]:
-        """Alerts not yet acknowledged, and stops no prescriber has cleared."""
-        seen = {(a.code, round(a.alert_t_min, 2)) for a in self.chart.acknowledgements}
-        alerts = [
-            a
-            for a in self.judgement.assessment.alerts
-            if a.level == "alert" and (a.code, round(a.t_min, 2)) not in seen
-        ]
-        return [*self.judgement.open_stops, *alerts]
-
-    @property
-    def ready_for_discharge(self) -> bool:
-        if self.session.phase != Phase.OBSERVING:
-            return False
-        return all(
-            check.met or check.code in CONFIRMED_AT_DISCHARGE
-            for check in self.judgement.assessment.discharge_checks
-        )
-
-    @property
-    def phase_label(self) -> str:
-        if self.ready_for_discharge:
-            return "Ready for discharge"
-        return Phase(self.session.phase).label
-
-    @property
-    def minutes_since_first_dose(self) -> int | None:
-        first = self.session.first_dose_at
-        if first is None or self.session.phase == Phase.DISCHARGED:
-            return None
-        return int((self.judgement.now - first).total_seconds() // 60)
-
-    @property
-    def next_check_at(self) -> datetime | None:
-        checks = self.judgement.assessment.next_checks
-        if not checks or self.session.phase == Phase.DISCHARGED:
-            return None
-        due = min(c.due_t_min for c in checks)
-        return self.judgement.zero + timedelta(minutes=due)
-
-    @property
-    def next_check(self) -> str:
-        checks = self.judgement.assessment.next_checks
-        if not checks or self.session.phase == Phase.DISCHARGED:
-            return ""
-        return min(checks, key=lambda c: c.due_t_min).message
-
-
-def view_of(session: TreatmentSession, now: datetime | None = None) -> SessionView:
-    chart = load_chart(session)
-    return SessionView(chart, judge(chart, now or timezone.now()))
+from .models import TreatmentSession
+from .view import SessionView, view_of
 
 
 def session_read(actor: Actor, session_id: int) -> SessionView:
@@ -105,7 +34,7 @@ def session_read(actor: Actor, session_id: int) -> SessionView:
 
 def patient_sessions(actor: Actor, patient: Patient) -> list[TreatmentSession]:
     """A patient's sessions, newest first (the caller read the patient through access)."""
-    require_perm(actor.membership, Perm.SESSION_READ)
+    require_perm(actor.membership, Perm.SESSION_SUMMARY)
     rows = list(
         TreatmentSession.objects.filter(patient=patient)
         .select_related("site", "plan")
