@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ketacare.sessions import services
-from ketacare.sessions.models import RemsForm
-from ketacare.sessions.rems import rems_content, rems_inputs
+from ketacare.sessions.chart import load_chart
+from ketacare.sessions.models import RemsForm, TreatmentSession
+from ketacare.sessions.rems import (
+    rems_content,
+    rems_inputs,
+    vitals_acceptable_before_administration,
+)
 
 from .world import World, discharge_now, give_device, ny, predose, vitals
 
@@ -27,9 +34,9 @@ COMPLETE = {
     "setting_name": "Harbor Ketamine Clinic",
     "setting_address": "1 Harbor Way, Boston, MA 02110, US",
     "treatment_date": "03/03/2026",
-    "dose": "84 mg",
-    "device_count": "3",
-    "lot_numbers": "LOT-A, LOT-B",
+    "dose": "56 mg",
+    "device_count": "2",
+    "lot_numbers": "SP-7781, SP-7790",
     "first_device_time": "10:00",
     "monitoring_end_time": "12:10",
     "total_monitoring_min": "130 min",
@@ -127,13 +134,25 @@ def test_a_site_without_a_phone_leaves_the_providers_phone_missing(complete: Wor
     assert rems_content(complete.session).missing == (("hcp_phone", "Phone"),)
 
 
-def test_raised_bp_before_dosing_answers_no_until_a_prescriber_releases(opened: World) -> None:
+def test_raised_bp_with_no_release_before_the_first_device_answers_no(opened: World) -> None:
+    """The chair's services hold the dose until a prescriber releases it; a chart whose first
+    device came before the release (a late entry) answers No."""
     vitals(opened, 9, 55, systolic_mmhg=150, diastolic_mmhg=95, heart_rate_bpm=72, spo2_percent=98)
     opened.at(9, 57)
     predose(opened)
-    opened.at(10, 0)
-    give_device(opened, ny(10, 0))
-    assert rems_inputs(opened.session).vitals_acceptable_before_administration is False
+    chart = load_chart(opened.session)
+    codes = [f["code"] for f in chart.latest_predose.findings]  # type: ignore[union-attr]
+    assert codes == ["predose_bp_review", "interaction_benzodiazepine"]
+    assert vitals_acceptable_before_administration(chart) is None  # no dose yet
+    dosed = replace(chart, session=replace_session(opened.session, first_dose_at=ny(10, 0)))
+    assert vitals_acceptable_before_administration(dosed) is False
+
+
+def replace_session(session: TreatmentSession, **changes: object) -> TreatmentSession:
+    copy = TreatmentSession.objects.get(pk=session.pk)
+    for name, value in changes.items():
+        setattr(copy, name, value)
+    return copy
 
 
 def test_a_prescribers_release_before_dosing_answers_yes(opened: World) -> None:

@@ -1,12 +1,10 @@
 """A Spravato session charted through the chair's services, for the REMS form's tests.
 
 Dan's esketamine induction session on Tuesday 3 March 2026 at the Harbor clinic (New York,
-EST): baseline vitals 09:55, pre-dose checklist, three 28 mg devices at 10:00, 10:05 and 10:10,
+EST): baseline vitals 09:55, pre-dose checklist, two 28 mg devices at 10:00 and 10:05,
 MOAA/S 4 at 10:20 and 5 at 11:00, CADSS 6 at 10:30 and 0 at 11:15, BP at 10:40, vitals through
-to 12:05, discharge at 12:10 (130 min after the first device).
-
-The devices are written as rows: drawing them from a lot needs the controlled-substance ledger,
-which is not on this branch yet.
+to 12:05, discharge at 12:10 (130 min after the first device). The devices come from two lots
+of the ledger (SP-7781, SP-7790).
 """
 
 from __future__ import annotations
@@ -22,12 +20,15 @@ import pytest
 import time_machine
 
 from ketacare.accounts.models import Site
+from ketacare.controlled import services as ledger
+from ketacare.controlled.models import Lot
 from ketacare.scheduling import booking
-from ketacare.sessions import charting, discharge, notes, services
-from ketacare.sessions.models import Dose, Phase, RemsForm, TreatmentSession
+from ketacare.sessions import charting, discharge, dosing, notes, services
+from ketacare.sessions.models import Dose, RemsForm, TreatmentSession
 from tests.conftest import Cast
 from tests.scheduling.appointments import enrol_in_rems
 from tests.scheduling.conftest import add_escort, build_day, signed_plan
+from tests.sessions.world import stock
 
 NY = ZoneInfo("America/New_York")
 TUESDAY = date(2026, 3, 3)
@@ -44,6 +45,7 @@ class World:
     clock: time_machine.Coordinates
     site: Site
     session: TreatmentSession
+    lots: dict[str, Lot]
 
     @property
     def form(self) -> RemsForm:
@@ -79,36 +81,33 @@ def open_session(cast: Cast, clock: time_machine.Coordinates, *, start: datetime
         plan_id=plan.pk,
     )
     booking.appointment_check_in(cast.actor(cast.front_desk), appointment.pk)
+    goods = stock(cast, day)
+    ledger.receipt_record(
+        cast.actor(cast.owner),
+        product_id=goods.spravato.product_id,
+        site_id=site.pk,
+        lot_number="SP-7790",
+        expires_on=date(2027, 9, 30),
+        quantity=Decimal("6"),
+        received_at=start.replace(hour=start.hour - 1),
+        supplier="Henry Schein",
+        invoice_number="INV-SP-7790",
+    )
+    lots = {lot.lot_number: lot for lot in Lot.objects.filter(product=goods.spravato.product)}
     clock.move_to(start)
     session = services.session_start(cast.actor(cast.nurse), appointment.pk)
-    return World(cast, clock, site, session)
+    return World(cast, clock, site, session, lots)
 
 
-def give_device(world: World, at: datetime, lot: str = "LOT-A") -> Dose:
-    session = world.session
-    session.refresh_from_db()
-    dose = Dose.objects.create(
-        session=session,
+def give_device(world: World, at: datetime, lot: str = "SP-7781") -> Dose:
+    dose, _ = dosing.dose_record(
+        _nurse(world),
+        world.session.pk,
+        kind="device",
+        lot_id=world.lots[lot].pk,
         measured_at=at,
-        entered_by=world.cast.nurse.user,
-        entered_by_label="Nina Nurse",
-        kind=Dose.Kind.DEVICE,
-        drug="esketamine",
-        route="intranasal",
-        product="Spravato 28 mg device",
-        lot_number=lot,
-        lot_expiry=date(2027, 1, 31),
-        dose_mg=Decimal("28.00"),
-        device_number=Dose.objects.filter(session=session).count() + 1,
-        given_by=world.cast.nurse.user,
-        given_by_label="Nina Nurse",
     )
-    if session.first_dose_at is None:
-        session.first_dose_at = at
-    session.dose_end_at = at
-    session.phase = Phase.OBSERVING
-    session.save(update_fields=["first_dose_at", "dose_end_at", "phase"])
-    world.session = session
+    world.session.refresh_from_db()
     return dose
 
 
@@ -151,7 +150,7 @@ def chart_through_observation(world: World) -> None:
     vitals(world, 9, 55, systolic_mmhg=126, diastolic_mmhg=78, **FULL_VITALS)
     world.at(9, 57)
     predose(world)
-    for minute, lot in ((0, "LOT-A"), (5, "LOT-A"), (10, "LOT-B")):
+    for minute, lot in ((0, "SP-7781"), (5, "SP-7790")):
         world.at(10, minute)
         give_device(world, ny(10, minute), lot)
     rating(world, 10, 20, "moaas", 4)
