@@ -238,6 +238,13 @@ class RemsFormView:
     def submitted(self) -> bool:
         return self.form.submitted_at is not None
 
+    @property
+    def status(self) -> str:
+        """Where the form sits in the queue: submitted, overdue or due."""
+        if self.submitted:
+            return "submitted"
+        return "overdue" if self.days_left < 0 else "due"
+
 
 def _view(form: RemsForm, now: datetime) -> RemsFormView:
     session = form.session
@@ -269,6 +276,11 @@ def rems_form_view(
             data={"session": form.session_id, "missing": len(view.content.missing)},
         )
     return view
+
+
+def submitted_view(form: RemsForm) -> RemsFormView:
+    """The form just recorded as submitted, as its submitter sees it (no second read)."""
+    return _view(form, timezone.now())
 
 
 def rems_form_by_id(actor: Actor, form_id: int) -> RemsFormView:
