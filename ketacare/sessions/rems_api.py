@@ -56,7 +56,7 @@ class RemsFormOut(Schema):
     id: int
     session_id: int
     patient_id: UUID
-    status: QueueStatus  # type: ignore[valid-type]
+    status: QueueStatus
     due_on: date
     days_left: int
     sections: list[SectionOut]
@@ -82,12 +82,12 @@ class QueueRowOut(Schema):
 
 
 class QueueQuery(QueryInput):
-    status: QueueStatus = "due"  # type: ignore[valid-type]
+    status: QueueStatus = "due"
 
 
 class ConfirmationFileIn(Input):
     name: str = Field(min_length=1, max_length=200)
-    content_type: FileType  # type: ignore[valid-type]
+    content_type: FileType
     #: The file's bytes in base64 (the whole request stays under the API's 2 MB body limit).
     data_base64: str = Field(min_length=4, max_length=2_000_000, pattern=r"^[A-Za-z0-9+/=]+$")
 

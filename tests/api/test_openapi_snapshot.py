@@ -71,6 +71,11 @@ OPERATIONS = sorted(
         "GET /api/v1/consultation-requests",
         "POST /api/v1/consultation-requests",
         "PATCH /api/v1/consultation-requests/{request_id}",
+        "GET /api/v1/sessions/{session_id}/rems-form",
+        "GET /api/v1/sessions/{session_id}/rems-form.pdf",
+        "GET /api/v1/sessions/{session_id}/note.pdf",
+        "GET /api/v1/rems/forms",
+        "POST /api/v1/rems/forms/{form_id}/submitted",
     ]
 )
 
