@@ -143,7 +143,12 @@ SPRAVATO_CASES = [
         "hold",
         [("rems_no_prescriber_on_site", "hold")],
     ),
-    ("no pulse oximeter", {"rems_pulse_oximeter": False}, "hold", [("rems_no_pulse_oximeter", "hold")]),
+    (
+        "no pulse oximeter",
+        {"rems_pulse_oximeter": False},
+        "hold",
+        [("rems_no_pulse_oximeter", "hold")],
+    ),
     (
         "solids 1 h ago (label: 2 h)",
         {"hours_since_solids": 1.0},
@@ -218,15 +223,14 @@ def test_every_input_error_is_named_at_once_and_nothing_is_written(day, clock) -
     assert not PredoseCheck.objects.exists()
     assert chair.refresh().weight_kg == Decimal("82.5")
     assert not AuditEvent.objects.filter(action="session.predose").exists()
-    assert AuditEvent.objects.filter(
-        action="write.refused", data__attempted="session.predose"
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="write.refused", data__attempted="session.predose").count()
+        == 1
+    )
 
 
 @pytest.mark.django_db
-def test_the_newest_check_counts_until_the_first_dose_then_the_checklist_closes(
-    day, clock
-) -> None:
+def test_the_newest_check_counts_until_the_first_dose_then_the_checklist_closes(day, clock) -> None:
     chair = open_chair(day, clock)
     chair.vitals(-3)
     chair.at(-2)

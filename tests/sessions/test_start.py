@@ -155,9 +155,7 @@ def test_an_unsigned_or_another_patients_plan_is_refused(day, clock) -> None:
     zoes.save()
     with pytest.raises(FieldErrors) as unsigned:
         services.session_start(nurse, appointment.pk, plan_id=draft.pk)
-    assert unsigned.value.errors == {
-        "plan_id": "the plan is draft; a session needs a signed plan"
-    }
+    assert unsigned.value.errors == {"plan_id": "the plan is draft; a session needs a signed plan"}
     with pytest.raises(FieldErrors) as foreign:
         services.session_start(nurse, appointment.pk, plan_id=zoes.pk)
     assert foreign.value.errors == {"plan_id": "no such plan for this patient"}
