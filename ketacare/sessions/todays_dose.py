@@ -20,7 +20,6 @@ from ketacare.patients.models import BodyMeasurement
 from ketacare.patients.rules import years_between
 from ketacare.treatment.models import TreatmentPlan
 
-
 #: The plan's dose is stored rounded to 0.1 mg (``ketacare.clinical.dosing``), so its dose over
 #: its weight may differ from the mg/kg it was calculated from by up to half of that.
 PLAN_DOSE_STEP_MG = 0.1

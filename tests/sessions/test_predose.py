@@ -178,10 +178,10 @@ def test_a_spravato_check_must_answer_every_rems_item(day, clock) -> None:
     chair.vitals(-3)
     with pytest.raises(FieldErrors) as refused:
         chair.predose()
-    assert refused.value.errors == {
-        name: "answer yes or no: a Spravato session needs every REMS item"
-        for name in ("rems_patient_enrolled", "rems_prescriber_on_site", "rems_pulse_oximeter")
-    }
+    assert refused.value.errors == dict.fromkeys(
+        ("rems_patient_enrolled", "rems_prescriber_on_site", "rems_pulse_oximeter"),
+        "answer yes or no: a Spravato session needs every REMS item",
+    )
     assert not PredoseCheck.objects.exists()
 
 
