@@ -24,7 +24,10 @@ def _num(value: Decimal) -> str:
 def _doses(chart: Chart) -> list[str]:
     lines = []
     for dose in chart.doses:
-        what = f"{dose.get_kind_display()} {_num(dose.dose_mg)} mg {dose.product} (lot {dose.lot_number})"
+        what = (
+            f"{dose.get_kind_display()} {_num(dose.dose_mg)} mg {dose.product} "
+            f"(lot {dose.lot_number})"
+        )
         when = _time(chart, dose.measured_at)
         if dose.kind == Dose.Kind.INFUSION:
             end = _time(chart, dose.ended_at) if dose.ended_at else "still running"
