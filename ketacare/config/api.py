@@ -10,6 +10,7 @@ from ketacare.accounts.api import router as clinic_router
 from ketacare.alerts.api import router as alerts_router
 from ketacare.api import openapi, problems
 from ketacare.api.auth import BearerToken, BrowserSession
+from ketacare.controlled.api import router as controlled_router
 from ketacare.patients.api import router as patients_router
 from ketacare.scheduling.api import course_router
 from ketacare.scheduling.api import router as scheduling_router
@@ -49,3 +50,4 @@ api.add_router("", scheduling_router)
 api.add_router("/consultation-requests", consultation_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/clinic", clinic_router)
+api.add_router("/controlled", controlled_router)

@@ -71,6 +71,14 @@ OPERATIONS = sorted(
         "GET /api/v1/consultation-requests",
         "POST /api/v1/consultation-requests",
         "PATCH /api/v1/consultation-requests/{request_id}",
+        "GET /api/v1/controlled/products",
+        "POST /api/v1/controlled/products",
+        "GET /api/v1/controlled/lots",
+        "POST /api/v1/controlled/receipts",
+        "POST /api/v1/controlled/waste",
+        "POST /api/v1/controlled/transfers",
+        "POST /api/v1/controlled/counts",
+        "GET /api/v1/controlled/ledger",
     ]
 )
 
