@@ -16,6 +16,7 @@ from ketacare.scheduling.api import course_router
 from ketacare.scheduling.api import router as scheduling_router
 from ketacare.scheduling.requests_api import consultation_router
 from ketacare.screening.api import router as screening_router
+from ketacare.sessions.rems_api import rems_router
 from ketacare.treatment.api import patient_plans_router, plans_router, protocols_router
 
 
@@ -51,3 +52,4 @@ api.add_router("/consultation-requests", consultation_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/clinic", clinic_router)
 api.add_router("/controlled", controlled_router)
+api.add_router("", rems_router)
