@@ -71,6 +71,29 @@ OPERATIONS = sorted(
         "GET /api/v1/consultation-requests",
         "POST /api/v1/consultation-requests",
         "PATCH /api/v1/consultation-requests/{request_id}",
+        "POST /api/v1/appointments/{appointment_id}/session",
+        "GET /api/v1/sessions/{session_id}",
+        "GET /api/v1/sessions/{session_id}/safety",
+        "GET /api/v1/sessions/{session_id}/curve",
+        *(
+            f"POST /api/v1/sessions/{{session_id}}/{a}"
+            for a in (
+                "predose",
+                "decisions",
+                "doses",
+                "vitals",
+                "observations",
+                "events",
+                "acknowledgements",
+                "discharge",
+                "note/sign",
+                "note/addenda",
+            )
+        ),
+        "POST /api/v1/sessions/{session_id}/doses/{dose_id}/end",
+        "POST /api/v1/sessions/{session_id}/doses/{dose_id}/rate-changes",
+        "PUT /api/v1/sessions/{session_id}/note",
+        "GET /api/v1/patients/{patient_id}/sessions",
     ]
 )
 
