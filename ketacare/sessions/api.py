@@ -495,14 +495,14 @@ def start_session(
     return Status(201, session_json(view_of(session)))
 
 
-@router.get("/{session_id}", response=responses(SessionOut, *READ_ERRORS), summary="A session")
+@router.get("/{session_id}", response=responses(SessionOut, *READ_ERRORS, 422), summary="A session")
 def get_session(request: HttpRequest, session_id: PathId) -> Any:
     return session_json(session_read(actor_from_request(request), session_id))
 
 
 @router.get(
     "/{session_id}/safety",
-    response=responses(SafetyOut, *READ_ERRORS),
+    response=responses(SafetyOut, *READ_ERRORS, 422),
     summary="The core's assessment now: decision, alerts, stops, next checks, discharge",
 )
 def get_safety(request: HttpRequest, session_id: PathId) -> Any:
@@ -511,7 +511,7 @@ def get_safety(request: HttpRequest, session_id: PathId) -> Any:
 
 @router.get(
     "/{session_id}/curve",
-    response=responses(CurveOut, *READ_ERRORS),
+    response=responses(CurveOut, *READ_ERRORS, 422),
     summary="The plan's predicted concentration beside the one of the doses given",
 )
 def get_curve(request: HttpRequest, session_id: PathId) -> Any:
