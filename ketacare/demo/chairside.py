@@ -22,10 +22,12 @@ overdue (the one about 10 days ago, more than 7 days after it).
 
 One session is in progress today: an extra 40-minute infusion booked an hour and a half before
 it starts, 30-55 minutes before the seed's "now", checked in, opened, dosed and charted up to
-now, so the chair board shows it dosing or observing. When its chair time falls outside Harbor
-Street's opening hours (the demo may be seeded at any hour), the owner first adds the extra
-hours ("Evening infusion clinic") for the site and the nurse. Seeded before 01:00 local time the
-day is too young for it, and there is none.
+now, so the chair board shows it dosing or observing: a patient of the 40-minute infusions with
+no session within the protocol's interval, else today's booked infusion of one moved to that
+time. When its chair time falls outside Harbor Street's opening hours (the demo may be seeded
+at any hour), the owner first adds the extra hours ("Evening infusion clinic", or early, or
+weekend) for the site and the nurse. Seeded before 01:00 local time the day is too young for
+it, and there is none.
 """
 
 from __future__ import annotations
@@ -87,7 +89,13 @@ REMS_DAYS_AGO = (13, 10)
 SPRAVATO_MIN_GAP = timedelta(hours=60)  # esketamine-trd-induction [limits]
 NAUSEA = "Mild nausea at minute 25; settled with rest and a cool cloth, no treatment needed"
 WASTE_REASON = "Rest of the 5 mL vial opened for this infusion (one vial per patient, clinic rule)"
-EVENING_REASON = "Evening infusion clinic"
+#: Why the owner adds hours for the session in progress: a closed day, before or after hours.
+EXTRA_HOURS_REASON = {
+    "weekend": "Weekend infusion clinic",
+    "closed": "Extra infusion clinic",
+    "early": "Early infusion clinic",
+    "evening": "Evening infusion clinic",
+}
 #: How long before now the in-progress infusion starts at the latest, and the earlier starts
 #: tried when a chair or clinician is taken then.
 IN_PROGRESS_LEAD = timedelta(minutes=30)
@@ -424,7 +432,8 @@ def _check_in(state: SeedState, key: Any) -> None:
 
 
 def _free_patient(state: SeedState, start: datetime) -> int | None:
-    """An infusion patient with no appointment within the protocol's minimum interval."""
+    """An infusion patient with no session of the plan within the protocol's minimum interval
+    (their other appointments the placement checks for overlap)."""
     skip = {course_patient(state), waiting_patient(state)}
     for index in signed_on(state, INFUSION):
         if index in skip:
@@ -434,6 +443,7 @@ def _free_patient(state: SeedState, start: datetime) -> int | None:
         gap = timedelta(hours=limit.value if limit else 24)
         near = Appointment.objects.filter(
             patient=state.patients[index],
+            plan__protocol_id=plan.protocol_id,
             status__in=Appointment.ACTIVE,
             start_at__gt=start - gap,
             start_at__lt=start + gap,
@@ -533,7 +543,14 @@ def _within_hours(day: date, opens: time, closes: time) -> bool:
     return any(a <= opens and closes <= b for a, b in spans)
 
 
-def _evening_hours(state: SeedState, day: date, opens: time, closes: time) -> None:
+def _extra_hours_reason(calendar: DemoCalendar, day: date, opens: time) -> str:
+    spans = OPENING[HARBOR].get(day.weekday(), []) if calendar.is_open(day) else []
+    if not spans:
+        return EXTRA_HOURS_REASON["weekend" if day.weekday() == 6 else "closed"]
+    return EXTRA_HOURS_REASON["early" if opens < spans[0][0] else "evening"]
+
+
+def _extra_hours(state: SeedState, day: date, opens: time, closes: time, reason: str) -> None:
     owner = state.actors["owner"]
     site = state.sites.get(HARBOR) or state.clinics["demo"].sites.get(name=HARBOR)
     for membership_id in (None, state.membership("nurse").pk):
@@ -544,7 +561,7 @@ def _evening_hours(state: SeedState, day: date, opens: time, closes: time) -> No
             kind="add",
             opens=opens,
             closes=closes,
-            reason=EVENING_REASON,
+            reason=reason,
             membership_id=membership_id,
         )
 
@@ -569,7 +586,14 @@ def plan_in_progress(
     if not calendar.is_open(calendar.today) or not _within_hours(calendar.today, opens, closes):
         timeline.add(
             booked_at - timedelta(minutes=5),
-            partial(_evening_hours, state, calendar.today, opens, closes),
+            partial(
+                _extra_hours,
+                state,
+                calendar.today,
+                opens,
+                closes,
+                _extra_hours_reason(calendar, calendar.today, opens),
+            ),
         )
     timeline.add(booked_at, partial(_book_in_progress, timeline, state, latest, rng))
 
