@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
-from itertools import pairwise
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 import time_machine
@@ -115,8 +115,7 @@ def test_the_chart_of_a_session(seeded: None) -> None:
             assert [d.kind for d in doses] == ["device"] * len(doses)
             assert len(doses) == s.plan.dose["devices"]
             assert all(
-                b.measured_at - a.measured_at >= dt.timedelta(minutes=5)
-                for a, b in pairwise(doses)
+                b.measured_at - a.measured_at >= dt.timedelta(minutes=5) for a, b in pairwise(doses)
             )
         else:
             assert [d.kind for d in doses] == ["infusion"]
