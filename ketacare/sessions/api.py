@@ -381,8 +381,10 @@ class RateIn(Input):
 
 
 class VitalsIn(Input):
-    """The chair's short names (a refusal names the field as sent); the answer and the chart
-    name each with its unit."""
+    """The chair's short names, as the sessions API is published (``{"measured_at",
+    "systolic", "diastolic", "heart_rate", "spo2", "resp_rate", ...}``: tablets and the
+    chair page's script send these; keep them). A refusal names the field as sent; the
+    answer and the chart name each with its unit."""
 
     measured_at: IsoDateTime | None = None
     systolic: int | None = Field(None, description="mmHg")
