@@ -125,7 +125,9 @@ class PredoseForm(_Measured):
         decimal_places=1,
         widget=_numeric(decimal=True),
     )
-    escort_present = forms.BooleanField(label="Escort present to take the patient home", required=False)
+    escort_present = forms.BooleanField(
+        label="Escort present to take the patient home", required=False
+    )
     escort_name = forms.CharField(label="Escort's name", required=False, max_length=200)
     escort_phone = forms.CharField(label="Escort's phone", required=False, max_length=40)
     pregnancy = forms.ChoiceField(label="Pregnancy", choices=PredoseCheck.Pregnancy.choices)
@@ -205,7 +207,9 @@ class DecisionForm(Form):
     rate_mg_per_h = forms.DecimalField(
         label="Highest rate ordered (mg/h)", required=False, widget=_numeric(decimal=True)
     )
-    reason = forms.CharField(label="Reason", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Reason", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, criteria: Choices = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -213,9 +217,7 @@ class DecisionForm(Form):
 
     def service_data(self) -> dict[str, Any]:
         d = self.cleaned_data
-        detail = {
-            k: float(d[k]) for k in ("dose_mg", "rate_mg_per_h") if d.get(k) is not None
-        }
+        detail = {k: float(d[k]) for k in ("dose_mg", "rate_mg_per_h") if d.get(k) is not None}
         return {
             "kind": d["kind"],
             "reason": d["reason"],
@@ -271,7 +273,9 @@ class EndForm(_Measured):
 class VitalsForm(_Measured):
     systolic_mmhg = forms.IntegerField(label="Systolic (mmHg)", required=False, widget=_numeric())
     diastolic_mmhg = forms.IntegerField(label="Diastolic (mmHg)", required=False, widget=_numeric())
-    heart_rate_bpm = forms.IntegerField(label="Heart rate (/min)", required=False, widget=_numeric())
+    heart_rate_bpm = forms.IntegerField(
+        label="Heart rate (/min)", required=False, widget=_numeric()
+    )
     spo2_percent = forms.IntegerField(label="SpO₂ (%)", required=False, widget=_numeric())
     respiratory_rate_per_min = forms.IntegerField(
         label="Respiratory rate (/min)", required=False, widget=_numeric()
@@ -289,9 +293,7 @@ class VitalsForm(_Measured):
 
 
 class MoaasForm(_Measured):
-    score = forms.TypedChoiceField(
-        label="MOAA/S", coerce=int, widget=forms.RadioSelect, choices=[]
-    )
+    score = forms.TypedChoiceField(label="MOAA/S", coerce=int, widget=forms.RadioSelect, choices=[])
 
     def __init__(self, *args: Any, options: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -313,7 +315,10 @@ class EventForm(_Measured):
     serious = forms.BooleanField(label="Serious adverse event", required=False)
     outcome = forms.ChoiceField(label="Outcome", choices=Event.Outcome.choices)
     description = forms.CharField(
-        label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label="Description",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -325,7 +330,9 @@ class AckForm(Form):
 
 class DischargeForm(Form):
     left_with_name = forms.CharField(label="Leaves with (name)", max_length=200)
-    left_with_relation = forms.CharField(label="Relation to the patient", required=False, max_length=80)
+    left_with_relation = forms.CharField(
+        label="Relation to the patient", required=False, max_length=80
+    )
     dissociation_resolved = forms.BooleanField(label="Dissociation resolved", required=False)
     ambulating = forms.BooleanField(label="Walks safely", required=False)
     clinician_assessed_ready = forms.BooleanField(
@@ -347,7 +354,9 @@ class DischargeForm(Form):
 
 
 class NoteForm(Form):
-    body = forms.CharField(label="Note", max_length=20000, widget=forms.Textarea(attrs={"rows": 14}))
+    body = forms.CharField(
+        label="Note", max_length=20000, widget=forms.Textarea(attrs={"rows": 14})
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
@@ -356,7 +365,9 @@ class SignForm(Form):
 
 
 class AddendumForm(Form):
-    body = forms.CharField(label="Addendum", max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label="Addendum", max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 def show_refusal(form: forms.Form, exc: Exception) -> tuple[int, list[str]]:

@@ -102,6 +102,8 @@ def form_page(request: HttpRequest, pk: int) -> HttpResponse:
             bound.add_error(name if name in bound.fields else None, message)
         return _page(request, view, bound, status=400)
     except Conflict as exc:
-        return _page(request, rems.rems_form_by_id(actor, pk), None, status=409, refused=exc.message)
+        return _page(
+            request, rems.rems_form_by_id(actor, pk), None, status=409, refused=exc.message
+        )
     messages.success(request, "Submission recorded.")
     return redirect("rems:form", pk=pk)
