@@ -6,5 +6,6 @@ class SessionsConfig(AppConfig):
     label = "chairside"
 
     def ready(self) -> None:
-        # The REMS forms' due-alert job and the header's REMS link.
-        from . import jobs, rems_panels  # noqa: F401
+        # The chart's sessions panel, the header's links to the board of the chairs and to
+        # the REMS queue, and the REMS forms' due-alert job.
+        from . import jobs, panels, rems_panels  # noqa: F401
