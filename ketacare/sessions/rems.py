@@ -530,7 +530,7 @@ def raise_due_alert(actor: Actor, form: RemsForm, now: datetime) -> Alert | None
     the same transaction as the alert."""
     with transaction.atomic():
         locked = (
-            RemsForm.objects.select_for_update()
+            RemsForm.objects.select_for_update(of=("self",))
             .select_related("session__site", "session__patient")
             .get(pk=form.pk)
         )
