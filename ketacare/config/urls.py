@@ -18,6 +18,7 @@ urlpatterns = [
     path("schedule/setup/", include("ketacare.scheduling.setup_urls")),
     path("schedule/requests/", include("ketacare.scheduling.requests_urls")),
     path("calendar/", include("ketacare.scheduling.feed_urls")),
+    path("controlled/", include("ketacare.controlled.urls")),
     path("", include("ketacare.scheduling.course_urls")),
     path("", include("ketacare.treatment.urls")),
     path("api/v1/", api.urls),
