@@ -135,7 +135,13 @@ def test_a_later_app_adds_a_panel_without_touching_the_chart(
         ),
         (
             "nurse",
-            ["Patients", "Schedule", "Register a patient", "Alerts 1 open", "Controlled substances"],
+            [
+                "Patients",
+                "Schedule",
+                "Register a patient",
+                "Alerts 1 open",
+                "Controlled substances",
+            ],
         ),
         ("front_desk", ["Patients", "Schedule", "Register a patient"]),
         ("patient", []),
