@@ -44,11 +44,12 @@ class Perm(StrEnum):
     SCHEDULE_BOOK = "schedule.book"
     SCHEDULE_MANAGE = "schedule.manage"
     CONSULTATION_REQUESTS = "consultation_requests.manage"
-    # Treatment sessions at the chair: reading them (a patient reads their own summary),
-    # charting (pre-dose, doses, vitals, observations, events, discharge, the note), the
+    # Treatment sessions at the chair: reading the chart (the care team), a session's
+    # summary (a patient reads their own), charting (pre-dose, doses, vitals, observations, events, discharge, the note), the
     # prescriber's decisions (a hold, a dose outside the plan, a stop cleared, a discharge
     # criterion overridden), and the Spravato REMS forms' queue and submission record.
     SESSION_READ = "session.read"
+    SESSION_SUMMARY = "session.summary"
     SESSION_CHART = "session.chart"
     SESSION_PRESCRIBE = "session.prescribe"
     REMS_MANAGE = "rems.manage"
@@ -69,7 +70,13 @@ _STAFF_COMMON = {
 }
 _CLINICAL = {Perm.CLINICAL_READ, Perm.CLINICAL_EDIT}
 # What the whole care team sees of candidacy and treatment.
-_CARE_TEAM = {Perm.SCREENING_READ, Perm.PLAN_READ, Perm.ALERT_READ, Perm.SESSION_READ}
+_CARE_TEAM = {
+    Perm.SCREENING_READ,
+    Perm.PLAN_READ,
+    Perm.ALERT_READ,
+    Perm.SESSION_READ,
+    Perm.SESSION_SUMMARY,
+}
 # Who works at the chair and handles the drug.
 _CHAIR = {
     Perm.SESSION_CHART,
@@ -115,7 +122,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # A patient reads their own record through the access helper, never a list.
     # Their own appointments too (``patients.access`` shows a patient only their record).
     Role.PATIENT: frozenset(
-        {Perm.PATIENT_READ, Perm.CLINICAL_READ, Perm.SCHEDULE_READ, Perm.SESSION_READ}
+        {Perm.PATIENT_READ, Perm.CLINICAL_READ, Perm.SCHEDULE_READ, Perm.SESSION_SUMMARY}
     ),
 }
 

@@ -12,12 +12,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from ketacare.lib.errors import (
     Conflict,
+    Conflicts,
     Duplicate,
     FieldErrors,
     NotPermitted,
     NotVisible,
     StaleVersion,
-    Taken,
 )
 from ketacare.lib.problems import problem
 
@@ -61,7 +61,9 @@ def install(api: NinjaAPI) -> None:
             invalid=[
                 {"name": name, "reason": reason}
                 for name, reason in (
-                    exc.conflicts.items() if isinstance(exc, Taken) else [(exc.field, exc.message)]
+                    exc.conflicts.items()
+                    if isinstance(exc, Conflicts)
+                    else [(exc.field, exc.message)]
                 )
             ],
             existing=exc.existing if isinstance(exc, Duplicate) else None,

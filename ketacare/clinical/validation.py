@@ -127,3 +127,13 @@ def input_error(exc: ValidationError, root: str = "") -> ClinicalInputError:
     key = error_key(tuple(error["loc"]))
     field = f"{root}.{key}" if root and key != "(top level)" else (root or key)
     return ClinicalInputError(field, _message(error))
+
+
+def input_errors(exc: ValidationError, root: str = "") -> dict[str, str]:
+    """Every pydantic error, by dotted field name (the first message of each field)."""
+    found: dict[str, str] = {}
+    for error in exc.errors():
+        key = error_key(tuple(error["loc"]))
+        field = f"{root}.{key}" if root and key != "(top level)" else (root or key)
+        found.setdefault(field, _message(error))
+    return found

@@ -61,13 +61,22 @@ class StaleVersion(Conflict):
         )
 
 
-class Taken(Conflict):
-    """The time asked for is taken (HTTP 409): each clash by the field it is about (the
-    chair, the performer, the patient, the prescriber on site)."""
+class Conflicts(Conflict):
+    """Several clashes at once (HTTP 409), each by the field or criterion it is about."""
 
     def __init__(self, conflicts: Mapping[str, str]) -> None:
         self.conflicts = dict(conflicts)
         super().__init__(next(iter(self.conflicts)), "; ".join(self.conflicts.values()))
+
+
+class Taken(Conflicts):
+    """The time asked for is taken (HTTP 409): each clash by the field it is about (the
+    chair, the performer, the patient, the prescriber on site)."""
+
+
+class NotYet(Conflicts):
+    """Not yet allowed (HTTP 409): each condition still unmet (a discharge criterion), with
+    why."""
 
 
 class Duplicate(Conflict):

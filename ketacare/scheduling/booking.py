@@ -322,18 +322,24 @@ def _set_status(
     appointment: Appointment,
     status: str,
     *,
-    stamp: str,
+    stamp: str | None,
     action: str,
     now: datetime,
     reason: str = "",
 ) -> None:
-    """The one status change of cancel, check-in and no-show: the new status, its time
-    (``stamp``), the version, and the audit event."""
+    """The one status change of cancel, check-in, no-show and completion: the new status,
+    its time (``stamp``), the version, and the audit event."""
     old = appointment.status
     appointment.status = status
-    setattr(appointment, stamp, now)
+    if stamp is not None:
+        setattr(appointment, stamp, now)
     appointment.updated_at = now
-    fields = ["status", stamp, "updated_at", *(["cancel_reason"] if reason else [])]
+    fields = [
+        "status",
+        *([stamp] if stamp is not None else []),
+        "updated_at",
+        *(["cancel_reason"] if reason else []),
+    ]
     save_new_version(appointment, fields)
     audit.record(
         actor,
@@ -409,6 +415,22 @@ def appointment_check_in(
             now=now,
         )
     return appointment
+
+
+def appointment_complete_in_transaction(
+    actor: Actor, appointment: Appointment, *, now: datetime
+) -> None:
+    """The treatment this checked-in appointment was for has ended (a session's discharge);
+    runs inside the caller's transaction."""
+    _must_be(appointment, Appointment.Status.CHECKED_IN)
+    _set_status(
+        actor,
+        appointment,
+        Appointment.Status.COMPLETED,
+        stamp=None,
+        action="appointment.complete",
+        now=now,
+    )
 
 
 @audit.records_refusals("appointment.no_show")

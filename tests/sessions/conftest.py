@@ -1,0 +1,1 @@
+from tests.scheduling.conftest import clock, day  # noqa: F401  (fixtures)
