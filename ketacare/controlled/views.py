@@ -82,7 +82,14 @@ def ledger(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "rows": [
-                (e, display.row(e), display.signed_amount(e), display.when(e)) for e in entries
+                (
+                    e,
+                    display.row(e),
+                    display.signed_amount(e),
+                    display.when(e),
+                    services.amount(e.balance_after, e.lot.product.unit),
+                )
+                for e in entries
             ],
             "csv_query": query.urlencode(),
             "can_record": actor.can(Perm.CONTROLLED_RECORD),
@@ -207,7 +214,8 @@ def waste_new(request: HttpRequest) -> HttpResponse:
     actor = _recorder(request)
     form = WasteForm(
         request.POST or None,
-        lots=queries.lots(actor, usable=False),
+        # Expired lots too: the rest of an expired vial is wasted like any other.
+        lots=[lot for lot in queries.lots(actor) if lot.balance > 0],
         staff=queries.clinical_staff(actor),
         tz=_tz(actor),
         initial={"occurred_at": timezone.now()},

@@ -197,17 +197,19 @@ def test_the_ledger_page_lists_filters_and_links_its_csv(stock: Stock, as_role: 
     cells = [
         re.sub(r"<[^>]+>|\s+", " ", c).strip()
         for c in re.findall(
-            r'<td data-label="(?:When|Entry|Quantity|Patient)"[^>]*>(.*?)</td>', html, re.S
+            r'<td data-label="(?:When|Entry|Quantity|Balance|Patient)"[^>]*>(.*?)</td>', html, re.S
         )
     ]
     assert cells == [
         "2026-03-02 09:00",
         "Received",
         "+1000 mg",
+        "1000 mg",
         "",
         "2026-03-02 09:30",
         "Administered",
         "−35 mg",
+        "965 mg",
         "Dawson, Dan",
     ]
     csv_link = re.search(r'<a class="button secondary" id="csv" href="([^"]+)"', html)
