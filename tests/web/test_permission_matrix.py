@@ -59,7 +59,7 @@ from tests.candidacy import PHQ9_NO_SI, fields, scales
 from tests.chart_rows import ROWS
 from tests.conftest import PASSWORD, Cast, logged_in
 from tests.screening.sections import save_every_section, section_data
-from tests.web import admin_matrix, controlled_matrix, scheduling_matrix
+from tests.web import admin_matrix, controlled_matrix, rems_matrix, scheduling_matrix
 
 PATIENT_SECTIONS = ("contacts", "coverage", "consents")
 CLINICAL_SECTIONS = ("measurements", "conditions", "allergies", "trials")
@@ -83,6 +83,7 @@ WRITE_ACTIONS = (
     *admin_matrix.WRITE_ACTIONS,
     *scheduling_matrix.WRITE_ACTIONS,
     *controlled_matrix.WRITE_ACTIONS,
+    *rems_matrix.WRITE_ACTIONS,
 )
 READ_ACTIONS = (
     "patient.read",
@@ -92,6 +93,7 @@ READ_ACTIONS = (
     "intake_draft.read",
     *scheduling_matrix.READ_ACTIONS,
     *controlled_matrix.READ_ACTIONS,
+    *rems_matrix.READ_ACTIONS,
 )
 # Rows an intake, a plan or an alert acknowledgement adds or changes.
 CARE_MODELS = (Intake, IntakeDraft, ScreeningResult, QuestionnaireResponse, TreatmentPlan, Alert)
@@ -374,6 +376,8 @@ MATRIX: list[Entry] = [
     *(Entry(m, route, kind, C(*s)) for m, route, kind, s in scheduling_matrix.LINK_ENTRIES),
     # The controlled-substance ledger (tests/web/controlled_matrix.py).
     *(Entry(m, route, kind, C(*s)) for m, route, kind, s in controlled_matrix.ENTRIES),
+    # The Spravato REMS forms (tests/web/rems_matrix.py): the forms, their queue and PDFs.
+    *(Entry(m, route, kind, C(*s)) for m, route, kind, s in rems_matrix.ENTRIES),
 ]
 CARE_KINDS = {e.kind for e in _care_entries()}
 
@@ -503,14 +507,17 @@ PERM_NAMED = {
     **admin_matrix.PERM_NAMED,
     **scheduling_matrix.PERM_NAMED,
     **controlled_matrix.PERM_NAMED,
+    **rems_matrix.PERM_NAMED,
 }
 
 
 def _not_found_named(entry: Entry) -> str:
     """The 404 problem detail: the row the URL names that the caller cannot see."""
     key = care_key(entry.route)
-    named = scheduling_matrix.not_found_named(entry.route) or controlled_matrix.not_found_named(
-        entry.route
+    named = (
+        scheduling_matrix.not_found_named(entry.route)
+        or controlled_matrix.not_found_named(entry.route)
+        or rems_matrix.not_found_named(entry.route)
     )
     if named is not None:
         return named
@@ -638,6 +645,7 @@ class World:
         url = admin_matrix.url(self, entry.kind, entry.route, url, column)
         url = scheduling_matrix.url(self, entry.kind, entry.route, url)
         url = controlled_matrix.url(self, entry.kind, entry.route, url)
+        url = rems_matrix.url(self, entry.kind, entry.route, url)
         return self.care_url(url, entry.route, self.target_name(column))
 
     def care_url(self, url: str, route: str, name: str) -> str:
@@ -738,6 +746,8 @@ def _body(world: World, entry: Entry, column: str) -> dict[str, Any]:
         return scheduling_matrix.body(world, kind)
     if kind in controlled_matrix.KINDS:
         return controlled_matrix.body(world, kind, column)
+    if kind in rems_matrix.KINDS:
+        return rems_matrix.body(world, kind)
     return _care_body(world, entry, world.target_name(column))
 
 
@@ -824,6 +834,7 @@ def state() -> dict[str, list[Any]]:
     tables.update(admin_matrix.state())
     tables.update(scheduling_matrix.state())
     tables.update(controlled_matrix.state())
+    tables.update(rems_matrix.state())
     tables["write events"] = list(
         AuditEvent.objects.filter(action__in=WRITE_ACTIONS, outcome="success")
         .order_by("id")
@@ -974,6 +985,8 @@ def _check_allowed(
         scheduling_matrix.check_allowed(world, kind, column, response, _new_writes(before), last_id)
     elif kind in controlled_matrix.KINDS:
         controlled_matrix.check_allowed(world, kind, column, response, _new_writes(before), last_id)
+    elif kind in rems_matrix.KINDS:
+        rems_matrix.check_allowed(world, kind, column, response, _new_writes(before), last_id)
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
@@ -1235,6 +1248,8 @@ def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, col
         scheduling_matrix.add_rows(world)
     if entry.kind in controlled_matrix.KINDS:
         controlled_matrix.add_rows(world)
+    if entry.kind in rems_matrix.KINDS:
+        rems_matrix.add_rows(world)
     client = world.client(column)
     url = world.url(entry, column)
     body = _body(world, entry, column)
@@ -1388,6 +1403,8 @@ def test_it_refuses_every_method_the_matrix_does_not_list(
         admin_matrix.add_rows(world)
     if route in scheduling_matrix.ROW_ROUTES:
         scheduling_matrix.add_rows(world)
+    if route in rems_matrix.ROW_ROUTES:
+        rems_matrix.add_rows(world)
     before = state()
     response = _send(world.client("owner"), entry, world.url(entry, "owner"), {})
     assert response.status_code == 405, f"{method} /{route} answers: add it to MATRIX"
