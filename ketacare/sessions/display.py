@@ -96,16 +96,22 @@ def timeline(view: SessionView) -> list[Line]:
             )
         )
     for d in chart.doses:
-        lines.append(Line(d.measured_at, d.get_kind_display(), _dose_text(d), d.late, d.entered_by_label))
+        lines.append(
+            Line(d.measured_at, d.get_kind_display(), _dose_text(d), d.late, d.entered_by_label)
+        )
         for c in chart.rate_changes.get(d.pk, []):
             rate = f"{c.rate_mg_per_h.normalize():f} mg/h"
             lines.append(
-                Line(c.measured_at, "Rate change", f"{rate}: {c.reason}", c.late, c.entered_by_label)
+                Line(
+                    c.measured_at, "Rate change", f"{rate}: {c.reason}", c.late, c.entered_by_label
+                )
             )
         if d.ended_at is not None and d.kind == Dose.Kind.INFUSION:
             lines.append(Line(d.ended_at, "Infusion ended", "", False, d.entered_by_label))
     for v in chart.vitals:
-        lines.append(Line(v.measured_at, "Vital signs", _vitals_text(v), v.late, v.entered_by_label))
+        lines.append(
+            Line(v.measured_at, "Vital signs", _vitals_text(v), v.late, v.entered_by_label)
+        )
     for o in chart.observations:
         name = get_instrument(o.instrument).abbreviation
         band = f" ({o.band})" if o.band else ""
@@ -127,7 +133,9 @@ def timeline(view: SessionView) -> list[Line]:
         note = f" · {a.note}" if a.note else ""
         message = fired.get((a.code, round(a.alert_t_min, 2)), "an alert")
         lines.append(
-            Line(a.measured_at, "Alert acknowledged", f"{message}{note}", a.late, a.entered_by_label)
+            Line(
+                a.measured_at, "Alert acknowledged", f"{message}{note}", a.late, a.entered_by_label
+            )
         )
     lines = [Line(x.at, x.what, x.detail, x.late, who(x.by)) for x in lines]
     return sorted(lines, key=lambda line: line.at)
@@ -163,7 +171,7 @@ def witness_choices(session: TreatmentSession, user_id: int | None) -> list[tupl
         Membership.objects.filter(
             clinic_id=session.clinic_id, is_active=True, role__in=WITNESS_ROLES
         )
-        .exclude(user_id=user_id)
+        .exclude(user_id=user_id or 0)
         .select_related("user")
         .order_by("user__full_name")
     )
@@ -276,7 +284,9 @@ def board_rows(chairs: list[Chair], now: datetime) -> list[BoardRow]:
     for chair in chairs:
         view = chair.view
         if view is None:
-            rows.append(BoardRow(chair.resource.name, None, "", "", None, None, "", "", 0, "", False))
+            rows.append(
+                BoardRow(chair.resource.name, None, "", "", None, None, "", "", 0, "", False)
+            )
             continue
         alerts = view.open_alerts
         next_at = view.next_check_at

@@ -75,7 +75,14 @@ def parse_measured_at(value: str, tz: ZoneInfo) -> datetime | None:
     return when
 
 
-class _Measured(Form):
+class _Form(Form):
+    def _choices(self, name: str, choices: Choices) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = list(choices)
+
+
+class _Measured(_Form):
     measured_at = forms.CharField(
         label="Measured at",
         required=False,
@@ -96,14 +103,14 @@ def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
-class StartForm(Form):
+class StartForm(_Form):
     """A session of a checked-in appointment; the plan only when the appointment has none."""
 
     plan = forms.TypedChoiceField(label="Plan", coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args: Any, plans: Choices = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].choices = [("", "Choose the signed plan"), *plans]
+        self._choices("plan", [("", "Choose the signed plan"), *plans])
 
 
 class PredoseForm(_Measured):
@@ -125,7 +132,9 @@ class PredoseForm(_Measured):
         decimal_places=1,
         widget=_numeric(decimal=True),
     )
-    escort_present = forms.BooleanField(label="Escort present to take the patient home", required=False)
+    escort_present = forms.BooleanField(
+        label="Escort present to take the patient home", required=False
+    )
     escort_name = forms.CharField(label="Escort's name", required=False, max_length=200)
     escort_phone = forms.CharField(label="Escort's phone", required=False, max_length=40)
     pregnancy = forms.ChoiceField(label="Pregnancy", choices=PredoseCheck.Pregnancy.choices)
@@ -171,9 +180,10 @@ class PredoseForm(_Measured):
 
     def __init__(self, *args: Any, rems: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["concomitant_drug_classes"].choices = [
-            (cid, c.label) for cid, c in sorted(DRUG_CLASSES.items(), key=lambda i: i[1].label)
-        ]
+        self._choices(
+            "concomitant_drug_classes",
+            [(cid, c.label) for cid, c in sorted(DRUG_CLASSES.items(), key=lambda i: i[1].label)],
+        )
         if not rems:
             for name in ("rems_patient_enrolled", "rems_prescriber_on_site", "rems_pulse_oximeter"):
                 del self.fields[name]
@@ -194,7 +204,7 @@ class PredoseForm(_Measured):
         return data
 
 
-class DecisionForm(Form):
+class DecisionForm(_Form):
     kind = forms.ChoiceField(label="Decision", choices=Decision.Kind.choices)
     subject = forms.ChoiceField(label="Discharge criterion overridden", required=False)
     dose_mg = forms.DecimalField(
@@ -205,17 +215,17 @@ class DecisionForm(Form):
     rate_mg_per_h = forms.DecimalField(
         label="Highest rate ordered (mg/h)", required=False, widget=_numeric(decimal=True)
     )
-    reason = forms.CharField(label="Reason", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="Reason", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, criteria: Choices = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["subject"].choices = [("", "Only for an override"), *criteria]
+        self._choices("subject", [("", "Only for an override"), *criteria])
 
     def service_data(self) -> dict[str, Any]:
         d = self.cleaned_data
-        detail = {
-            k: float(d[k]) for k in ("dose_mg", "rate_mg_per_h") if d.get(k) is not None
-        }
+        detail = {k: float(d[k]) for k in ("dose_mg", "rate_mg_per_h") if d.get(k) is not None}
         return {
             "kind": d["kind"],
             "reason": d["reason"],
@@ -252,9 +262,9 @@ class DoseForm(_Measured):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = list(kinds)
-        self.fields["lot_id"].choices = [("", "Choose the lot"), *lots]
-        self.fields["witness_id"].choices = [("", "No witness"), *witnesses]
+        self._choices("kind", list(kinds))
+        self._choices("lot_id", [("", "Choose the lot"), *lots])
+        self._choices("witness_id", [("", "No witness"), *witnesses])
 
 
 class RateForm(_Measured):
@@ -271,7 +281,9 @@ class EndForm(_Measured):
 class VitalsForm(_Measured):
     systolic_mmhg = forms.IntegerField(label="Systolic (mmHg)", required=False, widget=_numeric())
     diastolic_mmhg = forms.IntegerField(label="Diastolic (mmHg)", required=False, widget=_numeric())
-    heart_rate_bpm = forms.IntegerField(label="Heart rate (/min)", required=False, widget=_numeric())
+    heart_rate_bpm = forms.IntegerField(
+        label="Heart rate (/min)", required=False, widget=_numeric()
+    )
     spo2_percent = forms.IntegerField(label="SpO₂ (%)", required=False, widget=_numeric())
     respiratory_rate_per_min = forms.IntegerField(
         label="Respiratory rate (/min)", required=False, widget=_numeric()
@@ -289,13 +301,11 @@ class VitalsForm(_Measured):
 
 
 class MoaasForm(_Measured):
-    score = forms.TypedChoiceField(
-        label="MOAA/S", coerce=int, widget=forms.RadioSelect, choices=[]
-    )
+    score = forms.TypedChoiceField(label="MOAA/S", coerce=int, widget=forms.RadioSelect, choices=[])
 
     def __init__(self, *args: Any, options: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["score"].choices = list(options)
+        self._choices("score", list(options))
 
 
 class CadssForm(_Measured):
@@ -313,7 +323,10 @@ class EventForm(_Measured):
     serious = forms.BooleanField(label="Serious adverse event", required=False)
     outcome = forms.ChoiceField(label="Outcome", choices=Event.Outcome.choices)
     description = forms.CharField(
-        label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label="Description",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -325,7 +338,9 @@ class AckForm(Form):
 
 class DischargeForm(Form):
     left_with_name = forms.CharField(label="Leaves with (name)", max_length=200)
-    left_with_relation = forms.CharField(label="Relation to the patient", required=False, max_length=80)
+    left_with_relation = forms.CharField(
+        label="Relation to the patient", required=False, max_length=80
+    )
     dissociation_resolved = forms.BooleanField(label="Dissociation resolved", required=False)
     ambulating = forms.BooleanField(label="Walks safely", required=False)
     clinician_assessed_ready = forms.BooleanField(
@@ -347,7 +362,9 @@ class DischargeForm(Form):
 
 
 class NoteForm(Form):
-    body = forms.CharField(label="Note", max_length=20000, widget=forms.Textarea(attrs={"rows": 14}))
+    body = forms.CharField(
+        label="Note", max_length=20000, widget=forms.Textarea(attrs={"rows": 14})
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
@@ -356,7 +373,9 @@ class SignForm(Form):
 
 
 class AddendumForm(Form):
-    body = forms.CharField(label="Addendum", max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label="Addendum", max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 def show_refusal(form: forms.Form, exc: Exception) -> tuple[int, list[str]]:

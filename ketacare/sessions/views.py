@@ -114,9 +114,7 @@ def _note_forms(session: TreatmentSession) -> dict[str, Any]:
         return {"note": None}
     return {
         "note": note,
-        "note_form": NoteForm(
-            prefix="note", initial={"body": note.body, "version": note.version}
-        ),
+        "note_form": NoteForm(prefix="note", initial={"body": note.body, "version": note.version}),
         "sign_form": SignForm(prefix="sign", initial={"version": note.version}),
         "addendum_form": AddendumForm(prefix="addendum"),
     }
@@ -128,10 +126,7 @@ def _chart_context(view: SessionView) -> dict[str, Any]:
     chart_svg, predicted_points = display.curve_chart(
         session_curves(view.chart, view.judgement.now)
     )
-    alerts = [
-        {"alert": a, "acknowledge": a.level == "alert"}
-        for a in view.open_alerts
-    ]
+    alerts = [{"alert": a, "acknowledge": a.level == "alert"} for a in view.open_alerts]
     next_at = view.next_check_at
     return {
         "view": view,
@@ -188,8 +183,10 @@ def _page(
             {
                 "dose": d,
                 "rate": display.current_rate(view, d),
-                "rate_form": shown.get(f"rate-{d.pk}") or RateForm(prefix=f"rate-{d.pk}", tz=_tz(session)),
-                "end_form": shown.get(f"end-{d.pk}") or EndForm(prefix=f"end-{d.pk}", tz=_tz(session)),
+                "rate_form": shown.get(f"rate-{d.pk}")
+                or RateForm(prefix=f"rate-{d.pk}", tz=_tz(session)),
+                "end_form": shown.get(f"end-{d.pk}")
+                or EndForm(prefix=f"end-{d.pk}", tz=_tz(session)),
             }
             for d in display.running_infusions(view)
         ]
@@ -249,7 +246,7 @@ def _write(
     require_perm(actor.membership, perm)
     session = session_for(actor, pk, perm=perm)
     form = make(session, request.POST)
-    status, conflicts, unmet = 400, [], []
+    status, conflicts, unmet = 400, list[str](), list[tuple[str, str]]()
     if form.is_valid():
         try:
             run(actor, session, form)
@@ -287,7 +284,9 @@ def start(request: HttpRequest, appointment_id: int) -> HttpResponse:
             return redirect(back)
         messages.success(request, "Session started.")
         return redirect(session)
-    messages.error(request, "The session was not started: choose one of the patient's signed plans.")
+    messages.error(
+        request, "The session was not started: choose one of the patient's signed plans."
+    )
     return redirect(back)
 
 
@@ -295,8 +294,9 @@ def _signed_plans(actor: Actor, appointment_id: int) -> list[tuple[int, str]]:
     from ketacare.scheduling.models import Appointment
     from ketacare.treatment.models import TreatmentPlan
 
+    assert actor.membership is not None
     appointment = Appointment.objects.filter(
-        pk=appointment_id, clinic_id=actor.membership.clinic_id if actor.membership else None
+        pk=appointment_id, clinic_id=actor.membership.clinic_id
     ).first()
     if appointment is None:
         raise NotVisible("No such appointment")
@@ -312,7 +312,9 @@ def predose(request: HttpRequest, pk: int) -> HttpResponse:
     def run(actor: Actor, session: TreatmentSession, form: PredoseForm) -> Any:
         return services.predose_record(actor, session.pk, **form.service_data())
 
-    return _write(request, pk, "predose", _predose_form, run, "Pre-dose checklist saved.", anchor="safety")
+    return _write(
+        request, pk, "predose", _predose_form, run, "Pre-dose checklist saved.", anchor="safety"
+    )
 
 
 @login_required
@@ -327,7 +329,13 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
         return services.decision_record(actor, session.pk, **form.service_data())
 
     return _write(
-        request, pk, "decision", make, run, "Decision saved.", perm=Perm.SESSION_PRESCRIBE,
+        request,
+        pk,
+        "decision",
+        make,
+        run,
+        "Decision saved.",
+        perm=Perm.SESSION_PRESCRIBE,
         anchor="safety",
     )
 
@@ -383,7 +391,9 @@ def end(request: HttpRequest, pk: int, dose_id: int) -> HttpResponse:
         return EndForm(data, prefix=f"end-{dose_id}", tz=_tz(session))
 
     def run(actor: Actor, session: TreatmentSession, form: EndForm) -> Any:
-        return dosing.dose_end(actor, session.pk, dose_id, ended_at=form.cleaned_data["measured_at"])
+        return dosing.dose_end(
+            actor, session.pk, dose_id, ended_at=form.cleaned_data["measured_at"]
+        )
 
     return _write(request, pk, f"end-{dose_id}", make, run, "Infusion ended.", anchor="safety")
 
@@ -410,7 +420,11 @@ def moaas(request: HttpRequest, pk: int) -> HttpResponse:
     def run(actor: Actor, session: TreatmentSession, form: MoaasForm) -> Any:
         d = form.cleaned_data
         return charting.observation_record(
-            actor, session.pk, instrument="moaas", score_value=d["score"], measured_at=d["measured_at"]
+            actor,
+            session.pk,
+            instrument="moaas",
+            score_value=d["score"],
+            measured_at=d["measured_at"],
         )
 
     return _write(request, pk, "moaas", make, run, "MOAA/S saved.", anchor="observations")
@@ -425,7 +439,11 @@ def cadss(request: HttpRequest, pk: int) -> HttpResponse:
     def run(actor: Actor, session: TreatmentSession, form: CadssForm) -> Any:
         d = form.cleaned_data
         return charting.observation_record(
-            actor, session.pk, instrument="cadss", score_value=d["score"], measured_at=d["measured_at"]
+            actor,
+            session.pk,
+            instrument="cadss",
+            score_value=d["score"],
+            measured_at=d["measured_at"],
         )
 
     return _write(request, pk, "cadss", make, run, "CADSS saved.", anchor="observations")
@@ -451,7 +469,9 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
     def run(actor: Actor, session: TreatmentSession, form: AckForm) -> Any:
         d = form.cleaned_data
-        return charting.alert_acknowledge(actor, session.pk, code=d["code"], t_min=d["t_min"], note=d["note"])
+        return charting.alert_acknowledge(
+            actor, session.pk, code=d["code"], t_min=d["t_min"], note=d["note"]
+        )
 
     return _write(request, pk, "ack", make, run, "Alert acknowledged.", anchor="safety")
 
@@ -463,7 +483,12 @@ def discharge_view(request: HttpRequest, pk: int) -> HttpResponse:
         return discharge.discharge_record(actor, session.pk, **form.cleaned_data)
 
     return _write(
-        request, pk, "discharge", _discharge_form, run, "Discharged. The note is drafted from the chart.",
+        request,
+        pk,
+        "discharge",
+        _discharge_form,
+        run,
+        "Discharged. The note is drafted from the chart.",
         anchor="note",
     )
 
@@ -517,7 +542,9 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
         Site.objects.filter(clinic_id=actor.membership.clinic_id, is_active=True).order_by("pk")
     )
     raw = request.GET.get("site", "")
-    site = next((s for s in sites if str(s.pk) == raw), None) if raw else (sites[0] if sites else None)
+    site = (
+        next((s for s in sites if str(s.pk) == raw), None) if raw else (sites[0] if sites else None)
+    )
     if site is None:
         raise NotVisible("No such site")
     now = timezone.now()

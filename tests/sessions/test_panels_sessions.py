@@ -25,7 +25,9 @@ def _panel(html: str) -> str | None:
     ("role", "shown"),
     [("patient", False), ("front_desk", False), ("nurse", True), ("owner", True)],
 )
-def test_the_sessions_panel_is_for_those_who_read_sessions(day, clock, role: str, shown: bool) -> None:  # type: ignore[no-untyped-def]
+def test_the_sessions_panel_is_for_those_who_read_sessions(
+    day, clock, role: str, shown: bool
+) -> None:  # type: ignore[no-untyped-def]
     chair = open_chair(day, clock)
     chair.vitals(-3)
     chair.predose()
@@ -66,9 +68,17 @@ def test_a_patient_without_sessions_reads_so(cast, as_role) -> None:  # type: ig
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("role", "shown"),
-    [("patient", False), ("front_desk", False), ("nurse", True), ("prescriber", True), ("owner", True)],
+    [
+        ("patient", False),
+        ("front_desk", False),
+        ("nurse", True),
+        ("prescriber", True),
+        ("owner", True),
+    ],
 )
-def test_the_chairs_link_is_for_staff_who_read_sessions(cast, as_role, role: str, shown: bool) -> None:  # type: ignore[no-untyped-def]
+def test_the_chairs_link_is_for_staff_who_read_sessions(
+    cast, as_role, role: str, shown: bool
+) -> None:  # type: ignore[no-untyped-def]
     html = as_role(role).get("/accounts/security/").content.decode()
     nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S)
     assert nav is not None

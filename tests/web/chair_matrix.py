@@ -208,7 +208,10 @@ def add_rows(world: Any) -> None:
         measured_at=at + timedelta(minutes=5),
     )
     charting.vitals_record(
-        nurse, session.pk, measured_at=at + timedelta(minutes=10), systolic_mmhg=182,
+        nurse,
+        session.pk,
+        measured_at=at + timedelta(minutes=10),
+        systolic_mmhg=182,
         diastolic_mmhg=96,
     )
     world.schedule.update({"chair": session, "dose": dose, "zoe_infusion": appointments["zoe"]})
@@ -322,6 +325,9 @@ def check_allowed(
         for model in (PredoseCheck, Dose, Discharge, SessionNote, LedgerEntry):
             assert list(model.objects.order_by("pk").values()) == before[model.__name__]
         if response.status_code in (400, 409):
-            assert "Not saved" in html or "things to fix" in html or "thing to fix" in html or (
-                "Not discharged yet" in html
+            assert (
+                "Not saved" in html
+                or "things to fix" in html
+                or "thing to fix" in html
+                or ("Not discharged yet" in html)
             )
