@@ -6,5 +6,6 @@ class SessionsConfig(AppConfig):
     label = "chairside"
 
     def ready(self) -> None:
-        # The chart's sessions panel and the header's link to the board of the chairs.
-        from . import panels  # noqa: F401
+        # The chart's sessions panel, the header's links to the board of the chairs and to
+        # the REMS queue, and the REMS forms' due-alert job.
+        from . import jobs, panels, rems_panels  # noqa: F401
