@@ -49,7 +49,7 @@ from .forms import (
     VitalsForm,
     show_refusal,
 )
-from .models import Dose, Phase, SessionNote, TreatmentSession
+from .models import Dose, Phase, RemsForm, SessionNote, TreatmentSession
 from .queries import board, session_read
 from .view import SessionView
 
@@ -171,6 +171,9 @@ def _page(
         if display.running_infusions(view)
         else display.observation_ends_at(session),
         "rems": rems,
+        "rems_form": RemsForm.objects.filter(session=session).first()
+        if rems and actor.can(Perm.REMS_MANAGE)
+        else None,
         "can_chart": can_chart,
         "can_prescribe": can_prescribe,
         "can_note": actor.can(Perm.SESSION_CHART),
