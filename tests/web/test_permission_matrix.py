@@ -59,7 +59,13 @@ from tests.candidacy import PHQ9_NO_SI, fields, scales
 from tests.chart_rows import ROWS
 from tests.conftest import PASSWORD, Cast, logged_in
 from tests.screening.sections import save_every_section, section_data
-from tests.web import admin_matrix, controlled_matrix, rems_matrix, scheduling_matrix
+from tests.web import (
+    admin_matrix,
+    chair_matrix,
+    controlled_matrix,
+    rems_matrix,
+    scheduling_matrix,
+)
 
 PATIENT_SECTIONS = ("contacts", "coverage", "consents")
 CLINICAL_SECTIONS = ("measurements", "conditions", "allergies", "trials")
@@ -84,6 +90,7 @@ WRITE_ACTIONS = (
     *scheduling_matrix.WRITE_ACTIONS,
     *controlled_matrix.WRITE_ACTIONS,
     *rems_matrix.WRITE_ACTIONS,
+    *chair_matrix.WRITE_ACTIONS,
 )
 READ_ACTIONS = (
     "patient.read",
@@ -94,6 +101,7 @@ READ_ACTIONS = (
     *scheduling_matrix.READ_ACTIONS,
     *controlled_matrix.READ_ACTIONS,
     *rems_matrix.READ_ACTIONS,
+    *chair_matrix.READ_ACTIONS,
 )
 # Rows an intake, a plan or an alert acknowledgement adds or changes.
 CARE_MODELS = (Intake, IntakeDraft, ScreeningResult, QuestionnaireResponse, TreatmentPlan, Alert)
@@ -378,6 +386,8 @@ MATRIX: list[Entry] = [
     *(Entry(m, route, kind, C(*s)) for m, route, kind, s in controlled_matrix.ENTRIES),
     # The Spravato REMS forms (tests/web/rems_matrix.py): the forms, their queue and PDFs.
     *(Entry(m, route, kind, C(*s)) for m, route, kind, s in rems_matrix.ENTRIES),
+    # The chair's pages (tests/web/chair_matrix.py): the chair page, its forms, the board.
+    *(Entry(m, route, kind, C(*s)) for m, route, kind, s in chair_matrix.ENTRIES),
 ]
 CARE_KINDS = {e.kind for e in _care_entries()}
 
@@ -646,6 +656,7 @@ class World:
         url = scheduling_matrix.url(self, entry.kind, entry.route, url)
         url = controlled_matrix.url(self, entry.kind, entry.route, url)
         url = rems_matrix.url(self, entry.kind, entry.route, url)
+        url = chair_matrix.url(self, entry.kind, entry.route, url)
         return self.care_url(url, entry.route, self.target_name(column))
 
     def care_url(self, url: str, route: str, name: str) -> str:
@@ -748,6 +759,8 @@ def _body(world: World, entry: Entry, column: str) -> dict[str, Any]:
         return controlled_matrix.body(world, kind, column)
     if kind in rems_matrix.KINDS:
         return rems_matrix.body(world, kind)
+    if kind in chair_matrix.KINDS:
+        return chair_matrix.body(world, kind)
     return _care_body(world, entry, world.target_name(column))
 
 
@@ -835,6 +848,7 @@ def state() -> dict[str, list[Any]]:
     tables.update(scheduling_matrix.state())
     tables.update(controlled_matrix.state())
     tables.update(rems_matrix.state())
+    tables.update(chair_matrix.state())
     tables["write events"] = list(
         AuditEvent.objects.filter(action__in=WRITE_ACTIONS, outcome="success")
         .order_by("id")
@@ -987,6 +1001,8 @@ def _check_allowed(
         controlled_matrix.check_allowed(world, kind, column, response, _new_writes(before), last_id)
     elif kind in rems_matrix.KINDS:
         rems_matrix.check_allowed(world, kind, column, response, _new_writes(before), last_id)
+    elif kind in chair_matrix.KINDS:
+        chair_matrix.check_allowed(world, kind, column, response, _new_writes(before), before)
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
@@ -1250,6 +1266,8 @@ def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, col
         controlled_matrix.add_rows(world)
     if entry.kind in rems_matrix.KINDS:
         rems_matrix.add_rows(world)
+    if entry.kind in chair_matrix.KINDS:
+        chair_matrix.add_rows(world)
     client = world.client(column)
     url = world.url(entry, column)
     body = _body(world, entry, column)
@@ -1405,6 +1423,8 @@ def test_it_refuses_every_method_the_matrix_does_not_list(
         scheduling_matrix.add_rows(world)
     if route in rems_matrix.ROW_ROUTES:
         rems_matrix.add_rows(world)
+    if route in chair_matrix.ROW_ROUTES:
+        chair_matrix.add_rows(world)
     before = state()
     response = _send(world.client("owner"), entry, world.url(entry, "owner"), {})
     assert response.status_code == 405, f"{method} /{route} answers: add it to MATRIX"
