@@ -133,25 +133,39 @@ def test_opening_the_session_answers_201_then_409_and_refuses_a_second(
     assert response.status_code == 201, response.content
     session = TreatmentSession.objects.get(appointment=appointment)
     body = response.json()
-    assert {k: body[k] for k in ("id", "appointment", "plan", "drug", "route", "phase")} == {
+    assert {k: v for k, v in body.items() if k != "safety"} == {
         "id": session.pk,
+        "patient_id": str(cast.dan.pk),
         "appointment": appointment.pk,
+        "site": day.site.pk,
+        "chair": "Chair 1",
         "plan": appointment.plan_id,
+        "plan_version": 1,
+        "protocol_id": "depression-iv-induction",
+        "protocol_version": session.protocol_version,
+        "settings_version": session.settings_version.number,
         "drug": "ketamine",
         "route": "iv",
         "phase": "predose",
+        "phase_label": "Pre-dose",
+        "weight_kg": 82.5,
+        "started_at": "2026-03-02T13:55:00Z",
+        "first_dose_at": None,
+        "dose_end_at": None,
+        "discharged_at": None,
+        "version": 1,
+        "predose": None,
+        "doses": [],
+        "vitals": [],
+        "observations": [],
+        "events": [],
+        "decisions": [],
+        "acknowledgements": [],
+        "discharge": None,
+        "note": None,
     }
-    assert (body["started_at"], body["first_dose_at"], body["doses"], body["note"]) == (
-        "2026-03-02T13:55:00Z",
-        None,
-        [],
-        None,
-    )
-    assert (body["chair"], body["phase_label"], body["protocol_id"]) == (
-        "Chair 1",
-        "Pre-dose",
-        "depression-iv-induction",
-    )
+    # The read answers the same session, with the same safety picture.
+    assert call(cast.nurse, "GET", f"/api/v1/sessions/{session.pk}").json() == body
     before = state()
     again = call(cast.nurse, "POST", path, {})
     assert again.status_code == 409
