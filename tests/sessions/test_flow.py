@@ -13,7 +13,7 @@ from ketacare.scheduling.models import Appointment
 from ketacare.sessions import charting, discharge, dosing, notes
 from ketacare.sessions.models import Phase, SessionNote
 
-from .world import open_chair, infusion
+from .world import infusion, open_chair
 
 
 @pytest.mark.django_db

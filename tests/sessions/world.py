@@ -69,9 +69,7 @@ def stock(cast: Cast, day: Day) -> Stock:
             supplier="Henry Schein",
             invoice_number=f"INV-{lot}",
         )
-    return Stock(
-        Lot.objects.get(lot_number="KV-2411"), Lot.objects.get(lot_number="SP-7781")
-    )
+    return Stock(Lot.objects.get(lot_number="KV-2411"), Lot.objects.get(lot_number="SP-7781"))
 
 
 @dataclass
@@ -143,7 +141,11 @@ def enrol(cast: Cast) -> None:
         cast.actor(cast.front_desk),
         cast.dan.pk,
         "consents",
-        data={"kind": "spravato_rems_enrollment", "status": "given", "signed_on": date(2026, 2, 20)},
+        data={
+            "kind": "spravato_rems_enrollment",
+            "status": "given",
+            "signed_on": date(2026, 2, 20),
+        },
     )
 
 
