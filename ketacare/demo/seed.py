@@ -31,8 +31,10 @@ from ketacare.accounts.models import Clinic, Role
 from .appointments import plan_appointments
 from .calendar_setup import demo_calendar, plan_calendar
 from .care import plan_care
+from .chairside import plan_sessions
 from .history import BOSTON, CHICAGO, Locale, fictional_phone, plan_history, plan_newcomer
 from .state import DEMO_DOMAIN, PORTAL_PATIENTS, SEED, SeedState
+from .stock import plan_stock
 from .timeline import Timeline, local
 
 DEMO_PASSWORD = "ketacare-demo"  # noqa: S105 - published demo credential
@@ -158,7 +160,10 @@ def _build() -> Clinic:
         plan_newcomer(clock, timeline, state, 100 + number, registration, registered, "lakeside")
     calendar = demo_calendar(today)
     plan_calendar(timeline, state, calendar)
-    plan_appointments(desk, timeline, state, calendar)
+    planned = plan_appointments(desk, timeline, state, calendar)
+    opened, back_bay = (today - timedelta(days=d) for d in (OPENED_DAYS_AGO, BACK_BAY_DAYS_AGO))
+    plan_stock(timeline, state, calendar, opened, back_bay)
+    plan_sessions(timeline, state, calendar, planned)
     timeline.replay()
     return state.clinics[CLINIC_SLUG]
 

@@ -33,6 +33,13 @@ class SeedState:
     # The fortnight's appointments by (day, place in the day's slots); the booked course.
     appointments: dict[tuple[date, int], Appointment] = field(default_factory=dict)
     course: list[Appointment] = field(default_factory=list)
+    # The controlled-substance ledger: lots by (site name, product key); the chair's sessions by
+    # their appointment's key, and appointments booked outside the fortnight by name.
+    products: dict[str, Any] = field(default_factory=dict)
+    lots: dict[tuple[str, str], Any] = field(default_factory=dict)
+    sessions: dict[Any, Any] = field(default_factory=dict)
+    extra: dict[str, Appointment] = field(default_factory=dict)
+    nurse_leave: date | None = None
 
     def user(self, email: str, name: str) -> User:
         user = accounts.user_create(SEED, email=email, full_name=name, password=None)

@@ -12,6 +12,7 @@ seed`` runs alone (the web server and the worker are other processes).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -37,21 +38,33 @@ class Timeline:
     def __init__(self, now: datetime) -> None:
         self.now = now
         self._events: list[_Event] = []
+        self._count = 0
+        self._running: datetime | None = None
 
     def add(self, at: datetime, run: Callable[[], object]) -> None:
+        """Schedule an event; while replaying, an event may schedule later ones (what comes
+        next depends on what the services answered)."""
         if at >= self.now:
             raise ValueError(f"a demo event at {at.isoformat()} would not be in the past")
-        self._events.append(_Event(at, len(self._events), run))
+        if self._running is not None and at < self._running:
+            raise ValueError(f"a demo event at {at.isoformat()} would be before the one running")
+        heapq.heappush(self._events, _Event(at, self._count, run))
+        self._count += 1
 
     def visit(self, start: datetime, step_minutes: int = 2) -> Visit:
         return Visit(self, start, step_minutes)
 
     def replay(self) -> int:
         """Run every event with the clock at its time; returns how many ran."""
-        for event in sorted(self._events):
+        ran = 0
+        while self._events:
+            event = heapq.heappop(self._events)
+            self._running = event.at
             with time_machine.travel(event.at, tick=False):
                 event.run()
-        return len(self._events)
+            ran += 1
+        self._running = None
+        return ran
 
 
 class Visit:

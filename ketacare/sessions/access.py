@@ -16,11 +16,12 @@ def session_for(
     """The session, or ``NotVisible`` (another clinic's, or not the patient's own), or
     ``NotPermitted``. ``lock`` holds the row for the rest of the transaction, so two writes
     to one session (two tablets, a replay) are judged one after the other."""
+    # The chair is a nullable join: PostgreSQL refuses FOR UPDATE on an outer join's
+    # nullable side, so a locking read leaves it to be fetched when used.
+    joins = ("patient", "plan", "settings_version", "site", "appointment")
     return get_record_for_user(
         actor.membership,
-        TreatmentSession.objects.select_related(
-            "patient", "plan", "settings_version", "site", "appointment", "chair"
-        ),
+        TreatmentSession.objects.select_related(*joins, *(() if lock else ("chair",))),
         session_id,
         perm=perm,
         name="session",

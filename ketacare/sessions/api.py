@@ -381,16 +381,29 @@ class RateIn(Input):
 
 
 class VitalsIn(Input):
-    """Named as the chart stores them (and as a refusal names them), units in the names."""
+    """The chair's short names, as the sessions API is published (``{"measured_at",
+    "systolic", "diastolic", "heart_rate", "spo2", "resp_rate", ...}``: tablets and the
+    chair page's script send these; keep them). A refusal names the field as sent; the
+    answer and the chart name each with its unit."""
 
     measured_at: IsoDateTime | None = None
-    systolic_mmhg: int | None = None
-    diastolic_mmhg: int | None = None
-    heart_rate_bpm: int | None = None
-    spo2_percent: int | None = None
-    respiratory_rate_per_min: int | None = None
+    systolic: int | None = Field(None, description="mmHg")
+    diastolic: int | None = Field(None, description="mmHg")
+    heart_rate: int | None = Field(None, description="beats/min")
+    spo2: int | None = Field(None, description="%")
+    resp_rate: int | None = Field(None, description="breaths/min")
     temperature_c: float | None = None
-    pain_nrs: int | None = None
+    pain_nrs: int | None = Field(None, description="0-10")
+
+
+#: The chart's name of each vital sign the chair sends by its short name.
+VITAL_NAMES = {
+    "systolic": "systolic_mmhg",
+    "diastolic": "diastolic_mmhg",
+    "heart_rate": "heart_rate_bpm",
+    "spo2": "spo2_percent",
+    "resp_rate": "respiratory_rate_per_min",
+}
 
 
 class ObservationIn(Input):
@@ -632,16 +645,17 @@ def post_rate_change(
 def post_vitals(
     request: HttpRequest, session_id: PathId, payload: VitalsIn
 ) -> Status[dict[str, Any]]:
-    vital, view = charting.vitals_record(
-        actor_from_request(request),
-        session_id,
-        measured_at=payload.measured_at,
-        **{
-            name: value
-            for name, value in payload.model_dump(exclude={"measured_at"}).items()
-            if value is not None
-        },
-    )
+    with _named({chart: sent for sent, chart in VITAL_NAMES.items()}):
+        vital, view = charting.vitals_record(
+            actor_from_request(request),
+            session_id,
+            measured_at=payload.measured_at,
+            **{
+                VITAL_NAMES.get(name, name): value
+                for name, value in payload.model_dump(exclude={"measured_at"}).items()
+                if value is not None
+            },
+        )
     return Status(201, _answer("vital", vital_json(vital), view))
 
 

@@ -54,12 +54,16 @@ def dosing_blocked(chart: Chart, judgement: Judgement) -> str | None:
     return None
 
 
-def _planned(session: TreatmentSession) -> PlannedDose:
+def _planned(session: TreatmentSession, chart: Chart | None = None) -> PlannedDose:
+    """The plan's dose, or the one the core recalculated for today's weight at the
+    pre-dose check."""
     dose = session.plan.dose
-    rate = dose.get("rate_mg_per_h")
+    today = chart.latest_predose.dose_today if chart and chart.latest_predose else None
+    source = today or dose
+    rate = source.get("rate_mg_per_h")
     devices = dose.get("devices")
     return PlannedDose(
-        dose_mg=float(session.plan.dose_mg),
+        dose_mg=float(today["dose_mg"] if today else session.plan.dose_mg),
         rate_mg_per_h=float(rate) if rate is not None else None,
         devices=int(devices) if devices is not None else None,
     )
@@ -173,11 +177,11 @@ def dose_record(
             "rate_mg_per_h": float(rate) if rate is not None else None,
             "devices_before": len(devices_before),
         }
-        problems = outside_plan(_planned(session), order=order, **check)  # type: ignore[arg-type]
+        problems = outside_plan(_planned(session, chart), order=order, **check)  # type: ignore[arg-type]
         if problems:
             raise FieldErrors(problems)
         # A dose beyond the plan stands on the prescriber's order: it is named with it.
-        beyond_plan = bool(outside_plan(_planned(session), order=None, **check))  # type: ignore[arg-type]
+        beyond_plan = bool(outside_plan(_planned(session, chart), order=None, **check))  # type: ignore[arg-type]
         quantity = Decimal(1) if lot.product.unit == "device" else mg
         try:
             entry = administer(
@@ -190,9 +194,9 @@ def dose_record(
                 site_id=session.site_id,
             )
         except FieldErrors as exc:
-            # The ledger names the lot as it stores it; the chart (and its API) as lot_id.
+            # The ledger names the lot "lot"; the chair chose it as "lot_id".
             raise FieldErrors(
-                {"lot_id" if k == "lot" else k: v for k, v in exc.errors.items()}
+                {("lot_id" if k == "lot" else k): v for k, v in exc.errors.items()}
             ) from None
         concentration = concentration_mg_per_ml or lot.product.concentration_mg_per_ml
         dose = Dose.objects.create(
@@ -366,7 +370,7 @@ def rate_change(
                 )
             _, order = _latest_order(chart)
             problems = outside_plan(
-                _planned(session),
+                _planned(session, chart),
                 given_before_mg=0.0,
                 dose_mg=0.0,
                 rate_mg_per_h=float(rate),

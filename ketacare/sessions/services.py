@@ -7,6 +7,7 @@ services are in ``dosing``, ``charting``, ``discharge`` and ``notes``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from ketacare.accounts.actor import Actor
 from ketacare.accounts.clinic_rules import current_settings_version
 from ketacare.accounts.permissions import Perm
+from ketacare.alerts import services as alerts
 from ketacare.audit import services as audit
 from ketacare.clinical.safety.models import SameDayScreen, TodaysFacts
 from ketacare.clinical.validation import input_errors
@@ -32,7 +34,35 @@ from .models import Decision, Phase, PredoseCheck, RemsForm, TreatmentSession
 from .rems_due import rems_due_on
 from .timing import is_late, measured_time
 from .todays_dose import dose_for_weight
+from .todays_screen import todays_screen
 from .view import SessionView, view_of
+
+
+def _alert_if_positive(
+    actor: Actor, session: TreatmentSession, check: PredoseCheck, view: SessionView
+) -> None:
+    """A positive same-day screen asked at the chair alerts the care team at once, in the
+    check's transaction (a questionnaire from the portal raised its own alert when saved)."""
+    screen = check.same_day_screen or {}
+    if screen.get("source") != "now":
+        return
+    finding = next(
+        (f for f in view.judgement.predose_findings if f.code == "predose_suicidality_positive"),
+        None,
+    )
+    if finding is None:
+        return
+    answers = screen.get("cssrs_answers") or {}
+    urgent = any(answers.get(q) for q in ("4", "5", "6"))
+    alerts.alert_raise(
+        actor,
+        session.patient,
+        kind="suicidality",
+        severity="urgent" if urgent else "high",
+        message=f"At the chair, before dosing: {finding.message}",
+        source=check,
+    )
+
 
 #: Longest text a reason or a note field takes.
 REASON_MAX = 1000
@@ -131,14 +161,26 @@ def session_start(
     return session
 
 
-def _screen(screen: dict[str, Any] | None, errors: dict[str, str]) -> dict[str, Any] | None:
+def _screen(
+    session: TreatmentSession,
+    screen: dict[str, Any] | None,
+    now: datetime,
+    errors: dict[str, str],
+) -> dict[str, Any] | None:
     """Today's suicidality screen as charted: C-SSRS screener answers or PHQ-9 item 9,
-    entered now or taken from the patient's questionnaire earlier today."""
+    asked now at the chair, or ("portal") the patient's own questionnaire from today."""
     if screen is None:
         return None
     source = screen.get("source", "now")
     if source not in ("now", "portal"):
         errors["same_day_screen.source"] = 'either "now" (asked at the chair) or "portal"'
+    if source == "portal":
+        found = todays_screen(session, now)
+        if found is None:
+            errors["same_day_screen.source"] = (
+                "the patient has no PHQ-9 or C-SSRS screener from today: ask it now"
+            )
+        return found
     body = {k: screen[k] for k in ("cssrs_answers", "phq9_item9") if screen.get(k) is not None}
     try:
         SameDayScreen.model_validate({"t_min": 0.0, **body})
@@ -192,7 +234,7 @@ def predose_record(actor: Actor, session_id: int, **data: Any) -> tuple[PredoseC
             raise Conflict("session", "dosing has started: the pre-dose checklist is closed")
         now = timezone.now()
         errors = _validate_predose(session, data)
-        screen = _screen(data.get("same_day_screen"), errors)
+        screen = _screen(session, data.get("same_day_screen"), now, errors)
         measured_at = measured_time(session, data.get("measured_at"), now, errors)
         if errors:
             raise FieldErrors(errors)
@@ -230,6 +272,7 @@ def predose_record(actor: Actor, session_id: int, **data: Any) -> tuple[PredoseC
         check.decision = view.judgement.predose
         check.findings = [f.model_dump(mode="json") for f in view.judgement.predose_findings]
         check.save(update_fields=["decision", "findings"])
+        _alert_if_positive(actor, session, check, view)
         audit.record(
             actor,
             "session.predose",

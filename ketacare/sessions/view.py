@@ -11,7 +11,7 @@ from django.utils import timezone
 from ketacare.clinical.safety import Alert
 
 from .assessment import Judgement, judge
-from .chart import Chart, load_chart
+from .chart import Chart, load_chart, load_charts
 from .models import Phase, TreatmentSession
 
 #: The checks a clinician confirms at the discharge itself: a chair is "ready for
@@ -82,3 +82,9 @@ class SessionView:
 def view_of(session: TreatmentSession, now: datetime | None = None) -> SessionView:
     chart = load_chart(session)
     return SessionView(chart, judge(chart, now or timezone.now()))
+
+
+def views_of(sessions: list[TreatmentSession], now: datetime) -> dict[int, SessionView]:
+    """The views of several sessions, their charts read together."""
+    charts = load_charts(sessions)
+    return {pk: SessionView(chart, judge(chart, now)) for pk, chart in charts.items()}

@@ -160,7 +160,7 @@ def open_chair(
     spravato = plan.drug == "esketamine"
     if spravato:
         enrol(cast)
-    service = "Spravato (esketamine) session" if spravato else "Ketamine IV infusion"
+    service = "Spravato session" if spravato else "Ketamine IV infusion"
     desk = cast.actor(cast.front_desk)
     appointment = booking.appointment_book(
         desk, cast.dan.pk, service_id=day.service(service).pk, start_at=START, plan_id=plan.pk
