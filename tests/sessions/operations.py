@@ -10,8 +10,8 @@ from typing import Any
 
 from ketacare.sessions.models import Dose
 
-from .api_world import DISCHARGE, base, checked, discharged, dosed, observed
-from .world import CALM, GOOD_PREDOSE, Chair
+from .api_world import DISCHARGE, VITALS, base, checked, discharged, dosed, observed
+from .world import GOOD_PREDOSE, Chair
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ OPS: dict[str, Op] = {
         "POST",
         "sessions/{session_id}/vitals",
         _nothing,
-        lambda c, _: (base(c) + "/vitals", CALM),
+        lambda c, _: (base(c) + "/vitals", VITALS),
         201,
         "chart",
         "session.vitals",

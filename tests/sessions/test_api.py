@@ -21,6 +21,7 @@ from tests.scheduling.conftest import Day
 
 from .api_world import (
     DISCHARGE,
+    VITALS,
     base,
     call,
     checked_in,
@@ -32,7 +33,7 @@ from .api_world import (
     z,
 )
 from .operations import OPS, infusion_body
-from .world import CALM, GOOD_PREDOSE, Chair, open_chair
+from .world import GOOD_PREDOSE, Chair, open_chair
 
 #: The discharge criteria of the IV protocol, in the order the core checks them.
 CRITERIA = (
@@ -62,7 +63,9 @@ def test_the_operations_are_every_session_operation() -> None:
         f"{method.upper()} {path.removeprefix('/api/v1/')}"
         for path, item in doc["paths"].items()
         for method in item
-        if path.startswith("/api/v1/sessions") or path.endswith(("/session", "/sessions"))
+        if (path.startswith("/api/v1/sessions") or path.endswith(("/session", "/sessions")))
+        # The REMS form and the signed note's PDF are the REMS API's (tests/sessions/rems).
+        and not path.endswith(("/rems-form", "/rems-form.pdf", "/note.pdf"))
     )
     assert found == sorted(f"{op.method} {op.route}" for op in OPS.values())
     assert len(found) == 18
@@ -242,7 +245,7 @@ def test_the_safety_answer_before_and_after_dosing(chair: Chair) -> None:
     ]
     dosed(chair)
     chair.at(10)
-    answer = call(cast.nurse, "POST", base(chair) + "/vitals", {**CALM, "heart_rate_bpm": 125})
+    answer = call(cast.nurse, "POST", base(chair) + "/vitals", {**VITALS, "heart_rate": 125})
     assert answer.status_code == 201
     safety = call(cast.nurse, "GET", base(chair) + "/safety").json()
     assert safety == answer.json()["safety"]
@@ -341,7 +344,7 @@ def test_an_iv_session_through_the_api(chair: Chair) -> None:
     cast, b = chair.cast, base(chair)
     nurse = cast.nurse
     chair.at(-3)
-    assert call(nurse, "POST", b + "/vitals", CALM).status_code == 201
+    assert call(nurse, "POST", b + "/vitals", VITALS).status_code == 201
     predose = call(nurse, "POST", b + "/predose", GOOD_PREDOSE)
     assert predose.status_code == 201
     assert (predose.json()["predose"]["decision"], predose.json()["predose"]["findings"]) == (
@@ -416,7 +419,7 @@ def test_an_iv_session_through_the_api(chair: Chair) -> None:
     }
     for minute in (20, 30, 45):
         chair.at(minute)
-        assert call(nurse, "POST", b + "/vitals", CALM).status_code == 201
+        assert call(nurse, "POST", b + "/vitals", VITALS).status_code == 201
     # 41.3 mg: 10 min at 62 mg/h (10.33 mg), then 31 mg/h for the rest (30.97 mg: 59.9 min).
     chair.at(70)
     ended = call(nurse, "POST", f"{b}/doses/{row.pk}/end", {})
@@ -455,7 +458,7 @@ def test_an_iv_session_through_the_api(chair: Chair) -> None:
         assert call(nurse, "POST", b + "/acknowledgements", ack).status_code == 201
     for minute in (100, 115, 130):
         chair.at(minute)
-        assert call(nurse, "POST", b + "/vitals", CALM).status_code == 201
+        assert call(nurse, "POST", b + "/vitals", VITALS).status_code == 201
     call(nurse, "POST", b + "/observations", {"instrument": "moaas", "score": 5})
     call(nurse, "POST", b + "/observations", {"instrument": "cadss", "score": 0})
     done = call(nurse, "POST", b + "/discharge", DISCHARGE)

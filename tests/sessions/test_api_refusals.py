@@ -20,6 +20,7 @@ from tests.scheduling.conftest import MONDAY, Day, ny
 
 from .api_world import (
     DISCHARGE,
+    VITALS,
     base,
     call,
     checked,
@@ -29,7 +30,7 @@ from .api_world import (
     refused_events,
     state,
 )
-from .world import CALM, Chair, open_chair
+from .world import Chair, open_chair
 
 
 @pytest.fixture
@@ -57,8 +58,8 @@ def refused(
 
 
 def test_an_impossible_systolic_is_refused_naming_the_field_and_its_range(chair: Chair) -> None:
-    assert refused(chair, "/vitals", {**CALM, "systolic_mmhg": 400}, 422, "session.vitals") == {
-        "systolic_mmhg": "400 is outside the allowed range 40-300 mmHg"
+    assert refused(chair, "/vitals", {**VITALS, "systolic": 400}, 422, "session.vitals") == {
+        "systolic": "400 is outside the allowed range 40-300 mmHg"
     }
 
 
@@ -66,13 +67,13 @@ def test_every_bad_vital_is_named_at_once(chair: Chair) -> None:
     got = refused(
         chair,
         "/vitals",
-        {**CALM, "heart_rate_bpm": 400, "spo2_percent": 120, "temperature_c": 50.0},
+        {**VITALS, "heart_rate": 400, "spo2": 120, "temperature_c": 50.0},
         422,
         "session.vitals",
     )
     assert got == {
-        "heart_rate_bpm": "400 is outside the allowed range 20-250 beats/min",
-        "spo2_percent": "120 is outside the allowed range 50-100 %",
+        "heart_rate": "400 is outside the allowed range 20-250 beats/min",
+        "spo2": "120 is outside the allowed range 50-100 %",
         "temperature_c": "must be 30.0-43.0 °C",
     }
 
@@ -81,16 +82,16 @@ def test_diastolic_at_or_above_systolic_is_refused(chair: Chair) -> None:
     got = refused(
         chair,
         "/vitals",
-        {**CALM, "systolic_mmhg": 90, "diastolic_mmhg": 95},
+        {**VITALS, "systolic": 90, "diastolic": 95},
         422,
         "session.vitals",
     )
-    assert got == {"systolic_mmhg": "diastolic_mmhg 95 must be below systolic_mmhg 90"}
+    assert got == {"systolic": "diastolic_mmhg 95 must be below systolic_mmhg 90"}
 
 
 def test_an_unusual_heart_rate_is_saved_and_flagged(chair: Chair) -> None:
     response = call(
-        chair.cast.nurse, "POST", base(chair) + "/vitals", {**CALM, "heart_rate_bpm": 160}
+        chair.cast.nurse, "POST", base(chair) + "/vitals", {**VITALS, "heart_rate": 160}
     )
     assert response.status_code == 201, response.content
     flag = "heart_rate_bpm: heart_rate_bpm 160 is unusual (typical 40-150 beats/min); confirm it"
@@ -99,11 +100,11 @@ def test_an_unusual_heart_rate_is_saved_and_flagged(chair: Chair) -> None:
 
 
 def test_text_for_a_number_and_an_unknown_field_are_refused(chair: Chair) -> None:
-    assert refused(chair, "/vitals", {**CALM, "systolic_mmhg": "120"}, 422, "") == {
-        "systolic_mmhg": "Input should be a valid integer"
+    assert refused(chair, "/vitals", {**VITALS, "systolic": "120"}, 422, "") == {
+        "systolic": "Input should be a valid integer"
     }
-    assert refused(chair, "/vitals", {**CALM, "systolc_mmhg": 120}, 422, "") == {
-        "systolc_mmhg": "Extra inputs are not permitted"
+    assert refused(chair, "/vitals", {**VITALS, "systolc": 120}, 422, "") == {
+        "systolc": "Extra inputs are not permitted"
     }
     dose = {"kind": "infusion", "lot_id": "1", "dose_mg": "41.3", "rate_mg_per_h": 62}
     assert refused(chair, "/doses", dose, 422, "") == {
@@ -215,7 +216,7 @@ def test_a_signed_note_is_locked_and_a_discharged_session_takes_no_more_charting
         "addendum to its note instead"
     )
     for path, body, action in (
-        ("/vitals", CALM, "session.vitals"),
+        ("/vitals", VITALS, "session.vitals"),
         ("/observations", {"instrument": "moaas", "score": 5}, "session.observation"),
     ):
         assert refused(chair, path, body, 409, action) == {"session": after}

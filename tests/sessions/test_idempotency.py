@@ -19,8 +19,8 @@ from ketacare.sessions.models import VitalSign
 from tests.live import LiveClinic, api, clinic_server
 from tests.scheduling.conftest import Day
 
-from .api_world import base, call, problem, state
-from .world import CALM, open_chair
+from .api_world import VITALS, base, call, problem, state
+from .world import open_chair
 
 KEY = "7d0f3c1e-5b2a-4c8d-9e6f-1a2b3c4d5e6f"
 RETRIES = 10
@@ -33,12 +33,12 @@ def test_a_retry_with_the_same_key_replays_the_answer_and_writes_once(
     chair = open_chair(day, clock)
     nurse = chair.cast.nurse
     path = base(chair) + "/vitals"
-    first = call(nurse, "POST", path, CALM, HTTP_IDEMPOTENCY_KEY=KEY)
+    first = call(nurse, "POST", path, VITALS, HTTP_IDEMPOTENCY_KEY=KEY)
     assert first.status_code == 201
     assert first.get("Idempotent-Replayed") is None
     chair.at(5)
     before = state()
-    again = call(nurse, "POST", path, CALM, HTTP_IDEMPOTENCY_KEY=KEY)
+    again = call(nurse, "POST", path, VITALS, HTTP_IDEMPOTENCY_KEY=KEY)
     assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
     assert json.loads(again.content) == json.loads(first.content)
     assert again.content == first.content
@@ -52,9 +52,9 @@ def test_the_same_key_with_another_body_is_refused(
     chair = open_chair(day, clock)
     nurse = chair.cast.nurse
     path = base(chair) + "/vitals"
-    assert call(nurse, "POST", path, CALM, HTTP_IDEMPOTENCY_KEY=KEY).status_code == 201
+    assert call(nurse, "POST", path, VITALS, HTTP_IDEMPOTENCY_KEY=KEY).status_code == 201
     before = state()
-    other = call(nurse, "POST", path, {**CALM, "heart_rate_bpm": 88}, HTTP_IDEMPOTENCY_KEY=KEY)
+    other = call(nurse, "POST", path, {**VITALS, "heart_rate": 88}, HTTP_IDEMPOTENCY_KEY=KEY)
     assert other.status_code == 422
     assert problem(other)["invalid_params"] == [
         {
@@ -126,7 +126,7 @@ def test_ten_retries_of_one_key_at_once_write_one_row(chairs: Chairs) -> None:
             "POST",
             f"/api/v1/sessions/{session}/vitals",
             chairs.nurse,
-            CALM,
+            VITALS,
             **{"Idempotency-Key": KEY},
         )
         return status, headers.get("Idempotent-Replayed"), body
