@@ -65,6 +65,7 @@ from tests.web import (
     controlled_matrix,
     rems_matrix,
     scheduling_matrix,
+    sessions_matrix,
 )
 
 PATIENT_SECTIONS = ("contacts", "coverage", "consents")
@@ -91,6 +92,7 @@ WRITE_ACTIONS = (
     *controlled_matrix.WRITE_ACTIONS,
     *rems_matrix.WRITE_ACTIONS,
     *chair_matrix.WRITE_ACTIONS,
+    *sessions_matrix.WRITE_ACTIONS,
 )
 READ_ACTIONS = (
     "patient.read",
@@ -102,6 +104,7 @@ READ_ACTIONS = (
     *controlled_matrix.READ_ACTIONS,
     *rems_matrix.READ_ACTIONS,
     *chair_matrix.READ_ACTIONS,
+    *sessions_matrix.READ_ACTIONS,
 )
 # Rows an intake, a plan or an alert acknowledgement adds or changes.
 CARE_MODELS = (Intake, IntakeDraft, ScreeningResult, QuestionnaireResponse, TreatmentPlan, Alert)
@@ -388,6 +391,11 @@ MATRIX: list[Entry] = [
     *(Entry(m, route, kind, C(*s)) for m, route, kind, s in rems_matrix.ENTRIES),
     # The chair's pages (tests/web/chair_matrix.py): the chair page, its forms, the board.
     *(Entry(m, route, kind, C(*s)) for m, route, kind, s in chair_matrix.ENTRIES),
+    # The chair's API (tests/web/sessions_matrix.py): sessions, their chart and note.
+    *(
+        Entry(m, route, kind, R(*s) if names_record(route) else C(*s))
+        for m, route, kind, s in sessions_matrix.ENTRIES
+    ),
 ]
 CARE_KINDS = {e.kind for e in _care_entries()}
 
@@ -518,6 +526,7 @@ PERM_NAMED = {
     **scheduling_matrix.PERM_NAMED,
     **controlled_matrix.PERM_NAMED,
     **rems_matrix.PERM_NAMED,
+    **sessions_matrix.PERM_NAMED,
 }
 
 
@@ -528,6 +537,7 @@ def _not_found_named(entry: Entry) -> str:
         scheduling_matrix.not_found_named(entry.route)
         or controlled_matrix.not_found_named(entry.route)
         or rems_matrix.not_found_named(entry.route)
+        or sessions_matrix.not_found_named(entry.route)
     )
     if named is not None:
         return named
@@ -564,6 +574,9 @@ class World:
     # Harbor's stock of the ledger; filled by ``controlled_matrix.add_rows``.
     controlled: dict[str, Any] = field(default_factory=dict)
     clock: TimeMachineFixture | None = None
+    # Dan's session where an operation of the chair's API applies, and the request; filled
+    # by ``sessions_matrix.add_rows``.
+    sessions: dict[str, Any] = field(default_factory=dict)
 
     def add_care(self) -> None:
         """Dan, Zoë and Erin each screened with a positive PHQ-9 item 9 (so each has an open
@@ -657,6 +670,7 @@ class World:
         url = controlled_matrix.url(self, entry.kind, entry.route, url)
         url = rems_matrix.url(self, entry.kind, entry.route, url)
         url = chair_matrix.url(self, entry.kind, entry.route, url)
+        url = sessions_matrix.url(self, entry.kind, entry.route, url)
         return self.care_url(url, entry.route, self.target_name(column))
 
     def care_url(self, url: str, route: str, name: str) -> str:
@@ -761,6 +775,8 @@ def _body(world: World, entry: Entry, column: str) -> dict[str, Any]:
         return rems_matrix.body(world, kind)
     if kind in chair_matrix.KINDS:
         return chair_matrix.body(world, kind)
+    if kind in sessions_matrix.KINDS:
+        return sessions_matrix.body(world, kind)
     return _care_body(world, entry, world.target_name(column))
 
 
@@ -849,6 +865,7 @@ def state() -> dict[str, list[Any]]:
     tables.update(controlled_matrix.state())
     tables.update(rems_matrix.state())
     tables.update(chair_matrix.state())
+    tables.update(sessions_matrix.state())
     tables["write events"] = list(
         AuditEvent.objects.filter(action__in=WRITE_ACTIONS, outcome="success")
         .order_by("id")
@@ -1003,6 +1020,10 @@ def _check_allowed(
         rems_matrix.check_allowed(world, kind, column, response, _new_writes(before), last_id)
     elif kind in chair_matrix.KINDS:
         chair_matrix.check_allowed(world, kind, column, response, _new_writes(before), before)
+    elif kind in sessions_matrix.KINDS:
+        sessions_matrix.check_allowed(
+            world, kind, column, response, dict(before), _new_writes(before), last_id
+        )
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
@@ -1268,6 +1289,8 @@ def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, col
         rems_matrix.add_rows(world)
     if entry.kind in chair_matrix.KINDS:
         chair_matrix.add_rows(world)
+    if entry.kind in sessions_matrix.KINDS:
+        sessions_matrix.add_rows(world, entry.kind)
     client = world.client(column)
     url = world.url(entry, column)
     body = _body(world, entry, column)
@@ -1425,6 +1448,8 @@ def test_it_refuses_every_method_the_matrix_does_not_list(
         rems_matrix.add_rows(world)
     if route in chair_matrix.ROW_ROUTES:
         chair_matrix.add_rows(world)
+    if route in sessions_matrix.ROW_ROUTES:
+        sessions_matrix.add_rows(world)
     before = state()
     response = _send(world.client("owner"), entry, world.url(entry, "owner"), {})
     assert response.status_code == 405, f"{method} /{route} answers: add it to MATRIX"
