@@ -6,9 +6,12 @@ Same content on every run (``random.Random(0)``; when things happened from
 from today in the clinic's time zone: the clinic opened about nine months ago, patients were
 registered since, screened, planned and followed up; three weeks ago its calendar moved into
 ketacare (``calendar_setup``) and the past week and the coming week were booked
-(``appointments``). Each event is run by the services with the clock at its own time
-(``timeline``), so charts, scores, plans, alerts, appointments and the audit log show real
-spans of time. Refused in production.
+(``appointments``). The controlled-substance ledger is kept from each site's opening
+(``stock``), and the past week's sessions of signed plans were charted at the chair, one is
+in progress today (``chairside``, drawing from ``random.Random(3)``). Each event is run by
+the services with the clock at its own time (``timeline``), so charts, scores, plans, alerts,
+appointments, sessions, the ledger and the audit log show real spans of time. Refused in
+production.
 """
 
 from __future__ import annotations
