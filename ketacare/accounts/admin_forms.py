@@ -88,6 +88,11 @@ class SiteForm(Form):
     country = forms.CharField(
         max_length=2, initial="US", help_text="Two-letter code (ISO 3166-1), e.g. US."
     )
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        help_text="The Spravato REMS form gives it for the monitoring healthcare provider.",
+    )
     time_zone = forms.CharField(
         label="Time zone", max_length=64, help_text="IANA name, e.g. America/New_York."
     )

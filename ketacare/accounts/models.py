@@ -270,6 +270,8 @@ class Site(models.Model):
     region = models.CharField("state / region", max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=2, default="US")
+    #: The site's phone: the Spravato REMS form gives it as the monitoring provider's number.
+    phone = models.CharField(max_length=40, blank=True)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

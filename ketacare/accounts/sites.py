@@ -18,7 +18,16 @@ from .actor import Actor
 from .models import Clinic, Site
 from .permissions import Perm, require_perm
 
-SITE_FIELDS = ("name", "address_line", "city", "region", "postal_code", "country", "time_zone")
+SITE_FIELDS = (
+    "name",
+    "address_line",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+    "time_zone",
+)
 
 
 def _values(data: Mapping[str, Any]) -> dict[str, str]:

@@ -16,6 +16,9 @@ class Alert(models.Model):
         SUICIDALITY = "suicidality", "Suicidality"
         # About the clinic, not a patient: the nightly audit verify found the chain broken.
         AUDIT_CHAIN = "audit_chain", "Audit log integrity"
+        # A session's Spravato REMS Patient Monitoring Form is two days from due, not submitted
+        # (raised by ketacare.sessions' job, with the patient; the owner sees and may clear it).
+        REMS_DUE = "rems_due", "Spravato REMS form due"
 
     class Severity(models.TextChoices):
         URGENT = "urgent", "Urgent"

@@ -60,6 +60,7 @@ def alert_raise(
         actor,
         "alert.raise",
         patient_id=patient.pk,
+        clinic_id=patient.clinic_id,
         target=alert,
         data={"kind": alert.kind, "severity": alert.severity, "source": source_type},
     )
@@ -171,7 +172,9 @@ def _clinic_alerts(membership: Membership | None) -> Q | None:
 
 def acknowledge_perm(alert: Alert) -> Perm:
     """What acknowledging ``alert`` takes: a patient's, the care team's; the clinic's, the
-    owner's."""
+    owner's; a REMS form coming due, whoever submits REMS forms (the owner among them)."""
+    if alert.kind == Alert.Kind.REMS_DUE:
+        return Perm.REMS_MANAGE
     return Perm.ALERT_CLINIC if alert.patient_id is None else Perm.ALERT_ACKNOWLEDGE
 
 

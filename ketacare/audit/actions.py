@@ -102,6 +102,13 @@ ACTIONS: dict[str, str] = {
     "plan.update": "changed a draft treatment plan",
     "plan.sign": "signed a treatment plan",
     "plan.read": "read a treatment plan",
+    # The Spravato REMS Patient Monitoring Form
+    "rems_form.read": "read a Spravato REMS form",
+    "rems_form.list": "listed the Spravato REMS forms",
+    "rems_form.submit": "recorded a Spravato REMS form's submission",
+    "rems_form.due_alert": "alerted that a Spravato REMS form is coming due",
+    "rems_form.pdf": "printed a Spravato REMS form",
+    "session_note.pdf": "printed a signed session note",
     # The controlled-substance ledger (21 CFR 1304)
     "controlled.product_create": "added a controlled-substance product",
     "controlled.receipt": "recorded a controlled-substance receipt",

@@ -10,11 +10,16 @@ from ketacare.accounts.api import router as clinic_router
 from ketacare.alerts.api import router as alerts_router
 from ketacare.api import openapi, problems
 from ketacare.api.auth import BearerToken, BrowserSession
+from ketacare.controlled.api import router as controlled_router
 from ketacare.patients.api import router as patients_router
 from ketacare.scheduling.api import course_router
 from ketacare.scheduling.api import router as scheduling_router
 from ketacare.scheduling.requests_api import consultation_router
 from ketacare.screening.api import router as screening_router
+from ketacare.sessions.rems_api import rems_router
+from ketacare.sessions.api import appointment_router as session_appointment_router
+from ketacare.sessions.api import patient_router as session_patient_router
+from ketacare.sessions.api import router as sessions_router
 from ketacare.treatment.api import patient_plans_router, plans_router, protocols_router
 
 
@@ -49,3 +54,8 @@ api.add_router("", scheduling_router)
 api.add_router("/consultation-requests", consultation_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/clinic", clinic_router)
+api.add_router("/controlled", controlled_router)
+api.add_router("", rems_router)
+api.add_router("/sessions", sessions_router)
+api.add_router("/appointments", session_appointment_router)
+api.add_router("/patients", session_patient_router)

@@ -75,6 +75,17 @@ class LineChart:
     y_label_y: float = 0.0
     series_label: str = ""
     band_unit: str = ""
+    x_max: float = 1.0
+    y_max: float = 1.0
+
+    def scaled(self, xs: Sequence[float], ys: Sequence[float]) -> str:
+        """The points of a second series drawn on this chart's axes."""
+        plot_h = self.plot_bottom - self.plot_top
+        return " ".join(
+            f"{self.plot_left + self.plot_width * x / self.x_max:.1f},"
+            f"{self.plot_top + plot_h * (1 - min(y, self.y_max) / self.y_max):.1f}"
+            for x, y in zip(xs, ys, strict=True)
+        )
 
     @property
     def min_text_px_on_phone(self) -> float:
@@ -151,11 +162,13 @@ def line_chart(
     band_unit: str = "ng/mL",
     x_ticks: int = 5,
     y_ticks: int = 5,
+    also: Sequence[float] = (),
 ) -> LineChart:
-    """Scale ``xs``/``ys`` into the plot area; the y axis starts at 0 and shows every band."""
+    """Scale ``xs``/``ys`` into the plot area; the y axis starts at 0 and shows every band
+    (and reaches the values ``also`` of a second series drawn with ``LineChart.scaled``)."""
     x_max = max(xs) if xs else 1.0
     x_max = x_max if x_max > 0 else 1.0
-    y_top = max([*ys, 1.0])
+    y_top = max([*ys, *also, 1.0])
     visible_bands = [b for b in bands if b[1] < y_top * 1.5]
     if visible_bands:
         y_top = max(y_top, *(b[2] for b in visible_bands))
@@ -228,4 +241,6 @@ def line_chart(
         y_label_y=round(TOP + plot_h / 2, 1),
         series_label=series_label or y_label,
         band_unit=band_unit,
+        x_max=x_max,
+        y_max=y_max,
     )

@@ -199,9 +199,38 @@ def _appointment_page(
         "noshow": shown.get("noshow") or VersionForm(prefix="noshow", initial=version),
         "cancel": shown.get("cancel") or CancelForm(prefix="cancel", initial=version),
     }
+    context.update(_session_context(actor, appointment))
     if context["can_reschedule"] or "move" in shown:
         context["move"] = shown.get("move") or _move_form(actor, appointment)
     return render(request, "scheduling/appointment.html", context, status=status)
+
+
+def _session_context(actor: Actor, appointment: Appointment) -> dict[str, Any]:
+    """The chair's session of this appointment (a link to it), or, for those who chart, a
+    button to start it once the patient is checked in (with the patient's signed plans to
+    choose from when the appointment was booked without one). The sessions app sits above
+    scheduling, so the session is read through the appointment's own relation."""
+    from ketacare.treatment.models import TreatmentPlan
+
+    session = getattr(appointment, "session", None)
+    can_start = (
+        session is None
+        and actor.can(Perm.SESSION_CHART)
+        and appointment.status == Appointment.Status.CHECKED_IN
+    )
+    plans = []
+    if can_start and appointment.plan_id is None:
+        plans = [
+            (p.pk, display.plan_label(p))
+            for p in TreatmentPlan.objects.filter(
+                patient_id=appointment.patient_id, status=TreatmentPlan.Status.SIGNED
+            ).order_by("-signed_at", "-pk")
+        ]
+    return {
+        "chair_session": session if session is not None and actor.can(Perm.SESSION_READ) else None,
+        "can_start_session": can_start,
+        "session_plans": plans,
+    }
 
 
 def _move_form(

@@ -8,6 +8,8 @@ Ranges are the clinical core's; a refusal names each field with its range.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -18,6 +20,7 @@ from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
 from ketacare.accounts.permissions import Perm
+from ketacare.lib.errors import FieldErrors
 from ketacare.lib.inputs import Input, IsoDateTime
 from ketacare.lib.responses import EDIT_ERRORS, READ_ERRORS, responses
 from ketacare.patients.access import get_patient_for_user
@@ -59,7 +62,7 @@ class FindingOut(Schema):
     source: str
 
 
-class AlertOut(Schema):
+class SessionAlertOut(Schema):
     code: str
     level: str
     t_min: float
@@ -90,7 +93,7 @@ class SafetyOut(Schema):
     predose_findings: list[FindingOut]
     dosing_blocked: str | None = Field(description="why no dose may be given now")
     stop_dosing: bool = Field(description="a stop fired that no prescriber has cleared")
-    alerts: list[AlertOut]
+    alerts: list[SessionAlertOut]
     next_checks: list[NextCheckOut]
     discharge_checks: list[DischargeCheckOut]
     ready_for_discharge: bool
@@ -329,7 +332,7 @@ class CurveOut(Schema):
 
 
 class StartIn(Input):
-    plan: RowId | None = Field(None, description="for a one-off: the patient's signed plan")
+    plan_id: RowId | None = Field(None, description="for a one-off: the patient's signed plan")
 
 
 class ScreenIn(Input):
@@ -358,13 +361,13 @@ class PredoseIn(Input):
 
 class DoseIn(Input):
     kind: Literal["infusion", "injection", "device", "spray", "lozenge"]
-    lot: RowId | None = Field(description="the ledger's lot it is drawn from")
+    lot_id: RowId | None = Field(description="the ledger's lot it is drawn from")
     dose_mg: float | None = Field(None, description="not for a Spravato device (28 mg)")
     measured_at: IsoDateTime | None = Field(None, description="when it was given (started)")
     ended_at: IsoDateTime | None = None
     rate_mg_per_h: float | None = Field(None, description="an infusion's starting rate")
     concentration_mg_per_ml: float | None = None
-    witness: RowId | None = Field(None, description="the witnessing member (membership id)")
+    witness_id: RowId | None = Field(None, description="the witnessing member (membership id)")
 
 
 class DoseEndIn(Input):
@@ -378,14 +381,29 @@ class RateIn(Input):
 
 
 class VitalsIn(Input):
+    """The chair's short names, as the sessions API is published (``{"measured_at",
+    "systolic", "diastolic", "heart_rate", "spo2", "resp_rate", ...}``: tablets and the
+    chair page's script send these; keep them). A refusal names the field as sent; the
+    answer and the chart name each with its unit."""
+
     measured_at: IsoDateTime | None = None
-    systolic: int | None = None
-    diastolic: int | None = None
-    heart_rate: int | None = None
-    spo2: int | None = None
-    resp_rate: int | None = None
+    systolic: int | None = Field(None, description="mmHg")
+    diastolic: int | None = Field(None, description="mmHg")
+    heart_rate: int | None = Field(None, description="beats/min")
+    spo2: int | None = Field(None, description="%")
+    resp_rate: int | None = Field(None, description="breaths/min")
     temperature_c: float | None = None
-    pain_nrs: int | None = None
+    pain_nrs: int | None = Field(None, description="0-10")
+
+
+#: The chart's name of each vital sign the chair sends by its short name.
+VITAL_NAMES = {
+    "systolic": "systolic_mmhg",
+    "diastolic": "diastolic_mmhg",
+    "heart_rate": "heart_rate_bpm",
+    "spo2": "spo2_percent",
+    "resp_rate": "respiratory_rate_per_min",
+}
 
 
 class ObservationIn(Input):
@@ -459,6 +477,24 @@ class AddendumIn(Input):
 # --- endpoints --------------------------------------------------------------------------------
 
 
+@contextmanager
+def _named(names: dict[str, str]) -> Iterator[None]:
+    """A refusal names each field as the request does (the service names some as it stores
+    them: a decision's order lives in its ``detail``)."""
+    try:
+        yield
+    except FieldErrors as exc:
+        raise FieldErrors({names.get(k, k): v for k, v in exc.errors.items()}) from None
+
+
+#: A dose order's fields, sent flat, kept in the decision's ``detail``.
+_ORDER_NAMES = {
+    "detail.dose_mg": "dose_mg",
+    "detail.rate_mg_per_h": "rate_mg_per_h",
+    "detail": "dose_mg",
+}
+
+
 @appointment_router.post(
     "/{appointment_id}/session",
     response=responses(SessionOut, *EDIT_ERRORS, status=201),
@@ -468,18 +504,18 @@ def start_session(
     request: HttpRequest, appointment_id: PathId, payload: StartIn
 ) -> Status[dict[str, Any]]:
     actor = actor_from_request(request)
-    session = services.session_start(actor, appointment_id, plan_id=payload.plan)
+    session = services.session_start(actor, appointment_id, plan_id=payload.plan_id)
     return Status(201, session_json(view_of(session)))
 
 
-@router.get("/{session_id}", response=responses(SessionOut, *READ_ERRORS), summary="A session")
+@router.get("/{session_id}", response=responses(SessionOut, *READ_ERRORS, 422), summary="A session")
 def get_session(request: HttpRequest, session_id: PathId) -> Any:
     return session_json(session_read(actor_from_request(request), session_id))
 
 
 @router.get(
     "/{session_id}/safety",
-    response=responses(SafetyOut, *READ_ERRORS),
+    response=responses(SafetyOut, *READ_ERRORS, 422),
     summary="The core's assessment now: decision, alerts, stops, next checks, discharge",
 )
 def get_safety(request: HttpRequest, session_id: PathId) -> Any:
@@ -488,7 +524,7 @@ def get_safety(request: HttpRequest, session_id: PathId) -> Any:
 
 @router.get(
     "/{session_id}/curve",
-    response=responses(CurveOut, *READ_ERRORS),
+    response=responses(CurveOut, *READ_ERRORS, 422),
     summary="The plan's predicted concentration beside the one of the doses given",
 )
 def get_curve(request: HttpRequest, session_id: PathId) -> Any:
@@ -526,14 +562,15 @@ def post_decision(
         for k, v in (("dose_mg", payload.dose_mg), ("rate_mg_per_h", payload.rate_mg_per_h))
         if v is not None
     }
-    decision, view = services.decision_record(
-        actor_from_request(request),
-        session_id,
-        kind=payload.kind,
-        reason=payload.reason,
-        subject=payload.subject,
-        detail=detail,
-    )
+    with _named(_ORDER_NAMES):
+        decision, view = services.decision_record(
+            actor_from_request(request),
+            session_id,
+            kind=payload.kind,
+            reason=payload.reason,
+            subject=payload.subject,
+            detail=detail,
+        )
     return Status(201, _answer("decision", decision_json(decision), view))
 
 
@@ -547,13 +584,13 @@ def post_dose(request: HttpRequest, session_id: PathId, payload: DoseIn) -> Stat
         actor_from_request(request),
         session_id,
         kind=payload.kind,
-        lot_id=payload.lot,
+        lot_id=payload.lot_id,
         dose_mg=payload.dose_mg,
         measured_at=payload.measured_at,
         ended_at=payload.ended_at,
         rate_mg_per_h=payload.rate_mg_per_h,
         concentration_mg_per_ml=payload.concentration_mg_per_ml,
-        witness_id=payload.witness,
+        witness_id=payload.witness_id,
     )
     return Status(201, _answer("dose", dose_json(view.chart, dose, view.judgement.now), view))
 
@@ -608,24 +645,17 @@ def post_rate_change(
 def post_vitals(
     request: HttpRequest, session_id: PathId, payload: VitalsIn
 ) -> Status[dict[str, Any]]:
-    vital, view = charting.vitals_record(
-        actor_from_request(request),
-        session_id,
-        measured_at=payload.measured_at,
-        **{
-            name: value
-            for name, value in (
-                ("systolic_mmhg", payload.systolic),
-                ("diastolic_mmhg", payload.diastolic),
-                ("heart_rate_bpm", payload.heart_rate),
-                ("spo2_percent", payload.spo2),
-                ("respiratory_rate_per_min", payload.resp_rate),
-                ("temperature_c", payload.temperature_c),
-                ("pain_nrs", payload.pain_nrs),
-            )
-            if value is not None
-        },
-    )
+    with _named({chart: sent for sent, chart in VITAL_NAMES.items()}):
+        vital, view = charting.vitals_record(
+            actor_from_request(request),
+            session_id,
+            measured_at=payload.measured_at,
+            **{
+                VITAL_NAMES.get(name, name): value
+                for name, value in payload.model_dump(exclude={"measured_at"}).items()
+                if value is not None
+            },
+        )
     return Status(201, _answer("vital", vital_json(vital), view))
 
 

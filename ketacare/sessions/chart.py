@@ -6,8 +6,11 @@ read the same ``Chart``, so one session costs one load however many of them a pa
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .models import (
     Acknowledgement,
@@ -48,21 +51,48 @@ class Chart:
 
 def load_chart(session: TreatmentSession) -> Chart:
     """Every entry of ``session``, each list ordered by measured time."""
-    doses = list(Dose.objects.filter(session=session).order_by("measured_at", "pk"))
-    changes: dict[int, list[RateChange]] = {dose.pk: [] for dose in doses}
-    for change in RateChange.objects.filter(dose__session=session).order_by("measured_at", "pk"):
+    return load_charts([session])[session.pk]
+
+
+def _by_session(rows: Iterable[Any], key: str = "session_id") -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, key)].append(row)
+    return grouped
+
+
+def load_charts(sessions: Sequence[TreatmentSession]) -> dict[int, Chart]:
+    """The charts of several sessions (the board's chairs) in one query per kind of entry."""
+    ids = [s.pk for s in sessions]
+    doses = _by_session(Dose.objects.filter(session_id__in=ids).order_by("measured_at", "pk"))
+    changes: dict[int, list[RateChange]] = defaultdict(list)
+    for change in RateChange.objects.filter(dose__session_id__in=ids).order_by("measured_at", "pk"):
         changes[change.dose_id].append(change)
-    return Chart(
-        session=session,
-        predose=list(PredoseCheck.objects.filter(session=session).order_by("entered_at", "pk")),
-        doses=doses,
-        rate_changes=changes,
-        vitals=list(VitalSign.objects.filter(session=session).order_by("measured_at", "pk")),
-        observations=list(
-            Observation.objects.filter(session=session).order_by("measured_at", "pk")
-        ),
-        events=list(Event.objects.filter(session=session).order_by("measured_at", "pk")),
-        decisions=list(Decision.objects.filter(session=session).order_by("decided_at", "pk")),
-        acknowledgements=list(Acknowledgement.objects.filter(session=session)),
-        discharge=Discharge.objects.filter(session=session).first(),
+    predose = _by_session(
+        PredoseCheck.objects.filter(session_id__in=ids).order_by("entered_at", "pk")
     )
+    vitals = _by_session(VitalSign.objects.filter(session_id__in=ids).order_by("measured_at", "pk"))
+    observations = _by_session(
+        Observation.objects.filter(session_id__in=ids).order_by("measured_at", "pk")
+    )
+    events = _by_session(Event.objects.filter(session_id__in=ids).order_by("measured_at", "pk"))
+    decisions = _by_session(
+        Decision.objects.filter(session_id__in=ids).order_by("decided_at", "pk")
+    )
+    acks = _by_session(Acknowledgement.objects.filter(session_id__in=ids))
+    discharges = {d.session_id: d for d in Discharge.objects.filter(session_id__in=ids)}
+    return {
+        s.pk: Chart(
+            session=s,
+            predose=predose[s.pk],
+            doses=doses[s.pk],
+            rate_changes={d.pk: changes[d.pk] for d in doses[s.pk]},
+            vitals=vitals[s.pk],
+            observations=observations[s.pk],
+            events=events[s.pk],
+            decisions=decisions[s.pk],
+            acknowledgements=acks[s.pk],
+            discharge=discharges.get(s.pk),
+        )
+        for s in sessions
+    }

@@ -173,9 +173,9 @@ def observation_record(
                 result = score(instrument, answers)
                 total, band = result.total, result.severity_label or ""
             except ClinicalInputError as exc:
-                errors[f"answers.{exc.field}" if exc.field != "answers" else "answers"] = (
-                    exc.message
-                )
+                # The core names an item "answers.<id>" already.
+                field = exc.field if exc.field.startswith("answers") else f"answers.{exc.field}"
+                errors[field] = exc.message
         elif score_value is not None:
             if not 0 <= score_value <= definition.max_total:
                 errors["score"] = f"must be 0-{definition.max_total} for {definition.abbreviation}"

@@ -183,15 +183,21 @@ def dose_record(
         # A dose beyond the plan stands on the prescriber's order: it is named with it.
         beyond_plan = bool(outside_plan(_planned(session, chart), order=None, **check))  # type: ignore[arg-type]
         quantity = Decimal(1) if lot.product.unit == "device" else mg
-        entry = administer(
-            actor,
-            lot_id=lot.pk,
-            quantity=quantity,
-            patient=session.patient,
-            source_ref=f"session:{session.pk}",
-            occurred_at=start,
-            site_id=session.site_id,
-        )
+        try:
+            entry = administer(
+                actor,
+                lot_id=lot.pk,
+                quantity=quantity,
+                patient=session.patient,
+                source_ref=f"session:{session.pk}",
+                occurred_at=start,
+                site_id=session.site_id,
+            )
+        except FieldErrors as exc:
+            # The ledger names the lot "lot"; the chair chose it as "lot_id".
+            raise FieldErrors(
+                {("lot_id" if k == "lot" else k): v for k, v in exc.errors.items()}
+            ) from None
         concentration = concentration_mg_per_ml or lot.product.concentration_mg_per_ml
         dose = Dose.objects.create(
             session=session,

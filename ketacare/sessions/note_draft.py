@@ -4,6 +4,7 @@ ratings, the events and the discharge, in plain sentences the clinician then edi
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from .chart import Chart
 from .models import Dose, Observation
@@ -13,19 +14,27 @@ def _time(chart: Chart, at: datetime) -> str:
     return f"{at.astimezone(chart.session.site.tz):%H:%M}"
 
 
+def _num(value: Decimal) -> str:
+    """A charted figure as a person writes it: 41.30 as 41.3, 62.00 as 62 (``:g`` on a
+    Decimal keeps its trailing zeros)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _doses(chart: Chart) -> list[str]:
     lines = []
     for dose in chart.doses:
         what = (
-            f"{dose.get_kind_display()} {dose.dose_mg:g} mg {dose.product} (lot {dose.lot_number})"
+            f"{dose.get_kind_display()} {_num(dose.dose_mg)} mg {dose.product} "
+            f"(lot {dose.lot_number})"
         )
         when = _time(chart, dose.measured_at)
         if dose.kind == Dose.Kind.INFUSION:
             end = _time(chart, dose.ended_at) if dose.ended_at else "still running"
-            rate = f" at {dose.rate_mg_per_h:g} mg/h" if dose.rate_mg_per_h else ""
+            rate = f" at {_num(dose.rate_mg_per_h)} mg/h" if dose.rate_mg_per_h else ""
             changes = chart.rate_changes.get(dose.pk, [])
             moved = "".join(
-                f"; {_time(chart, c.measured_at)} rate {c.rate_mg_per_h:g} mg/h ({c.reason})"
+                f"; {_time(chart, c.measured_at)} rate {_num(c.rate_mg_per_h)} mg/h ({c.reason})"
                 for c in changes
             )
             lines.append(f"- {what}{rate}, {when}-{end}{moved}.")

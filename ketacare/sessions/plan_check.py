@@ -46,7 +46,8 @@ def refusals(
     errors: dict[str, str] = {}
     allowed = KINDS_BY_ROUTE.get((drug, route), ())
     if kind not in allowed:
-        errors["kind"] = f"a {drug} {route} session charts " + " or ".join(allowed)
+        article = "an" if drug[:1] in "aeiou" else "a"
+        errors["kind"] = f"{article} {drug} {route} session charts " + " or ".join(allowed)
     if device_minutes_since_last is not None and device_minutes_since_last < DEVICE_INTERVAL_MIN:
         errors["measured_at"] = (
             f"a device must follow the previous one by at least {DEVICE_INTERVAL_MIN:g} "

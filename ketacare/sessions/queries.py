@@ -21,7 +21,7 @@ from ketacare.scheduling.models import Resource, ResourceKind
 
 from .access import session_for
 from .models import TreatmentSession
-from .view import SessionView, view_of
+from .view import SessionView, view_of, views_of
 
 
 def session_read(actor: Actor, session_id: int) -> SessionView:
@@ -77,9 +77,9 @@ def board(actor: Actor, site_id: int, *, now: datetime | None = None) -> list[Ch
     chairs = Resource.objects.filter(site=site, kind=ResourceKind.CHAIR, is_active=True).order_by(
         "name"
     )
+    views = views_of([latest[c.pk] for c in chairs if c.pk in latest], now)
     rows = [
-        Chair(chair, view_of(latest[chair.pk], now) if chair.pk in latest else None)
-        for chair in chairs
+        Chair(chair, views[latest[chair.pk].pk] if chair.pk in latest else None) for chair in chairs
     ]
     with transaction.atomic():
         audit.record(

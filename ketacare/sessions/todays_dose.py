@@ -20,6 +20,21 @@ from ketacare.patients.models import BodyMeasurement
 from ketacare.patients.rules import years_between
 from ketacare.treatment.models import TreatmentPlan
 
+#: The plan's dose is stored rounded to 0.1 mg (``ketacare.clinical.dosing``), so its dose over
+#: its weight may differ from the mg/kg it was calculated from by up to half of that.
+PLAN_DOSE_STEP_MG = 0.1
+
+
+def _written_per_kg(dose_mg: float, weight_kg: float) -> float:
+    """The mg/kg the plan's dose was calculated from: the shortest figure (2 to 4 decimals)
+    that gives the plan's dose at its weight, so 41.3 mg at 82.5 kg is 0.5 mg/kg (not 0.5006,
+    which would add 0.1 mg at 90 kg)."""
+    for places in (2, 3, 4):
+        candidate = round(dose_mg / weight_kg, places)
+        if abs(candidate * weight_kg - dose_mg) <= PLAN_DOSE_STEP_MG / 2 + 1e-9:
+            return candidate
+    return dose_mg / weight_kg
+
 
 def dose_for_weight(plan: TreatmentPlan, weight_kg: float) -> dict[str, Any] | None:
     """Today's dose (the core's JSON, with the plan's dose beside it), or None when the plan's
@@ -36,7 +51,7 @@ def dose_for_weight(plan: TreatmentPlan, weight_kg: float) -> dict[str, Any] | N
         .values_list("height_cm", flat=True)
         .first()
     )
-    per_kg = float(plan.dose_mg) / float(plan_weight)
+    per_kg = _written_per_kg(float(plan.dose_mg), float(plan_weight))
     duration = plan.dose.get("duration_min")
     rule = protocol.dose.rule
     per_hour = rule == "mg_per_kg_per_h" and bool(duration)

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from ketacare.clinical.safety import Alert
+from ketacare.clinical.safety import Alert, NextCheck
 
 from .assessment import Judgement, judge
-from .chart import Chart, load_chart
+from .chart import Chart, load_chart, load_charts
 from .models import Phase, TreatmentSession
 
 #: The checks a clinician confirms at the discharge itself: a chair is "ready for
@@ -64,17 +64,26 @@ class SessionView:
         return int((self.judgement.now - first).total_seconds() // 60)
 
     @property
+    def next_checks(self) -> list[NextCheck]:
+        """The checks due, once dosing has started: before the first dose the core counts
+        from ``now`` (minute 0 moves with the clock), so its schedule means nothing yet; the
+        pre-dose checklist is the step then. None after discharge."""
+        if self.session.phase in (Phase.PREDOSE, Phase.DISCHARGED):
+            return []
+        return list(self.judgement.assessment.next_checks)
+
+    @property
     def next_check_at(self) -> datetime | None:
-        checks = self.judgement.assessment.next_checks
-        if not checks or self.session.phase == Phase.DISCHARGED:
+        checks = self.next_checks
+        if not checks:
             return None
         due = min(c.due_t_min for c in checks)
         return self.judgement.zero + timedelta(minutes=due)
 
     @property
     def next_check(self) -> str:
-        checks = self.judgement.assessment.next_checks
-        if not checks or self.session.phase == Phase.DISCHARGED:
+        checks = self.next_checks
+        if not checks:
             return ""
         return min(checks, key=lambda c: c.due_t_min).message
 
@@ -82,3 +91,9 @@ class SessionView:
 def view_of(session: TreatmentSession, now: datetime | None = None) -> SessionView:
     chart = load_chart(session)
     return SessionView(chart, judge(chart, now or timezone.now()))
+
+
+def views_of(sessions: list[TreatmentSession], now: datetime) -> dict[int, SessionView]:
+    """The views of several sessions, their charts read together."""
+    charts = load_charts(sessions)
+    return {pk: SessionView(chart, judge(chart, now)) for pk, chart in charts.items()}

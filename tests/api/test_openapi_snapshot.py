@@ -71,6 +71,42 @@ OPERATIONS = sorted(
         "GET /api/v1/consultation-requests",
         "POST /api/v1/consultation-requests",
         "PATCH /api/v1/consultation-requests/{request_id}",
+        "GET /api/v1/controlled/products",
+        "POST /api/v1/controlled/products",
+        "GET /api/v1/controlled/lots",
+        "POST /api/v1/controlled/receipts",
+        "POST /api/v1/controlled/waste",
+        "POST /api/v1/controlled/transfers",
+        "POST /api/v1/controlled/counts",
+        "GET /api/v1/controlled/ledger",
+        "POST /api/v1/appointments/{appointment_id}/session",
+        "GET /api/v1/sessions/{session_id}",
+        "GET /api/v1/sessions/{session_id}/safety",
+        "GET /api/v1/sessions/{session_id}/curve",
+        *(
+            f"POST /api/v1/sessions/{{session_id}}/{a}"
+            for a in (
+                "predose",
+                "decisions",
+                "doses",
+                "vitals",
+                "observations",
+                "events",
+                "acknowledgements",
+                "discharge",
+                "note/sign",
+                "note/addenda",
+            )
+        ),
+        "POST /api/v1/sessions/{session_id}/doses/{dose_id}/end",
+        "POST /api/v1/sessions/{session_id}/doses/{dose_id}/rate-changes",
+        "PUT /api/v1/sessions/{session_id}/note",
+        "GET /api/v1/patients/{patient_id}/sessions",
+        "GET /api/v1/sessions/{session_id}/rems-form",
+        "GET /api/v1/sessions/{session_id}/rems-form.pdf",
+        "GET /api/v1/sessions/{session_id}/note.pdf",
+        "GET /api/v1/rems/forms",
+        "POST /api/v1/rems/forms/{form_id}/submitted",
     ]
 )
 

@@ -456,9 +456,9 @@ def test_it_takes_the_address_the_trusted_proxy_saw(cast: Cast, as_role: Any) ->
 ALL = list(SECTIONS)
 NOT_CLINICAL = ["contacts", "coverage", "consents"]
 # The chart page names the panels it showed: the details, candidacy and treatment (the care
-# team only), the appointments, then the sections.
+# team only), the appointments, the sessions (the care team only), then the sections.
 PAGE = {
-    "nurse": ["details", "care", "appointments", *ALL],
+    "nurse": ["details", "care", "appointments", "sessions", *ALL],
     "front_desk": ["details", "appointments", *NOT_CLINICAL],
 }
 RECORD = {"nurse": ALL, "front_desk": NOT_CLINICAL}

@@ -133,8 +133,9 @@ def test_a_second_run_the_same_day_does_nothing_and_the_next_day_raises_nothing_
 
     with django_capture_on_commit_callbacks(execute=True):
         later = services.schedule_due(MORNING + timedelta(hours=12))
-    # Only the reminders' 5-minute job (it finds no appointment, and writes no audit event).
-    assert [r.job for r in later] == ["scheduling.send_reminders"]
+    # Only the reminders' 5-minute job and the REMS forms' hourly one (they find no appointment
+    # and no form, and write no audit event).
+    assert [r.job for r in later] == ["scheduling.send_reminders", "sessions.rems_due_alerts"]
     assert JobRun.objects.filter(job="audit.verify_chain").count() == 1
     assert Alert.objects.count() == 2
     assert AuditEvent.objects.count() == events

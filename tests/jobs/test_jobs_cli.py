@@ -25,7 +25,8 @@ def test_jobs_run_names_the_jobs_there_are(db: None, capsys: pytest.CaptureFixtu
     assert main(["jobs", "run", "audit.verfy_chain"]) == 2
     assert capsys.readouterr().err == (
         "ketacare jobs: no job 'audit.verfy_chain' (registered: accounts.prune_login_failures, "
-        "audit.verify_chain, idempotency.prune, scheduling.send_reminders)\n"
+        "audit.verify_chain, idempotency.prune, scheduling.send_reminders, "
+        "sessions.rems_due_alerts)\n"
     )
     assert JobRun.objects.count() == 0
 
@@ -64,6 +65,12 @@ def test_jobs_list_shows_the_schedule_as_json(db: None, capsys: pytest.CaptureFi
                 "name": "scheduling.send_reminders",
                 "description": "Appointment reminders by email (each sent at most once)",
                 "schedule": "every 5 min",
+            },
+            {
+                "name": "sessions.rems_due_alerts",
+                "description": "Spravato REMS forms two days from due: an alert to the clinic "
+                "(once each)",
+                "schedule": "every 1 h",
             },
         ],
         "runs": [],

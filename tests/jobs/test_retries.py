@@ -98,10 +98,11 @@ def test_the_database_backend_holds_each_retry_back_twice_as_long(
 ) -> None:
     """The real queue and the database worker's own loop, in this process: attempts at 0, 60
     and 180 seconds, each a task of its own, the failed ones with their traceback. (Before the
-    nightly time, and without the reminders' 5-minute job, so the worker's schedule adds
-    nothing.)"""
+    nightly time, and without the reminders' 5-minute job and the REMS forms' hourly one, so
+    the worker's schedule adds nothing.)"""
     FAILURES_LEFT[0] = 10
     monkeypatch.delitem(schedule._JOBS, "scheduling.send_reminders")
+    monkeypatch.delitem(schedule._JOBS, "sessions.rems_due_alerts")
     # The worker closes a connection it finds inside a transaction (as a request would); here
     # that transaction is the test's own.
     monkeypatch.setattr(

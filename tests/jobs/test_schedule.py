@@ -15,6 +15,9 @@ MORNING = datetime(2026, 3, 10, 7, 30, tzinfo=UTC)
 NIGHTLY = ["accounts.prune_login_failures", "audit.verify_chain", "idempotency.prune"]
 #: The scheduling app's job, every 5 minutes (ketacare/scheduling/jobs.py).
 REMINDERS = "scheduling.send_reminders"
+#: The sessions app's REMS-due alerts, hourly (ketacare/sessions/jobs.py).
+REMS_DUE = "sessions.rems_due_alerts"
+FREQUENT = (REMINDERS, REMS_DUE)
 
 
 def test_a_daily_job_is_due_from_its_time_on_that_utc_day() -> None:
@@ -42,6 +45,7 @@ def test_the_first_jobs_are_registered_nightly_and_the_reminders_every_5_minutes
     assert [(job.name, str(job.schedule)) for job in schedule.periodic()] == [
         *((name, "daily at 07:00 UTC") for name in NIGHTLY),
         (REMINDERS, "every 5 min"),
+        (REMS_DUE, "every 1 h"),
     ]
 
 
@@ -68,15 +72,18 @@ def test_nothing_nightly_is_due_before_the_nightly_time(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         due = services.schedule_due(MORNING.replace(hour=6, minute=59))
-    assert [(r.job, r.run_key) for r in due] == [(REMINDERS, "2026-03-10T06:55:00+00:00")]
-    assert JobRun.objects.count() == 1
+    assert [(r.job, r.run_key) for r in due] == [
+        (REMINDERS, "2026-03-10T06:55:00+00:00"),
+        (REMS_DUE, "2026-03-10T06:00:00+00:00"),
+    ]
+    assert JobRun.objects.count() == 2
 
 
 def test_each_nightly_job_runs_once_a_day_however_often_the_worker_looks(
     db: None, django_capture_on_commit_callbacks
 ) -> None:
     def nightly(runs: list[JobRun]) -> list[tuple[str, str, str]]:
-        return sorted((r.job, r.run_key, r.trigger) for r in runs if r.job != REMINDERS)
+        return sorted((r.job, r.run_key, r.trigger) for r in runs if r.job not in FREQUENT)
 
     with django_capture_on_commit_callbacks(execute=True):
         first = services.schedule_due(MORNING)
@@ -87,14 +94,17 @@ def test_each_nightly_job_runs_once_a_day_however_often_the_worker_looks(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert services.schedule_due(MORNING) == []
         later = services.schedule_due(MORNING.replace(hour=23, minute=59))
-    assert [(r.job, r.run_key) for r in later] == [(REMINDERS, "2026-03-10T23:55:00+00:00")]
-    assert len(callbacks) == 1
-    assert JobRun.objects.exclude(job=REMINDERS).count() == 3
+    assert [(r.job, r.run_key) for r in later] == [
+        (REMINDERS, "2026-03-10T23:55:00+00:00"),
+        (REMS_DUE, "2026-03-10T23:00:00+00:00"),
+    ]
+    assert len(callbacks) == 2
+    assert JobRun.objects.exclude(job__in=FREQUENT).count() == 3
 
     with django_capture_on_commit_callbacks(execute=True):
         nxt = services.schedule_due(MORNING + timedelta(days=1))
     assert nightly(nxt) == [(name, "2026-03-11", "schedule") for name in NIGHTLY]
-    assert JobRun.objects.exclude(job=REMINDERS).count() == 6
+    assert JobRun.objects.exclude(job__in=FREQUENT).count() == 6
     # Once per 5 minutes: 07:30, 23:55 and the next day's 07:30.
     assert JobRun.objects.filter(job=REMINDERS).count() == 3
 

@@ -23,9 +23,17 @@ CLINICAL = ["measurements", "conditions", "allergies", "trials"]
 # Everyone who reads the schedule sees the appointments panel (a patient their own).
 SHOWN = {
     "front_desk": ["details", "appointments", *PATIENT_PANELS[1:]],
-    "nurse": ["details", "alerts", "care", "appointments", *PATIENT_PANELS[1:], *CLINICAL],
-    "prescriber": ["details", "alerts", "care", "appointments", *PATIENT_PANELS[1:], *CLINICAL],
-    "owner": ["details", "alerts", "care", "appointments", *PATIENT_PANELS[1:], *CLINICAL],
+    "nurse": ["details", "alerts", "care", "appointments", "sessions", *PATIENT_PANELS[1:], *CLINICAL],
+    "prescriber": [
+        "details",
+        "alerts",
+        "care",
+        "appointments",
+        "sessions",
+        *PATIENT_PANELS[1:],
+        *CLINICAL,
+    ],
+    "owner": ["details", "alerts", "care", "appointments", "sessions", *PATIENT_PANELS[1:], *CLINICAL],
     "patient": ["details", "appointments", *PATIENT_PANELS[1:], *CLINICAL],
 }
 
@@ -36,6 +44,7 @@ def test_the_registered_panels_come_in_weight_order() -> None:
         "alerts",
         "care",
         "appointments",
+        "sessions",
         "contacts",
         "coverage",
         "consents",
@@ -123,6 +132,7 @@ def test_a_later_app_adds_a_panel_without_touching_the_chart(
             [
                 "Patients",
                 "Schedule",
+                "Chairs",
                 "Register a patient",
                 "Alerts 1 open",
                 "Audit log",
@@ -132,7 +142,7 @@ def test_a_later_app_adds_a_panel_without_touching_the_chart(
                 "Sites",
             ],
         ),
-        ("nurse", ["Patients", "Schedule", "Register a patient", "Alerts 1 open"]),
+        ("nurse", ["Patients", "Schedule", "Chairs", "Register a patient", "Alerts 1 open"]),
         ("front_desk", ["Patients", "Schedule", "Register a patient"]),
         ("patient", []),
     ],
@@ -156,6 +166,7 @@ def test_header_links_are_registered_by_their_apps() -> None:
     assert [(link.key, link.url_name) for link in header_links] == [
         ("patients", "patients:list"),
         ("schedule", "scheduling:day"),
+        ("chairs", "sessions:board"),
         ("register", "patients:create"),
         ("alerts", "alerts:list"),
         ("audit", "audit:log"),

@@ -1,0 +1,1 @@
+from tests.sessions.rems.world import charted, clock, complete, opened  # noqa: F401
