@@ -18,8 +18,9 @@ checked-in appointments stay checked in without a session.
 The Spravato patient also came twice before the fortnight (about 10 and 13 days ago), booked
 through the booking service the morning after the calendar moved into ketacare, three days or
 more apart (the protocol's minimum
-interval), so the REMS Patient Monitoring Forms of the demo are due (a recent session) and
-overdue (the one about 10 days ago, more than 7 days after it).
+interval), so the REMS Patient Monitoring Forms of the demo are submitted (the one about 13 days
+ago, on the REMS portal the next day), due (a recent session) and overdue (the one about 10
+days ago, more than 7 days after it).
 
 One session is in progress today: a 40-minute infusion booked an hour and a half before it
 starts, 30 minutes before the seed's "now" (up to 90 when the staff are all busy then), checked
@@ -56,6 +57,7 @@ from ketacare.scheduling.placement import place
 from ketacare.scheduling.rules import course_rule_problems
 from ketacare.sessions import charting, discharge, dosing, notes, services
 from ketacare.sessions.models import Dose, SessionNote, TreatmentSession
+from ketacare.sessions.rems import rems_mark_submitted
 
 from .appointments import (
     CHECK_IN_BEFORE,
@@ -94,6 +96,8 @@ DEVICE_EVERY, SPRAVATO_VITALS, SPRAVATO_OBSERVATION = 5, (20, 40, 60, 90, 120), 
 MAX_DEVICES = 3  # 84 mg
 #: The extra Spravato visits before the fortnight: about this many days ago.
 REMS_DAYS_AGO = (13, 10)
+#: The (fictional) confirmation the REMS portal gives, before the session's number.
+REMS_CONFIRMATION = "RPM-DEMO-"
 #: Booked by the front desk the morning after the calendar moved into ketacare.
 REMS_BOOKED_DAYS_AGO = CALENDAR_DAYS_AGO - 1
 NAUSEA = "Mild nausea at minute 25; settled with rest and a cool cloth, no treatment needed"
@@ -279,7 +283,9 @@ def _nausea(state: SeedState, key: Any) -> None:
     )
 
 
-def _discharge(state: SeedState, key: Any) -> None:
+def _discharge(state: SeedState, key: Any, ready_min: int | None = None) -> None:
+    """Discharge into the escort's care; a Spravato session also gives the minutes after the
+    first device the patient would have been ready without the 2-hour rule (REMS form)."""
     session = _session(state, key)
     escort = _escort(session)
     discharge.discharge_record(
@@ -290,6 +296,7 @@ def _discharge(state: SeedState, key: Any) -> None:
         dissociation_resolved=True,
         ambulating=True,
         clinician_assessed_ready=True,
+        ready_without_rule_min=ready_min,
     )
 
 
@@ -385,7 +392,7 @@ def spravato_steps(rng: random.Random) -> list[Step]:
         (40, partial(_rate, instrument="cadss", value=rng.randint(6, 14))),
         (SPRAVATO_OBSERVATION, partial(_rate, instrument="moaas", value=5)),
         (SPRAVATO_OBSERVATION, partial(_rate, instrument="cadss", value=0)),
-        (SPRAVATO_OBSERVATION + 1, _discharge),
+        (SPRAVATO_OBSERVATION + 1, partial(_discharge, ready_min=rng.choice((60, 75, 90)))),
         (SPRAVATO_OBSERVATION + 15, _sign),
     ]
     return steps
@@ -429,6 +436,19 @@ def _book_extra(state: SeedState, key: str, start: datetime) -> None:
         state.patients[index].pk,
         service_id=state.services[SPRAVATO].pk,
         start_at=start,
+    )
+
+
+def _submit_rems(state: SeedState, key: Any) -> None:
+    """The nurse submits the session's REMS Patient Monitoring Form on the REMS portal the day
+    after, and records the portal's confirmation."""
+    session = _session(state, key)
+    rems_mark_submitted(
+        state.actors["nurse"],
+        session.rems_form.pk,
+        method="portal",
+        submitted_at=timezone.now(),
+        confirmation=f"{REMS_CONFIRMATION}{session.pk:05d}",
     )
 
 
@@ -644,6 +664,9 @@ def plan_sessions(
         timeline.add(booked_at, partial(_book_extra, state, key, start))
         timeline.add(start - CHECK_IN_BEFORE, partial(_check_in, state, key))
         runs.append((start, key, SPRAVATO))
+        if n == 0:
+            submitted = local(day + timedelta(days=1), tz, 16, 0)
+            timeline.add(submitted, partial(_submit_rems, state, key))
     runs.sort(key=lambda run: (run[0], str(run[1])))
     nausea_on = next((key for _, key, service in runs if service == INFUSION), None)
     unsigned = runs[-1][1] if runs else None
