@@ -23,7 +23,15 @@ CLINICAL = ["measurements", "conditions", "allergies", "trials"]
 # Everyone who reads the schedule sees the appointments panel (a patient their own).
 SHOWN = {
     "front_desk": ["details", "appointments", *PATIENT_PANELS[1:]],
-    "nurse": ["details", "alerts", "care", "appointments", "sessions", *PATIENT_PANELS[1:], *CLINICAL],
+    "nurse": [
+        "details",
+        "alerts",
+        "care",
+        "appointments",
+        "sessions",
+        *PATIENT_PANELS[1:],
+        *CLINICAL,
+    ],
     "prescriber": [
         "details",
         "alerts",
@@ -33,7 +41,15 @@ SHOWN = {
         *PATIENT_PANELS[1:],
         *CLINICAL,
     ],
-    "owner": ["details", "alerts", "care", "appointments", "sessions", *PATIENT_PANELS[1:], *CLINICAL],
+    "owner": [
+        "details",
+        "alerts",
+        "care",
+        "appointments",
+        "sessions",
+        *PATIENT_PANELS[1:],
+        *CLINICAL,
+    ],
     "patient": ["details", "appointments", *PATIENT_PANELS[1:], *CLINICAL],
 }
 
