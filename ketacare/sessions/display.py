@@ -171,7 +171,7 @@ def witness_choices(session: TreatmentSession, user_id: int | None) -> list[tupl
         Membership.objects.filter(
             clinic_id=session.clinic_id, is_active=True, role__in=WITNESS_ROLES
         )
-        .exclude(user_id=user_id)
+        .exclude(user_id=user_id or 0)
         .select_related("user")
         .order_by("user__full_name")
     )

@@ -75,7 +75,14 @@ def parse_measured_at(value: str, tz: ZoneInfo) -> datetime | None:
     return when
 
 
-class _Measured(Form):
+class _Form(Form):
+    def _choices(self, name: str, choices: Choices) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = list(choices)
+
+
+class _Measured(_Form):
     measured_at = forms.CharField(
         label="Measured at",
         required=False,
@@ -96,14 +103,14 @@ def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
-class StartForm(Form):
+class StartForm(_Form):
     """A session of a checked-in appointment; the plan only when the appointment has none."""
 
     plan = forms.TypedChoiceField(label="Plan", coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args: Any, plans: Choices = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].choices = [("", "Choose the signed plan"), *plans]
+        self._choices("plan", [("", "Choose the signed plan"), *plans])
 
 
 class PredoseForm(_Measured):
@@ -173,9 +180,10 @@ class PredoseForm(_Measured):
 
     def __init__(self, *args: Any, rems: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["concomitant_drug_classes"].choices = [
-            (cid, c.label) for cid, c in sorted(DRUG_CLASSES.items(), key=lambda i: i[1].label)
-        ]
+        self._choices(
+            "concomitant_drug_classes",
+            [(cid, c.label) for cid, c in sorted(DRUG_CLASSES.items(), key=lambda i: i[1].label)],
+        )
         if not rems:
             for name in ("rems_patient_enrolled", "rems_prescriber_on_site", "rems_pulse_oximeter"):
                 del self.fields[name]
@@ -196,7 +204,7 @@ class PredoseForm(_Measured):
         return data
 
 
-class DecisionForm(Form):
+class DecisionForm(_Form):
     kind = forms.ChoiceField(label="Decision", choices=Decision.Kind.choices)
     subject = forms.ChoiceField(label="Discharge criterion overridden", required=False)
     dose_mg = forms.DecimalField(
@@ -213,7 +221,7 @@ class DecisionForm(Form):
 
     def __init__(self, *args: Any, criteria: Choices = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["subject"].choices = [("", "Only for an override"), *criteria]
+        self._choices("subject", [("", "Only for an override"), *criteria])
 
     def service_data(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -254,9 +262,9 @@ class DoseForm(_Measured):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = list(kinds)
-        self.fields["lot_id"].choices = [("", "Choose the lot"), *lots]
-        self.fields["witness_id"].choices = [("", "No witness"), *witnesses]
+        self._choices("kind", list(kinds))
+        self._choices("lot_id", [("", "Choose the lot"), *lots])
+        self._choices("witness_id", [("", "No witness"), *witnesses])
 
 
 class RateForm(_Measured):
@@ -297,7 +305,7 @@ class MoaasForm(_Measured):
 
     def __init__(self, *args: Any, options: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["score"].choices = list(options)
+        self._choices("score", list(options))
 
 
 class CadssForm(_Measured):

@@ -49,7 +49,7 @@ from .forms import (
     VitalsForm,
     show_refusal,
 )
-from .models import Dose, Phase, SessionNote, TreatmentSession
+from .models import Dose, Phase, RemsForm, SessionNote, TreatmentSession
 from .queries import board, session_read
 from .view import SessionView
 
@@ -171,6 +171,9 @@ def _page(
         if display.running_infusions(view)
         else display.observation_ends_at(session),
         "rems": rems,
+        "rems_form": RemsForm.objects.filter(session=session).first()
+        if rems and actor.can(Perm.REMS_MANAGE)
+        else None,
         "can_chart": can_chart,
         "can_prescribe": can_prescribe,
         "can_note": actor.can(Perm.SESSION_CHART),
@@ -246,7 +249,7 @@ def _write(
     require_perm(actor.membership, perm)
     session = session_for(actor, pk, perm=perm)
     form = make(session, request.POST)
-    status, conflicts, unmet = 400, [], []
+    status, conflicts, unmet = 400, list[str](), list[tuple[str, str]]()
     if form.is_valid():
         try:
             run(actor, session, form)
@@ -294,8 +297,9 @@ def _signed_plans(actor: Actor, appointment_id: int) -> list[tuple[int, str]]:
     from ketacare.scheduling.models import Appointment
     from ketacare.treatment.models import TreatmentPlan
 
+    assert actor.membership is not None
     appointment = Appointment.objects.filter(
-        pk=appointment_id, clinic_id=actor.membership.clinic_id if actor.membership else None
+        pk=appointment_id, clinic_id=actor.membership.clinic_id
     ).first()
     if appointment is None:
         raise NotVisible("No such appointment")

@@ -23,7 +23,15 @@ CLINICAL = ["measurements", "conditions", "allergies", "trials"]
 # Everyone who reads the schedule sees the appointments panel (a patient their own).
 SHOWN = {
     "front_desk": ["details", "appointments", *PATIENT_PANELS[1:]],
-    "nurse": ["details", "alerts", "care", "appointments", "sessions", *PATIENT_PANELS[1:], *CLINICAL],
+    "nurse": [
+        "details",
+        "alerts",
+        "care",
+        "appointments",
+        "sessions",
+        *PATIENT_PANELS[1:],
+        *CLINICAL,
+    ],
     "prescriber": [
         "details",
         "alerts",
@@ -33,7 +41,15 @@ SHOWN = {
         *PATIENT_PANELS[1:],
         *CLINICAL,
     ],
-    "owner": ["details", "alerts", "care", "appointments", "sessions", *PATIENT_PANELS[1:], *CLINICAL],
+    "owner": [
+        "details",
+        "alerts",
+        "care",
+        "appointments",
+        "sessions",
+        *PATIENT_PANELS[1:],
+        *CLINICAL,
+    ],
     "patient": ["details", "appointments", *PATIENT_PANELS[1:], *CLINICAL],
 }
 
@@ -135,6 +151,8 @@ def test_a_later_app_adds_a_panel_without_touching_the_chart(
                 "Chairs",
                 "Register a patient",
                 "Alerts 1 open",
+                "Controlled substances",
+                "REMS",
                 "Audit log",
                 "Jobs",
                 "Staff",
@@ -142,7 +160,18 @@ def test_a_later_app_adds_a_panel_without_touching_the_chart(
                 "Sites",
             ],
         ),
-        ("nurse", ["Patients", "Schedule", "Chairs", "Register a patient", "Alerts 1 open"]),
+        (
+            "nurse",
+            [
+                "Patients",
+                "Schedule",
+                "Chairs",
+                "Register a patient",
+                "Alerts 1 open",
+                "Controlled substances",
+                "REMS",
+            ],
+        ),
         ("front_desk", ["Patients", "Schedule", "Register a patient"]),
         ("patient", []),
     ],
@@ -169,6 +198,8 @@ def test_header_links_are_registered_by_their_apps() -> None:
         ("chairs", "sessions:board"),
         ("register", "patients:create"),
         ("alerts", "alerts:list"),
+        ("controlled", "controlled:ledger"),
+        ("rems", "rems:queue"),
         ("audit", "audit:log"),
         ("jobs", "jobs:list"),
         ("staff", "staff:list"),

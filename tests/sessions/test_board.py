@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+
 import pytest
 
 from ketacare.audit.models import AuditEvent
@@ -89,5 +90,3 @@ def test_a_site_of_another_clinic_is_not_found(chair: Chair) -> None:
     elsewhere = Site.objects.get(clinic=chair.cast.other_clinic)
     nurse = logged_in(chair.cast.nurse.user)
     assert nurse.get(f"/sessions/board/?site={elsewhere.pk}").status_code == 404
-
-

@@ -79,7 +79,9 @@ def chair(day, clock) -> Chair:  # type: ignore[no-untyped-def]
     ("role", "status"),
     [("anonymous", 302), ("patient", 403), ("front_desk", 403), ("nurse", 200), ("owner", 200)],
 )
-def test_the_chair_page_is_for_those_who_read_sessions(chair: Chair, role: str, status: int) -> None:
+def test_the_chair_page_is_for_those_who_read_sessions(
+    chair: Chair, role: str, status: int
+) -> None:
     response = client(chair, role).get(f"/sessions/{chair.session.pk}/")
     assert response.status_code == status
     if role == "anonymous":
@@ -112,9 +114,12 @@ def test_another_clinics_prescriber_does_not_find_the_session(chair: Chair) -> N
     outsider = logged_in(chair.cast.outsider.user)
     before = counts()
     assert outsider.get(f"/sessions/{chair.session.pk}/").status_code == 404
-    assert outsider.post(
-        f"/sessions/{chair.session.pk}/vitals/", {"vitals-heart_rate_bpm": "70"}
-    ).status_code == 404
+    assert (
+        outsider.post(
+            f"/sessions/{chair.session.pk}/vitals/", {"vitals-heart_rate_bpm": "70"}
+        ).status_code
+        == 404
+    )
     assert counts() == before
 
 
@@ -206,9 +211,9 @@ def test_a_refused_checklist_shows_every_error_beside_its_field(chair: Chair) ->
         ("escort_phone", "A phone number for the escort, 7-40 characters"),
         ("weight_kg", "Today&#x27;s weight must be 25-350 kg"),
     ):
-        assert re.search(
-            rf'id="id_predose-{field}-errors"><li>{re.escape(message)}</li>', html
-        ), field
+        assert re.search(rf'id="id_predose-{field}-errors"><li>{re.escape(message)}</li>', html), (
+            field
+        )
     assert counts() == before
 
 
@@ -254,10 +259,11 @@ def test_the_lot_select_lists_usable_lots_of_the_drug_first_expiring_first(chair
     select = re.search(r'<select name="dose-lot_id"[^>]*>(.*?)</select>', html, re.S)
     assert select is not None
     options = [unescape(o) for o in re.findall(r"<option[^>]*>(.*?)</option>", select.group(1))]
+    vial_name = "Ketamine HCl injection 50 mg/mL, 10 mL vial"
     assert options == [
         "Choose the lot",
-        "KV-2301 · expires 30 Sep 2026 · 500 mg left · Ketamine HCl injection 50 mg/mL, 10 mL vial",
-        "KV-2411 · expires 30 Jun 2027 · 5000 mg left · Ketamine HCl injection 50 mg/mL, 10 mL vial",
+        f"KV-2301 · expires 30 Sep 2026 · 500 mg left · {vial_name}",
+        f"KV-2411 · expires 30 Jun 2027 · 5000 mg left · {vial_name}",
     ]
     # The kind of dose an IV session charts, its usual one first.
     kinds = re.search(r'<select name="dose-kind"[^>]*>(.*?)</select>', html, re.S)
@@ -281,7 +287,11 @@ def test_a_running_infusion_vitals_out_of_range_and_a_late_entry(chair: Chair) -
     before = counts()
     refused = nurse.post(
         f"/sessions/{chair.session.pk}/vitals/",
-        {"vitals-systolic_mmhg": "400", "vitals-diastolic_mmhg": "80", "vitals-spo2_percent": "101"},
+        {
+            "vitals-systolic_mmhg": "400",
+            "vitals-diastolic_mmhg": "80",
+            "vitals-spo2_percent": "101",
+        },
     )
     assert refused.status_code == 400
     assert text(refused, "vitals-errors-title") == "2 things to fix before this can be saved"
@@ -294,9 +304,11 @@ def test_a_running_infusion_vitals_out_of_range_and_a_late_entry(chair: Chair) -
     assert saved.status_code == 302
     late = VitalSign.objects.get(heart_rate_bpm=88)
     assert (late.measured_at, late.late) == (START + timedelta(minutes=10), True)
-    rows = re.findall(r"<tr( class=\"late\")?><td data-label=\"Measured\">(.*?)</tr>", nurse.get(
-        f"/sessions/{chair.session.pk}/"
-    ).content.decode(), re.S)
+    rows = re.findall(
+        r"<tr( class=\"late\")?><td data-label=\"Measured\">(.*?)</tr>",
+        nurse.get(f"/sessions/{chair.session.pk}/").content.decode(),
+        re.S,
+    )
     shown = [(bool(cls), " ".join(unescape(re.sub(r"<[^>]+>", " ", r)).split())) for cls, r in rows]
     assert shown == [
         (False, "08:57 Pre-dose checklist Proceed Nina Nurse"),
@@ -317,7 +329,9 @@ def test_moaas_offers_the_instruments_anchors_and_cadss_its_total(chair: Chair) 
     infusion(chair, 0)
     nurse = client(chair, "nurse")
     html = nurse.get(f"/sessions/{chair.session.pk}/").content.decode()
-    labels = re.findall(r'<input type="radio" name="moaas-score" value="(\d)"[^>]*>\s*([^<]+)<', html)
+    labels = re.findall(
+        r'<input type="radio" name="moaas-score" value="(\d)"[^>]*>\s*([^<]+)<', html
+    )
     assert [(v, t.strip()) for v, t in labels] == [
         ("5", "5: Responds readily to name spoken in normal tone"),
         ("4", "4: Lethargic response to name spoken in normal tone"),
@@ -326,9 +340,15 @@ def test_moaas_offers_the_instruments_anchors_and_cadss_its_total(chair: Chair) 
         ("1", "1: Responds only after painful trapezius squeeze"),
         ("0", "0: No response after painful trapezius squeeze"),
     ]
-    assert nurse.post(f"/sessions/{chair.session.pk}/moaas/", {"moaas-score": "4"}).status_code == 302
-    assert nurse.post(f"/sessions/{chair.session.pk}/cadss/", {"cadss-score": "93"}).status_code == 400
-    assert nurse.post(f"/sessions/{chair.session.pk}/cadss/", {"cadss-score": "7"}).status_code == 302
+    assert (
+        nurse.post(f"/sessions/{chair.session.pk}/moaas/", {"moaas-score": "4"}).status_code == 302
+    )
+    assert (
+        nurse.post(f"/sessions/{chair.session.pk}/cadss/", {"cadss-score": "93"}).status_code == 400
+    )
+    assert (
+        nurse.post(f"/sessions/{chair.session.pk}/cadss/", {"cadss-score": "7"}).status_code == 302
+    )
     assert sorted(Observation.objects.values_list("instrument", "score")) == [
         ("cadss", 7),
         ("moaas", 4),
@@ -411,7 +431,10 @@ def test_discharge_refused_names_each_unmet_criterion_then_the_note_is_signed(ch
     stale = nurse.post(f"{url}/note/", {"note-body": "Edited.", "note-version": "99"})
     assert stale.status_code == 409
     assert "your edit was based on version 99" in text(stale, "conflict")
-    saved = nurse.post(f"{url}/note/", {"note-body": note.body + "\nTolerated well.", "note-version": str(note.version)})
+    saved = nurse.post(
+        f"{url}/note/",
+        {"note-body": note.body + "\nTolerated well.", "note-version": str(note.version)},
+    )
     assert saved.status_code == 302
     note.refresh_from_db()
     assert note.body.endswith("Tolerated well.") and note.version == 2
@@ -419,7 +442,10 @@ def test_discharge_refused_names_each_unmet_criterion_then_the_note_is_signed(ch
     signed = nurse.get(f"{url}/")
     assert 'id="note-form"' not in signed.content.decode()
     assert text(signed, "signed-by").startswith("Signed by Nina Nurse")
-    assert nurse.post(f"{url}/note/addenda/", {"addendum-body": "Called next day: well."}).status_code == 302
+    assert (
+        nurse.post(f"{url}/note/addenda/", {"addendum-body": "Called next day: well."}).status_code
+        == 302
+    )
     assert list(Addendum.objects.values_list("body", flat=True)) == ["Called next day: well."]
 
 
@@ -434,7 +460,9 @@ def _checked_in(day, clock, protocol: str = "depression-iv-induction", with_plan
         from ketacare.treatment import services as treatment
 
         prescriber = cast.actor(cast.prescriber)
-        other = treatment.plan_create(prescriber, cast.dan.pk, protocol_id="depression-iv-induction")
+        other = treatment.plan_create(
+            prescriber, cast.dan.pk, protocol_id="depression-iv-induction"
+        )
         treatment.plan_sign(prescriber, other.pk)
     add_escort(cast)
     stock(cast, day)
@@ -487,7 +515,10 @@ def test_an_appointment_without_a_plan_offers_the_patients_signed_plans(day, clo
     appointment, plan = _checked_in(day, clock, with_plan=False)
     nurse = logged_in(day.cast.nurse.user)
     html = nurse.get(f"/schedule/appointments/{appointment.pk}/").content.decode()
-    assert f'<option value="{plan.pk}">Depression: IV ketamine induction (version 1, signed)</option>' in html
+    assert (
+        f'<option value="{plan.pk}">Depression: IV ketamine induction (version 1, signed)</option>'
+        in html
+    )
     refused = nurse.post(f"/sessions/start/{appointment.pk}/", {"plan": ""}, follow=True)
     assert "The session was not started: this appointment has no plan" in text(refused)
     assert TreatmentSession.objects.count() == 0
@@ -500,7 +531,9 @@ def test_an_appointment_without_a_plan_offers_the_patients_signed_plans(day, clo
 
 
 @pytest.mark.django_db
-def test_a_spravato_chair_asks_the_rems_items_and_gives_devices_five_minutes_apart(day, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_spravato_chair_asks_the_rems_items_and_gives_devices_five_minutes_apart(
+    day, clock
+) -> None:  # type: ignore[no-untyped-def]
     chair = open_chair(day, clock, "esketamine-trd-induction")
     nurse = client(chair, "nurse")
     url = f"/sessions/{chair.session.pk}"
@@ -512,7 +545,9 @@ def test_a_spravato_chair_asks_the_rems_items_and_gives_devices_five_minutes_apa
     page = nurse.get(f"{url}/")
     assert text(page, "give-device") == "Give device 1"
     lot = str(chair.stock.spravato.pk)
-    assert nurse.post(f"{url}/dose/", {"dose-kind": "device", "dose-lot_id": lot}).status_code == 302
+    assert (
+        nurse.post(f"{url}/dose/", {"dose-kind": "device", "dose-lot_id": lot}).status_code == 302
+    )
     chair.at(2)
     page = nurse.get(f"{url}/")
     assert text(page, "device-wait") == (
@@ -522,7 +557,9 @@ def test_a_spravato_chair_asks_the_rems_items_and_gives_devices_five_minutes_apa
     assert too_soon.status_code == 400
     assert Dose.objects.count() == 1
     chair.at(5)
-    assert nurse.post(f"{url}/dose/", {"dose-kind": "device", "dose-lot_id": lot}).status_code == 302
+    assert (
+        nurse.post(f"{url}/dose/", {"dose-kind": "device", "dose-lot_id": lot}).status_code == 302
+    )
     assert list(Dose.objects.values_list("device_number", "dose_mg")) == [
         (1, Decimal("28.00")),
         (2, Decimal("28.00")),

@@ -35,10 +35,10 @@
       fields: {kind: "kind", code: "code", severity: "severity", outcome: "outcome",
         description: "description", serious: "serious"}},
     dose: {path: "/doses", label: "Dose",
-      fields: {kind: "kind", lot_id: "lot", dose_mg: "dose_mg", rate_mg_per_h: "rate_mg_per_h",
-        witness_id: "witness"}}
+      fields: {kind: "kind", lot_id: "lot_id", dose_mg: "dose_mg", rate_mg_per_h: "rate_mg_per_h",
+        witness_id: "witness_id"}}
   };
-  var NUMERIC = {lot: true, witness: true, dose_mg: true, rate_mg_per_h: true};
+  var NUMERIC = {lot_id: true, witness_id: true, dose_mg: true, rate_mg_per_h: true};
 
   function load() {
     try { return JSON.parse(window.localStorage.getItem(storeKey) || "[]"); } catch (e) { return []; }
