@@ -15,22 +15,21 @@ each 4-hour infusion the rest of the 5 mL vial opened for it is wasted in front 
 The IM injection service has no patient with a signed IM plan in the care story, so its
 checked-in appointments stay checked in without a session.
 
-The Spravato patient also came twice before the fortnight (about 10 and 13 days ago), booked
+The Spravato patient also came twice before the fortnight (about 13 and 10 days ago), booked
 through the booking service the morning after the calendar moved into ketacare, three days or
-more apart (the protocol's minimum
-interval), so the REMS Patient Monitoring Forms of the demo are submitted (the one about 13 days
-ago, on the REMS portal the next day), due (a recent session) and overdue (the one about 10
-days ago, more than 7 days after it).
+more apart (the protocol's minimum interval is 60 hours), so the demo's REMS Patient Monitoring
+Forms are submitted (the one about 13 days ago, on the REMS portal the next day), overdue (the
+one about 10 days ago, more than 7 days after it) and due (a recent session).
 
-One session is in progress today: a 40-minute infusion booked an hour and a half before it
-starts, 30 minutes before the seed's "now" (up to 90 when the staff are all busy then), checked
-in, opened, dosed and charted up to now, so the chair board shows it dosing or observing (when
-nobody is free in that hour, there is none): a patient of the 40-minute infusions with
-no session within the protocol's interval, else today's booked infusion of one moved to that
-time. When its chair time falls outside Harbor Street's opening hours (the demo may be seeded
-at any hour), the owner first adds the extra hours ("Evening infusion clinic", or early, or
-weekend) for the site and the nurse. Seeded before about 01:35 local time the day is too young for
-it, and there is none.
+One session is in progress today: a 40-minute infusion booked an hour and a half or more before
+it starts, 30 minutes before the seed's "now" (up to 90 when the staff are all busy then),
+checked in, opened, dosed and charted up to now, so the chair board shows it dosing or
+observing (when nobody is free in that hour, there is none): a patient of the 40-minute
+infusions with no session within the protocol's interval, else today's booked infusion of one
+moved to that time. When its chair time falls outside Harbor Street's opening hours (the demo
+may be seeded at any hour), the owner first adds the extra hours ("Evening infusion clinic", or
+early, or weekend) for the site and the nurse. Seeded before about 01:35 local time the day is
+too young for it, and there is none.
 """
 
 from __future__ import annotations
