@@ -8,7 +8,7 @@ module only translates rows into its session document and back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ketacare.accounts.clinic_rules import version_settings
@@ -39,8 +39,29 @@ from .models import Decision, Dose, Observation, PredoseCheck
 CORE_EVENT_CODES = {"vomiting": "emesis", "hypertensive_symptoms": "hypertensive_symptoms"}
 
 
+#: The clinical core judges a session within a day of its first dose (its ``t_min`` runs
+#: from -1440 to 1440 minutes).
+DAY_MIN = 1440.0
+
+
 def minutes(at: datetime, zero: datetime) -> float:
     return round((at - zero).total_seconds() / 60.0, 2)
+
+
+def _t(at: datetime, zero: datetime) -> float:
+    """Minutes from minute 0, an entry of the day before it counted at the day's start."""
+    return max(-DAY_MIN, minutes(at, zero))
+
+
+def judged_at(chart: Chart, now: datetime) -> datetime:
+    """The moment a session is judged at: now while it is open; a discharged one as it
+    stood at its discharge; and never more than a day after its first dose."""
+    session = chart.session
+    if session.discharged_at is not None:
+        now = min(now, session.discharged_at)
+    if session.first_dose_at is not None:
+        now = min(now, session.first_dose_at + timedelta(minutes=DAY_MIN))
+    return now
 
 
 def zero_of(chart: Chart, now: datetime) -> datetime:
@@ -148,7 +169,7 @@ def session_document(
         )
     vitals = [
         VitalsReading(
-            t_min=minutes(v.measured_at, zero),
+            t_min=_t(v.measured_at, zero),
             systolic_mmhg=v.systolic_mmhg,
             diastolic_mmhg=v.diastolic_mmhg,
             heart_rate_bpm=v.heart_rate_bpm,
@@ -166,17 +187,17 @@ def session_document(
         doses=doses,
         vitals=vitals,
         moaas=[
-            MoaasReading(t_min=minutes(o.measured_at, zero), score=o.score)
+            MoaasReading(t_min=_t(o.measured_at, zero), score=o.score)
             for o in observations
             if o.instrument == Observation.Instrument.MOAAS
         ],
         cadss=[
-            CadssReading(t_min=minutes(o.measured_at, zero), total=o.score)
+            CadssReading(t_min=_t(o.measured_at, zero), total=o.score)
             for o in observations
             if o.instrument == Observation.Instrument.CADSS
         ],
         events=[
-            SessionEvent(code=CORE_EVENT_CODES[e.code], t_min=minutes(e.measured_at, zero))  # type: ignore[arg-type]
+            SessionEvent(code=CORE_EVENT_CODES[e.code], t_min=_t(e.measured_at, zero))  # type: ignore[arg-type]
             for e in chart.events
             if e.code in CORE_EVENT_CODES
         ],
@@ -240,6 +261,7 @@ def judge(chart: Chart, now: datetime, confirmed: Confirmed | None = None) -> Ju
     """The safety picture of the chart at ``now``: judged once, and again with the stop
     cleared when a prescriber cleared every stop that fired."""
     settings = version_settings(chart.session.settings_version)
+    now = judged_at(chart, now)
     zero = zero_of(chart, now)
     assessment = evaluate_document(session_document(chart, now, confirmed), settings)
     open_stops = _open_stops(chart, assessment, zero)
