@@ -79,6 +79,15 @@ actors = {{key: actor_for(member) for key, member in members.items()}}
 owner = actors["owner"]
 site = Site.objects.filter(clinic=members["owner"].clinic, is_active=True).order_by("pk").first()
 setup.services_seed(owner)
+if not site.phone:
+    # The REMS form names the healthcare setting's phone.
+    from ketacare.accounts import sites
+
+    current = {{name: getattr(site, name) for name in sites.SITE_FIELDS}}
+    site = sites.site_update(
+        owner, site.pk, expected_version=site.version,
+        data={{**current, "phone": "+1 617 555 0100"}},
+    )
 resource = Resource.objects.filter(site=site, name=chair).first()
 if resource is None:
     resource = setup.resource_create(owner, site_id=site.pk, kind="chair", name=chair)
