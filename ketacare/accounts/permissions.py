@@ -45,9 +45,10 @@ class Perm(StrEnum):
     SCHEDULE_MANAGE = "schedule.manage"
     CONSULTATION_REQUESTS = "consultation_requests.manage"
     # Treatment sessions at the chair: reading the chart (the care team), a session's
-    # summary (a patient reads their own), charting (pre-dose, doses, vitals, observations, events, discharge, the note), the
-    # prescriber's decisions (a hold, a dose outside the plan, a stop cleared, a discharge
-    # criterion overridden), and the Spravato REMS forms' queue and submission record.
+    # summary (a patient reads their own), charting (pre-dose, doses, vitals, observations,
+    # events, discharge, the note), the prescriber's decisions (a hold, a dose outside the
+    # plan, a stop cleared, a discharge criterion overridden), and the Spravato REMS forms'
+    # queue and submission record.
     SESSION_READ = "session.read"
     SESSION_SUMMARY = "session.summary"
     SESSION_CHART = "session.chart"

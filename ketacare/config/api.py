@@ -16,10 +16,10 @@ from ketacare.scheduling.api import course_router
 from ketacare.scheduling.api import router as scheduling_router
 from ketacare.scheduling.requests_api import consultation_router
 from ketacare.screening.api import router as screening_router
-from ketacare.sessions.rems_api import rems_router
 from ketacare.sessions.api import appointment_router as session_appointment_router
 from ketacare.sessions.api import patient_router as session_patient_router
 from ketacare.sessions.api import router as sessions_router
+from ketacare.sessions.rems_api import rems_router
 from ketacare.treatment.api import patient_plans_router, plans_router, protocols_router
 
 
