@@ -18,6 +18,7 @@ urlpatterns = [
     path("schedule/setup/", include("ketacare.scheduling.setup_urls")),
     path("schedule/requests/", include("ketacare.scheduling.requests_urls")),
     path("calendar/", include("ketacare.scheduling.feed_urls")),
+    path("controlled/", include("ketacare.controlled.urls")),
     path("rems/", include("ketacare.sessions.rems_urls")),
     path("sessions/", include("ketacare.sessions.urls")),
     path("", include("ketacare.scheduling.course_urls")),

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -28,7 +28,6 @@ Counted = decimal_number(Decimal(0), services.MAX_QUANTITY, 3, "mg or devices")
 Strength = decimal_number(Decimal("0.001"), Decimal(1000), 3, "mg")
 
 router = Router(tags=["controlled substances"])
-CSV = "text/csv; charset=utf-8"
 
 
 class ProductOut(Schema):
@@ -396,12 +395,6 @@ def wants_csv(request: HttpRequest, asked: str) -> bool:
     return asked == "csv" or accept.split(";")[0].strip().lower() == "text/csv"
 
 
-def csv_response(entries: list[LedgerEntry]) -> HttpResponse:
-    response = HttpResponse(display.ledger_csv(entries), content_type=CSV)
-    response["Content-Disposition"] = 'attachment; filename="controlled-ledger.csv"'
-    return response
-
-
 @router.get(
     "/ledger",
     response=responses(list[EntryOut], 401, 403, 422),
@@ -441,5 +434,5 @@ def list_ledger(request: HttpRequest, filters: Query[LedgerQuery]) -> Any:
         last=filters.to,
     )
     if wants_csv(request, filters.format):
-        return csv_response(entries)
+        return display.csv_response(entries)
     return [entry_out(e) for e in entries]

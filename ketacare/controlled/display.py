@@ -10,6 +10,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from django.http import HttpResponse
+
 from .models import LedgerEntry
 from .services import amount
 
@@ -102,6 +104,17 @@ def ledger_csv(entries: Iterable[LedgerEntry]) -> str:
         values = row(entry)
         writer.writerow([_safe(values[name]) for name in CSV_COLUMNS])
     return out.getvalue()
+
+
+def when(entry: LedgerEntry) -> str:
+    """``2026-03-02 09:30``: the time the entry happened, at the lot's site."""
+    return f"{entry.occurred_at.astimezone(entry.lot.site.tz):%Y-%m-%d %H:%M}"
+
+
+def csv_response(entries: Iterable[LedgerEntry]) -> HttpResponse:
+    response = HttpResponse(ledger_csv(entries), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="controlled-ledger.csv"'
+    return response
 
 
 def signed_amount(entry: LedgerEntry) -> str:

@@ -15,18 +15,21 @@ each 4-hour infusion the rest of the 5 mL vial opened for it is wasted in front 
 The IM injection service has no patient with a signed IM plan in the care story, so its
 checked-in appointments stay checked in without a session.
 
-The Spravato patient also came twice before the fortnight (about 10 and 13 days ago), booked a
-week ahead through the booking service and 60 hours or more apart (the protocol's minimum
-interval), so the REMS Patient Monitoring Forms of the demo are due (a recent session) and
-overdue (the one about 10 days ago, more than 7 days after it).
+The Spravato patient also came twice before the fortnight (about 10 and 13 days ago), booked
+through the booking service the morning after the calendar moved into ketacare, three days or
+more apart (the protocol's minimum
+interval), so the REMS Patient Monitoring Forms of the demo are submitted (the one about 13 days
+ago, on the REMS portal the next day), due (a recent session) and overdue (the one about 10
+days ago, more than 7 days after it).
 
-One session is in progress today: an extra 40-minute infusion booked an hour and a half before
-it starts, 30-55 minutes before the seed's "now", checked in, opened, dosed and charted up to
-now, so the chair board shows it dosing or observing: a patient of the 40-minute infusions with
+One session is in progress today: a 40-minute infusion booked an hour and a half before it
+starts, 30 minutes before the seed's "now" (up to 90 when the staff are all busy then), checked
+in, opened, dosed and charted up to now, so the chair board shows it dosing or observing (when
+nobody is free in that hour, there is none): a patient of the 40-minute infusions with
 no session within the protocol's interval, else today's booked infusion of one moved to that
 time. When its chair time falls outside Harbor Street's opening hours (the demo may be seeded
 at any hour), the owner first adds the extra hours ("Evening infusion clinic", or early, or
-weekend) for the site and the nurse. Seeded before 01:00 local time the day is too young for
+weekend) for the site and the nurse. Seeded before about 01:35 local time the day is too young for
 it, and there is none.
 """
 
@@ -54,9 +57,9 @@ from ketacare.scheduling.placement import place
 from ketacare.scheduling.rules import course_rule_problems
 from ketacare.sessions import charting, discharge, dosing, notes, services
 from ketacare.sessions.models import Dose, SessionNote, TreatmentSession
+from ketacare.sessions.rems import rems_mark_submitted
 
 from .appointments import (
-    BOOKED_DAYS_BEFORE,
     CHECK_IN_BEFORE,
     FULL_DAY,
     INFUSION,
@@ -67,7 +70,14 @@ from .appointments import (
     course_patient,
     waiting_patient,
 )
-from .calendar_setup import HARBOR, OPENING, DemoCalendar, signed_on, spravato_patient
+from .calendar_setup import (
+    CALENDAR_DAYS_AGO,
+    HARBOR,
+    OPENING,
+    DemoCalendar,
+    signed_on,
+    spravato_patient,
+)
 from .history import BOSTON
 from .state import SeedState
 from .stock import BY_KEY, SPRAVATO_DEVICE, VIAL_50, VIAL_100
@@ -86,7 +96,10 @@ DEVICE_EVERY, SPRAVATO_VITALS, SPRAVATO_OBSERVATION = 5, (20, 40, 60, 90, 120), 
 MAX_DEVICES = 3  # 84 mg
 #: The extra Spravato visits before the fortnight: about this many days ago.
 REMS_DAYS_AGO = (13, 10)
-SPRAVATO_MIN_GAP = timedelta(hours=60)  # esketamine-trd-induction [limits]
+#: The (fictional) confirmation the REMS portal gives, before the session's number.
+REMS_CONFIRMATION = "RPM-DEMO-"
+#: Booked by the front desk the morning after the calendar moved into ketacare.
+REMS_BOOKED_DAYS_AGO = CALENDAR_DAYS_AGO - 1
 NAUSEA = "Mild nausea at minute 25; settled with rest and a cool cloth, no treatment needed"
 WASTE_REASON = "Rest of the 5 mL vial opened for this infusion (one vial per patient, clinic rule)"
 #: Why the owner adds hours for the session in progress: a closed day, before or after hours.
@@ -97,9 +110,10 @@ EXTRA_HOURS_REASON = {
     "evening": "Evening infusion clinic",
 }
 #: How long before now the in-progress infusion starts at the latest, and the earlier starts
-#: tried when a chair or clinician is taken then.
+#: tried (5 minutes apart, back to 90 minutes before now: still within its 40 minutes and the
+#: hour after) when every chair or clinician is taken then.
 IN_PROGRESS_LEAD = timedelta(minutes=30)
-IN_PROGRESS_TRIES = 6
+IN_PROGRESS_TRIES = 13
 IN_PROGRESS_BOOKED_BEFORE = timedelta(minutes=90)
 LATEST_START = time(22, 0)  # its chair time (infusion and recovery) ends before midnight
 
@@ -269,7 +283,9 @@ def _nausea(state: SeedState, key: Any) -> None:
     )
 
 
-def _discharge(state: SeedState, key: Any) -> None:
+def _discharge(state: SeedState, key: Any, ready_min: int | None = None) -> None:
+    """Discharge into the escort's care; a Spravato session also gives the minutes after the
+    first device the patient would have been ready without the 2-hour rule (REMS form)."""
     session = _session(state, key)
     escort = _escort(session)
     discharge.discharge_record(
@@ -280,6 +296,7 @@ def _discharge(state: SeedState, key: Any) -> None:
         dissociation_resolved=True,
         ambulating=True,
         clinician_assessed_ready=True,
+        ready_without_rule_min=ready_min,
     )
 
 
@@ -375,7 +392,7 @@ def spravato_steps(rng: random.Random) -> list[Step]:
         (40, partial(_rate, instrument="cadss", value=rng.randint(6, 14))),
         (SPRAVATO_OBSERVATION, partial(_rate, instrument="moaas", value=5)),
         (SPRAVATO_OBSERVATION, partial(_rate, instrument="cadss", value=0)),
-        (SPRAVATO_OBSERVATION + 1, _discharge),
+        (SPRAVATO_OBSERVATION + 1, partial(_discharge, ready_min=rng.choice((60, 75, 90)))),
         (SPRAVATO_OBSERVATION + 15, _sign),
     ]
     return steps
@@ -422,6 +439,19 @@ def _book_extra(state: SeedState, key: str, start: datetime) -> None:
     )
 
 
+def _submit_rems(state: SeedState, key: Any) -> None:
+    """The nurse submits the session's REMS Patient Monitoring Form on the REMS portal the day
+    after, and records the portal's confirmation."""
+    session = _session(state, key)
+    rems_mark_submitted(
+        state.actors["nurse"],
+        session.rems_form.pk,
+        method="portal",
+        submitted_at=timezone.now(),
+        confirmation=f"{REMS_CONFIRMATION}{session.pk:05d}",
+    )
+
+
 def _check_in(state: SeedState, key: Any) -> None:
     state.extra[key] = booking.appointment_check_in(
         state.actors["frontdesk"], _appointment(state, key).pk
@@ -431,10 +461,11 @@ def _check_in(state: SeedState, key: Any) -> None:
 # --- the session in progress ------------------------------------------------------------------
 
 
-def _free_patient(state: SeedState, start: datetime) -> int | None:
+def _free_patients(state: SeedState, start: datetime) -> list[int]:
     """An infusion patient with no session of the plan within the protocol's minimum interval
     (their other appointments the placement checks for overlap)."""
     skip = {course_patient(state), waiting_patient(state)}
+    free = []
     for index in signed_on(state, INFUSION):
         if index in skip:
             continue
@@ -449,8 +480,8 @@ def _free_patient(state: SeedState, start: datetime) -> int | None:
             start_at__lt=start + gap,
         )
         if not near.exists():
-            return index
-    return None
+            free.append(index)
+    return free
 
 
 def _fits(service: Any, patient: Any, start: datetime, performer: int | None, **kw: Any) -> bool:
@@ -462,10 +493,17 @@ def _fits(service: Any, patient: Any, start: datetime, performer: int | None, **
 
 
 def _new_booking(state: SeedState, start: datetime, performer: int | None) -> bool:
-    """A free patient booked at ``start``, if the chair and clinician are free."""
+    """The first free patient booked at ``start``, if a chair and the clinician are free."""
     service = state.services[INFUSION]
-    index = _free_patient(state, start)
-    if index is None or not _fits(service, state.patients[index], start, performer):
+    index = next(
+        (
+            i
+            for i in _free_patients(state, start)
+            if _fits(service, state.patients[i], start, performer)
+        ),
+        None,
+    )
+    if index is None:
         return False
     state.extra["now"] = booking.appointment_book(
         state.actors["frontdesk"],
@@ -535,7 +573,7 @@ def _book_in_progress(
                 steps = infusion_steps(rng, INFUSION_MIN[INFUSION], until=until)
                 _schedule(timeline, state, "now", start, steps)
                 return
-    raise RuntimeError("no patient, chair or clinician is free for the session in progress")
+    # A full morning can leave nobody free for an hour: then the board is empty for now.
 
 
 def _within_hours(day: date, opens: time, closes: time) -> bool:
@@ -622,10 +660,13 @@ def plan_sessions(
         at = _spravato_slot(day)
         start = local(day, tz, at.hour, at.minute)
         key = f"rems-{n}"
-        booked_at = local(day - timedelta(days=BOOKED_DAYS_BEFORE), tz, 9, 30)
+        booked_at = local(calendar.today - timedelta(days=REMS_BOOKED_DAYS_AGO), tz, 9, 30)
         timeline.add(booked_at, partial(_book_extra, state, key, start))
         timeline.add(start - CHECK_IN_BEFORE, partial(_check_in, state, key))
         runs.append((start, key, SPRAVATO))
+        if n == 0:
+            submitted = local(day + timedelta(days=1), tz, 16, 0)
+            timeline.add(submitted, partial(_submit_rems, state, key))
     runs.sort(key=lambda run: (run[0], str(run[1])))
     nausea_on = next((key for _, key, service in runs if service == INFUSION), None)
     unsigned = runs[-1][1] if runs else None

@@ -6,9 +6,12 @@ Same content on every run (``random.Random(0)``; when things happened from
 from today in the clinic's time zone: the clinic opened about nine months ago, patients were
 registered since, screened, planned and followed up; three weeks ago its calendar moved into
 ketacare (``calendar_setup``) and the past week and the coming week were booked
-(``appointments``). Each event is run by the services with the clock at its own time
-(``timeline``), so charts, scores, plans, alerts, appointments and the audit log show real
-spans of time. Refused in production.
+(``appointments``). The controlled-substance ledger is kept from each site's opening
+(``stock``), and the past week's sessions of signed plans were charted at the chair, one is
+in progress today (``chairside``, drawing from ``random.Random(3)``). Each event is run by
+the services with the clock at its own time (``timeline``), so charts, scores, plans, alerts,
+appointments, sessions, the ledger and the audit log show real spans of time. Refused in
+production.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from django.utils import timezone
 
 from ketacare.accounts import services as accounts
 from ketacare.accounts import sites
-from ketacare.accounts.models import Clinic, Role
+from ketacare.accounts.models import Clinic, Role, Site
 
 from .appointments import plan_appointments
 from .calendar_setup import demo_calendar, plan_calendar
@@ -174,6 +177,7 @@ def _plan_clinics(timeline: Timeline, state: SeedState, today: date) -> None:
     opened.then(partial(_open_boston, state))
     for key, name, role in STAFF:
         opened.then(partial(state.staff, key, CLINIC_SLUG, role, name=name))
+    opened.then(partial(_harbor_phone, state))
     timeline.add(
         local(today - timedelta(days=BACK_BAY_DAYS_AGO), BOSTON.tz, 8, 30),
         partial(_open_back_bay, state),
@@ -202,6 +206,17 @@ def _open_boston(state: SeedState) -> None:
     )
 
 
+#: The Boston sites' phones (555-0100 to 555-0199: reserved for fiction); the Spravato REMS
+#: form gives the site's phone as the monitoring provider's number.
+HARBOR_PHONE, BACK_BAY_PHONE = fictional_phone("617", 190), fictional_phone("617", 191)
+
+
+def _harbor_phone(state: SeedState) -> None:
+    site = Site.objects.get(clinic=state.clinics[CLINIC_SLUG])
+    owner = state.actors["owner"]
+    sites.site_update(owner, site.pk, expected_version=site.version, data={"phone": HARBOR_PHONE})
+
+
 def _open_back_bay(state: SeedState) -> None:
     """The Boston clinic's second site (scheduling and billing will book and bill by site)."""
     sites.site_add(
@@ -214,6 +229,7 @@ def _open_back_bay(state: SeedState) -> None:
             "region": "MA",
             "postal_code": "02116",
             "country": "US",
+            "phone": BACK_BAY_PHONE,
             "time_zone": "America/New_York",
         },
     )

@@ -20,12 +20,12 @@ from django.utils import timezone
 
 from ketacare.accounts.actor import Actor
 from ketacare.accounts.clinic_rules import version_settings
-from ketacare.accounts.models import Membership, Role
+from ketacare.accounts.models import Membership
 from ketacare.accounts.permissions import Perm, require_perm
 from ketacare.alerts.models import Alert
 from ketacare.alerts.services import alert_raise
 from ketacare.audit import services as audit
-from ketacare.lib.errors import Conflict, FieldErrors, NotPermitted, NotVisible
+from ketacare.lib.errors import Conflict, FieldErrors, NotVisible
 from ketacare.lib.text import text_problem
 from ketacare.patients.access import visible_patients
 
@@ -221,12 +221,6 @@ def _forms(membership: Membership | None) -> QuerySet[RemsForm]:
     )
 
 
-def staff_only(membership: Membership | None, what: str = "the REMS form") -> None:
-    """The clinic's paperwork: a patient sees their session's summary, not this."""
-    if membership is not None and membership.role == Role.PATIENT:
-        raise NotPermitted(f"{what} is for the clinic's staff")
-
-
 @dataclass(frozen=True)
 class RemsFormView:
     form: RemsForm
@@ -264,8 +258,8 @@ def rems_form_view(
         form = _forms(actor.membership).get(session_id=session_id)
     except (RemsForm.DoesNotExist, ValueError, TypeError):
         raise NotVisible("No REMS form for this session") from None
+    # Staff who read sessions; a patient reads a session's summary, not this paperwork.
     require_perm(actor.membership, Perm.SESSION_READ)
-    staff_only(actor.membership)
     view = _view(form, timezone.now())
     with transaction.atomic():
         audit.record(

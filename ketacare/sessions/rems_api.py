@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from ketacare.accounts.actor import actor_from_request
@@ -22,6 +22,10 @@ from . import pdf, rems
 from .models import RemsForm
 
 rems_router = Router(tags=["REMS forms"])
+
+#: A row's id: a positive 64-bit integer (a larger number would overflow the database's integer,
+#: so it is refused as 422, as the scheduling API does).
+PathId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 Method = Literal[tuple(RemsForm.Method.values)]  # type: ignore[valid-type]
 QueueStatus = Literal[rems.QUEUE_STATUSES]  # type: ignore[valid-type]
@@ -56,7 +60,7 @@ class RemsFormOut(Schema):
     id: int
     session_id: int
     patient_id: UUID
-    status: QueueStatus  # type: ignore[valid-type]
+    status: QueueStatus
     due_on: date
     days_left: int
     sections: list[SectionOut]
@@ -82,12 +86,12 @@ class QueueRowOut(Schema):
 
 
 class QueueQuery(QueryInput):
-    status: QueueStatus = "due"  # type: ignore[valid-type]
+    status: QueueStatus = "due"
 
 
 class ConfirmationFileIn(Input):
     name: str = Field(min_length=1, max_length=200)
-    content_type: FileType  # type: ignore[valid-type]
+    content_type: FileType
     #: The file's bytes in base64 (the whole request stays under the API's 2 MB body limit).
     data_base64: str = Field(min_length=4, max_length=2_000_000, pattern=r"^[A-Za-z0-9+/=]+$")
 
@@ -139,31 +143,32 @@ PDF_ANSWER = {
 
 @rems_router.get(
     "/sessions/{session_id}/rems-form",
-    response=responses(RemsFormOut, *READ_ERRORS),
+    # 422: an id that is not a whole number.
+    response=responses(RemsFormOut, *READ_ERRORS, 422),
     summary="A Spravato session's REMS Patient Monitoring Form: every field and those missing",
 )
-def rems_form(request: HttpRequest, session_id: int) -> Any:
+def rems_form(request: HttpRequest, session_id: PathId) -> Any:
     return form_out(rems.rems_form_view(actor_from_request(request), session_id))
 
 
 @rems_router.get(
     "/sessions/{session_id}/rems-form.pdf",
-    response=responses(None, *READ_ERRORS),
+    response=responses(None, *READ_ERRORS, 422),
     openapi_extra=PDF_ANSWER,
     summary="The REMS Patient Monitoring Form as a PDF (the missing fields marked)",
 )
-def rems_form_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+def rems_form_pdf(request: HttpRequest, session_id: PathId) -> HttpResponse:
     view, content = pdf.rems_form_pdf(actor_from_request(request), session_id)
     return _pdf_response(content, f"rems-form-session-{view.session.pk}.pdf")
 
 
 @rems_router.get(
     "/sessions/{session_id}/note.pdf",
-    response=responses(None, *READ_ERRORS, 409),
+    response=responses(None, *READ_ERRORS, 409, 422),
     openapi_extra=PDF_ANSWER,
     summary="The session's signed note as a PDF (409 while it is not signed)",
 )
-def session_note_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_note_pdf(request: HttpRequest, session_id: PathId) -> HttpResponse:
     signed, content = pdf.session_note_pdf(actor_from_request(request), session_id)
     return _pdf_response(content, f"session-note-{signed.session.pk}.pdf")
 
@@ -206,7 +211,7 @@ def _file(payload: ConfirmationFileIn | None) -> rems.ConfirmationFile | None:
     summary="Record that the form was submitted by the REMS portal or fax (409 if it was "
     "already; 422 naming each field still empty)",
 )
-def rems_form_submitted(request: HttpRequest, form_id: int, payload: SubmissionIn) -> Any:
+def rems_form_submitted(request: HttpRequest, form_id: PathId, payload: SubmissionIn) -> Any:
     actor = actor_from_request(request)
     form = rems.rems_mark_submitted(
         actor,

@@ -195,7 +195,7 @@ def safety_json(view: SessionView) -> dict[str, Any]:
             for x in a.alerts
         ],
         "next_checks": [
-            {**c.model_dump(mode="json"), "due_at": at(c.due_t_min)} for c in a.next_checks
+            {**c.model_dump(mode="json"), "due_at": at(c.due_t_min)} for c in view.next_checks
         ],
         "discharge_checks": [c.model_dump(mode="json") for c in a.discharge_checks],
         "ready_for_discharge": view.ready_for_discharge,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from ketacare.clinical.safety import Alert
+from ketacare.clinical.safety import Alert, NextCheck
 
 from .assessment import Judgement, judge
 from .chart import Chart, load_chart, load_charts
@@ -64,17 +64,26 @@ class SessionView:
         return int((self.judgement.now - first).total_seconds() // 60)
 
     @property
+    def next_checks(self) -> list[NextCheck]:
+        """The checks due, once dosing has started: before the first dose the core counts
+        from ``now`` (minute 0 moves with the clock), so its schedule means nothing yet; the
+        pre-dose checklist is the step then. None after discharge."""
+        if self.session.phase in (Phase.PREDOSE, Phase.DISCHARGED):
+            return []
+        return list(self.judgement.assessment.next_checks)
+
+    @property
     def next_check_at(self) -> datetime | None:
-        checks = self.judgement.assessment.next_checks
-        if not checks or self.session.phase == Phase.DISCHARGED:
+        checks = self.next_checks
+        if not checks:
             return None
         due = min(c.due_t_min for c in checks)
         return self.judgement.zero + timedelta(minutes=due)
 
     @property
     def next_check(self) -> str:
-        checks = self.judgement.assessment.next_checks
-        if not checks or self.session.phase == Phase.DISCHARGED:
+        checks = self.next_checks
+        if not checks:
             return ""
         return min(checks, key=lambda c: c.due_t_min).message
 

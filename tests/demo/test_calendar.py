@@ -93,16 +93,23 @@ def test_each_site_has_its_chairs_rooms_and_opening_hours(seeded: None) -> None:
 
 
 @pytest.mark.django_db
-def test_a_holiday_at_both_sites_and_a_day_of_the_nurse_s_leave(seeded: None) -> None:
+def test_a_holiday_at_both_sites_a_day_of_the_nurse_s_leave_and_today_s_extra_hours(
+    seeded: None,
+) -> None:
     rows = sorted(
         HoursException.objects.values_list(
             "site__name", "membership__role", "day", "kind", "opens", "reason"
         ),
         key=str,
     )
+    # Harbor Street is closed on Sundays: the session in progress today has hours added for
+    # the site and the nurse (ketacare.demo.chairside).
+    extra = ("add", T(10), "Weekend infusion clinic")
     assert rows == [
         ("Back Bay", None, D(2026, 11, 25), "replace", None, "Clinic holiday"),
         ("Harbor Street", "nurse", D(2026, 11, 17), "replace", None, "Annual leave"),
+        ("Harbor Street", "nurse", TODAY, *extra),
+        ("Harbor Street", None, TODAY, *extra),
         ("Harbor Street", None, D(2026, 11, 25), "replace", None, "Clinic holiday"),
     ]
 
@@ -130,7 +137,8 @@ def test_the_clinic_has_the_standard_services(seeded: None) -> None:
     assert not Service.objects.filter(clinic__slug="demo-lakeside").exists()
 
 
-#: (service, before today, from today on): every service in both weeks.
+#: (service, before today, from today on): every service in both weeks; Spravato twice more
+#: 13 and 10 days ago, and today's infusion in progress (ketacare.demo.chairside).
 PER_SERVICE = [
     ("Acupuncture", 4, 4),
     ("Follow-up visit", 11, 9),
@@ -138,10 +146,10 @@ PER_SERVICE = [
     ("IV hydration", 5, 5),
     ("Integration session", 5, 4),
     ("Ketamine IM injection", 6, 5),
-    ("Ketamine IV infusion", 12, 16),
+    ("Ketamine IV infusion", 12, 17),
     ("Ketamine IV infusion (4 h)", 2, 1),
     ("Ketamine nasal spray (in clinic)", 5, 4),
-    ("Spravato session", 2, 2),
+    ("Spravato session", 4, 2),
     ("Talk therapy", 4, 4),
 ]
 
@@ -155,9 +163,10 @@ def test_a_week_before_and_a_week_after_on_every_service(seeded: None) -> None:
         for name in sorted({a.service.name for a in rows})
     ] == PER_SERVICE
     days = sorted({local(a.start_at).date() for a in rows})
-    # Not on Sundays (15 and 22 November) nor the holiday (25 November); the course goes on.
+    # Not on Sundays (15 November) nor the holiday (25 November), but today's session in
+    # progress; the course goes on.
     assert days == [
-        *[D(2026, 11, d) for d in (16, 17, 18, 19, 20, 21, 23, 24, 26, 27, 28, 30)],
+        *[D(2026, 11, d) for d in (9, 12, 16, 17, 18, 19, 20, 21, 22, 23, 24, 26, 27, 28, 30)],
         D(2026, 12, 2),
         D(2026, 12, 4),
         D(2026, 12, 7),
@@ -168,8 +177,11 @@ def test_a_week_before_and_a_week_after_on_every_service(seeded: None) -> None:
 def test_what_became_of_each_appointment_happened_on_its_day(seeded: None) -> None:
     rows = appointments()
     statuses = Counter((a.status, local(a.start_at).date() < TODAY) for a in rows)
+    # The sessions of signed plans discharged: completed; IM injections stay checked in.
     assert statuses == {
-        ("checked_in", True): 55,
+        ("completed", True): 17,
+        ("checked_in", True): 40,
+        ("checked_in", False): 1,
         ("no_show", True): 5,
         ("cancelled", True): 2,
         ("booked", False): 51,
@@ -177,7 +189,7 @@ def test_what_became_of_each_appointment_happened_on_its_day(seeded: None) -> No
     }
     for a in rows:
         day = local(a.start_at).date()
-        if a.status == "checked_in":
+        if a.status in ("checked_in", "completed"):
             assert a.checked_in_at == a.start_at - dt.timedelta(minutes=5), a
         elif a.status == "no_show":
             assert a.no_show_at == a.start_at + dt.timedelta(minutes=20), a
@@ -200,11 +212,17 @@ def test_each_was_booked_at_the_front_desk_before_it_started(seeded: None) -> No
         booked = local(a.created_at)
         if a.pk in course:
             assert (booked.date(), booked.time()) == (D(2026, 11, 21), T(15)), a
+        elif local(a.start_at).date() == TODAY:  # the session in progress, booked this morning
+            assert (booked.date(), booked.time()) == (TODAY, T(9)), a
+        elif local(a.start_at).date() < TODAY - dt.timedelta(days=7):
+            # The Spravato visits before the fortnight: booked the morning after the calendar
+            # moved into ketacare.
+            assert (booked.date(), booked.time()) == (D(2026, 11, 2), T(9, 30)), a
         else:
             assert booked.date() == local(a.start_at).date() - dt.timedelta(days=7), a
     created = AuditEvent.objects.filter(action="appointment.create", clinic_id=desk.clinic_id)
     assert list(created.values_list("outcome", flat=True).distinct()) == ["success"]
-    assert created.count() == len(appointments()) == 121
+    assert created.count() == len(appointments()) == 124
 
 
 @pytest.mark.django_db
@@ -226,8 +244,10 @@ def test_who_works_where_shows_in_the_bookings(seeded: None) -> None:
     }
     spravato = [a for a in rows if a.service.name == "Spravato session"]
     assert [(local(a.start_at).date(), a.site.name, a.status) for a in spravato] == [
+        (D(2026, 11, 9), "Harbor Street", "completed"),
+        (D(2026, 11, 12), "Back Bay", "completed"),
         (D(2026, 11, 16), "Harbor Street", "cancelled"),
-        (D(2026, 11, 19), "Back Bay", "checked_in"),
+        (D(2026, 11, 19), "Back Bay", "completed"),
         (D(2026, 11, 23), "Harbor Street", "booked"),
         (D(2026, 11, 27), "Harbor Street", "booked"),
     ]

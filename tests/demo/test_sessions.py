@@ -25,7 +25,7 @@ from ketacare.scheduling.models import Appointment, HoursException
 from ketacare.sessions.models import Dose, Event, Observation, RemsForm, TreatmentSession
 from ketacare.sessions.queries import board
 
-from .calendar_checks import local
+from .calendar_checks import BOSTON, local
 
 SEEDED_AT = dt.datetime(2026, 11, 22, 17, 0, tzinfo=dt.UTC)  # noon in Boston, a Sunday
 TODAY = dt.date(2026, 11, 22)
@@ -191,23 +191,25 @@ def test_counts_waste_and_transfer(seeded: None) -> None:
 
 
 @pytest.mark.django_db
-def test_rems_forms_due_and_overdue(seeded: None) -> None:
+def test_rems_forms_submitted_due_and_overdue(seeded: None) -> None:
     forms = RemsForm.objects.filter(clinic__slug="demo").select_related("session")
     rows = sorted(
         (local(f.session.started_at).date(), f.due_on, f.submitted_at is None) for f in forms
     )
     # The visits 13 and 10 days ago (booked outside the fortnight), then the fortnight's one.
     assert rows == [
-        (D(2026, 11, 9), D(2026, 11, 16), True),
+        (D(2026, 11, 9), D(2026, 11, 16), False),
         (D(2026, 11, 12), D(2026, 11, 19), True),
         (D(2026, 11, 19), D(2026, 11, 26), True),
     ]
-    # Due within the 7 days (REMS), and overdue past them.
-    assert [f.due_on >= TODAY for f in sorted(forms, key=lambda f: f.due_on)] == [
-        False,
-        False,
-        True,
-    ]
+    submitted = forms.get(submitted_at__isnull=False)
+    assert (submitted.method, submitted.submitted_by.email) == ("portal", "nurse@demo.ketacare.org")
+    assert local(submitted.submitted_at) == dt.datetime(2026, 11, 10, 16, tzinfo=BOSTON)
+    assert submitted.confirmation == f"RPM-DEMO-{submitted.session_id:05d}"
+    assert submitted.fields
+    # Of the others: overdue past the 7 days (REMS), and one due within them.
+    open_forms = sorted(forms.filter(submitted_at__isnull=True), key=lambda f: f.due_on)
+    assert [f.due_on >= TODAY for f in open_forms] == [False, True]
 
 
 @pytest.mark.django_db
@@ -216,7 +218,7 @@ def test_one_session_in_progress_on_today_s_board(seeded: None) -> None:
     assert len(today) == 1
     session = today[0]
     assert session.phase == "dosing"
-    assert dt.timedelta(minutes=30) <= SEEDED_AT - session.first_dose_at <= dt.timedelta(minutes=55)
+    assert SEEDED_AT - session.first_dose_at == dt.timedelta(minutes=30)
     nurse = Membership.objects.get(user__email="nurse@demo.ketacare.org")
     with time_machine.travel(SEEDED_AT, tick=False):
         chairs = board(actor_for(nurse), session.site_id)

@@ -146,6 +146,9 @@ def observed(chair: Chair) -> Dose:
     return dose
 
 
+#: ``CALM`` as the API takes it: the chair's short names (``sessions.api.VitalsIn``).
+VITALS = {"systolic": 122, "diastolic": 78, "heart_rate": 72, "spo2": 98, "resp_rate": 14}
+
 DISCHARGE = {
     "left_with_name": "Dana Dawson",
     "left_with_relation": "sister",

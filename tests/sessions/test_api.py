@@ -7,8 +7,6 @@ changing nothing and on the audit trail, then the exact answers of a whole IV se
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -23,35 +21,19 @@ from tests.scheduling.conftest import Day
 
 from .api_world import (
     DISCHARGE,
+    VITALS,
     base,
     call,
-    checked,
     checked_in,
-    discharged,
     dosed,
-    observed,
     problem,
     reasons,
     refused_events,
     state,
     z,
 )
-from .world import CALM, GOOD_PREDOSE, Chair, open_chair
-
-
-@dataclass(frozen=True)
-class Op:
-    """An operation: how to bring the session to where it applies, and the request then."""
-
-    method: str
-    route: str
-    prepare: Callable[[Chair], Any]
-    request: Callable[[Chair, Any], tuple[str, Any]]
-    ok: int
-    #: read (the care team), summary (Dan's list), chart (nurse), prescribe (prescriber)
-    kind: str
-    action: str
-
+from .operations import OPS, infusion_body
+from .world import GOOD_PREDOSE, Chair, open_chair
 
 #: The discharge criteria of the IV protocol, in the order the core checks them.
 CRITERIA = (
@@ -69,208 +51,6 @@ CRITERIA = (
 )
 
 
-def _nothing(chair: Chair) -> None:
-    return None
-
-
-def _at_alert(chair: Chair) -> None:
-    dosed(chair)
-    chair.vitals(10, heart_rate_bpm=125)
-
-
-def _at(minutes: float) -> Callable[[Chair], Dose]:
-    def prepare(chair: Chair) -> Dose:
-        dose = dosed(chair)
-        chair.at(minutes)
-        return dose
-
-    return prepare
-
-
-def _infusion_body(chair: Chair) -> dict[str, Any]:
-    return {
-        "kind": "infusion",
-        "lot_id": chair.stock.ketamine.pk,
-        "dose_mg": float(chair.plan.dose_mg),
-        "rate_mg_per_h": float(chair.plan.dose["rate_mg_per_h"]),
-    }
-
-
-OPS: dict[str, Op] = {
-    "start": Op(
-        "POST",
-        "appointments/{appointment_id}/session",
-        _nothing,
-        lambda c, _: (f"/api/v1/appointments/{c.appointment.pk}/session", {}),
-        201,
-        "chart",
-        "session.start",
-    ),
-    "read": Op(
-        "GET", "sessions/{session_id}", _nothing, lambda c, _: (base(c), None), 200, "read", ""
-    ),
-    "safety": Op(
-        "GET",
-        "sessions/{session_id}/safety",
-        _nothing,
-        lambda c, _: (base(c) + "/safety", None),
-        200,
-        "read",
-        "",
-    ),
-    "curve": Op(
-        "GET",
-        "sessions/{session_id}/curve",
-        _nothing,
-        lambda c, _: (base(c) + "/curve", None),
-        200,
-        "read",
-        "",
-    ),
-    "predose": Op(
-        "POST",
-        "sessions/{session_id}/predose",
-        lambda c: c.vitals(-3),
-        lambda c, _: (base(c) + "/predose", GOOD_PREDOSE),
-        201,
-        "chart",
-        "session.predose",
-    ),
-    "decision": Op(
-        "POST",
-        "sessions/{session_id}/decisions",
-        _nothing,
-        lambda c, _: (
-            base(c) + "/decisions",
-            {"kind": "dose_order", "reason": "Partial response at 0.5 mg/kg", "dose_mg": 49.5},
-        ),
-        201,
-        "prescribe",
-        "session.decision",
-    ),
-    "dose": Op(
-        "POST",
-        "sessions/{session_id}/doses",
-        lambda c: (checked(c), c.at(0)),
-        lambda c, _: (base(c) + "/doses", _infusion_body(c)),
-        201,
-        "chart",
-        "session.dose",
-    ),
-    "dose-end": Op(
-        "POST",
-        "sessions/{session_id}/doses/{dose_id}/end",
-        _at(40),
-        lambda c, dose: (f"{base(c)}/doses/{dose.pk}/end", {}),
-        200,
-        "chart",
-        "session.dose_end",
-    ),
-    "rate-change": Op(
-        "POST",
-        "sessions/{session_id}/doses/{dose_id}/rate-changes",
-        _at(10),
-        lambda c, dose: (
-            f"{base(c)}/doses/{dose.pk}/rate-changes",
-            {"rate_mg_per_h": 31, "reason": "Nausea: slowed to half"},
-        ),
-        201,
-        "chart",
-        "session.rate_change",
-    ),
-    "vitals": Op(
-        "POST",
-        "sessions/{session_id}/vitals",
-        _nothing,
-        lambda c, _: (base(c) + "/vitals", CALM),
-        201,
-        "chart",
-        "session.vitals",
-    ),
-    "observation": Op(
-        "POST",
-        "sessions/{session_id}/observations",
-        _nothing,
-        lambda c, _: (base(c) + "/observations", {"instrument": "moaas", "score": 5}),
-        201,
-        "chart",
-        "session.observation",
-    ),
-    "event": Op(
-        "POST",
-        "sessions/{session_id}/events",
-        _nothing,
-        lambda c, _: (
-            base(c) + "/events",
-            {"kind": "side_effect", "code": "nausea", "severity": "mild", "outcome": "ongoing"},
-        ),
-        201,
-        "chart",
-        "session.event",
-    ),
-    "acknowledgement": Op(
-        "POST",
-        "sessions/{session_id}/acknowledgements",
-        _at_alert,
-        lambda c, _: (
-            base(c) + "/acknowledgements",
-            {"code": "heart_rate_high", "t_min": 10, "note": "Anxious; reassured"},
-        ),
-        201,
-        "chart",
-        "session.acknowledge",
-    ),
-    "discharge": Op(
-        "POST",
-        "sessions/{session_id}/discharge",
-        observed,
-        lambda c, _: (base(c) + "/discharge", DISCHARGE),
-        201,
-        "chart",
-        "session.discharge",
-    ),
-    "note-save": Op(
-        "PUT",
-        "sessions/{session_id}/note",
-        discharged,
-        lambda c, note: (
-            base(c) + "/note",
-            {"body": note.body + "\nTolerated well.", "version": note.version},
-        ),
-        200,
-        "chart",
-        "session.note_save",
-    ),
-    "note-sign": Op(
-        "POST",
-        "sessions/{session_id}/note/sign",
-        discharged,
-        lambda c, note: (base(c) + "/note/sign", {"version": note.version}),
-        200,
-        "chart",
-        "session.note_sign",
-    ),
-    "addendum": Op(
-        "POST",
-        "sessions/{session_id}/note/addenda",
-        discharged,
-        lambda c, _: (base(c) + "/note/addenda", {"body": "Called the next day: slept well."}),
-        201,
-        "chart",
-        "session.addendum",
-    ),
-    "patient-sessions": Op(
-        "GET",
-        "patients/{patient_id}/sessions",
-        _nothing,
-        lambda c, _: (f"/api/v1/patients/{c.cast.dan.pk}/sessions", None),
-        200,
-        "summary",
-        "",
-    ),
-}
-
-
 @pytest.fixture
 def chair(day: Day, clock: time_machine.Coordinates) -> Chair:
     return open_chair(day, clock)
@@ -283,7 +63,9 @@ def test_the_operations_are_every_session_operation() -> None:
         f"{method.upper()} {path.removeprefix('/api/v1/')}"
         for path, item in doc["paths"].items()
         for method in item
-        if path.startswith("/api/v1/sessions") or path.endswith(("/session", "/sessions"))
+        if (path.startswith("/api/v1/sessions") or path.endswith(("/session", "/sessions")))
+        # The REMS form and the signed note's PDF are the REMS API's (tests/sessions/rems).
+        and not path.endswith(("/rems-form", "/rems-form.pdf", "/note.pdf"))
     )
     assert found == sorted(f"{op.method} {op.route}" for op in OPS.values())
     assert len(found) == 18
@@ -354,25 +136,39 @@ def test_opening_the_session_answers_201_then_409_and_refuses_a_second(
     assert response.status_code == 201, response.content
     session = TreatmentSession.objects.get(appointment=appointment)
     body = response.json()
-    assert {k: body[k] for k in ("id", "appointment", "plan", "drug", "route", "phase")} == {
+    assert {k: v for k, v in body.items() if k != "safety"} == {
         "id": session.pk,
+        "patient_id": str(cast.dan.pk),
         "appointment": appointment.pk,
+        "site": day.site.pk,
+        "chair": "Chair 1",
         "plan": appointment.plan_id,
+        "plan_version": 1,
+        "protocol_id": "depression-iv-induction",
+        "protocol_version": session.protocol_version,
+        "settings_version": session.settings_version.number,
         "drug": "ketamine",
         "route": "iv",
         "phase": "predose",
+        "phase_label": "Pre-dose",
+        "weight_kg": 82.5,
+        "started_at": "2026-03-02T13:55:00Z",
+        "first_dose_at": None,
+        "dose_end_at": None,
+        "discharged_at": None,
+        "version": 1,
+        "predose": None,
+        "doses": [],
+        "vitals": [],
+        "observations": [],
+        "events": [],
+        "decisions": [],
+        "acknowledgements": [],
+        "discharge": None,
+        "note": None,
     }
-    assert (body["started_at"], body["first_dose_at"], body["doses"], body["note"]) == (
-        "2026-03-02T13:55:00Z",
-        None,
-        [],
-        None,
-    )
-    assert (body["chair"], body["phase_label"], body["protocol_id"]) == (
-        "Chair 1",
-        "Pre-dose",
-        "depression-iv-induction",
-    )
+    # The read answers the same session, with the same safety picture.
+    assert call(cast.nurse, "GET", f"/api/v1/sessions/{session.pk}").json() == body
     before = state()
     again = call(cast.nurse, "POST", path, {})
     assert again.status_code == 409
@@ -449,7 +245,7 @@ def test_the_safety_answer_before_and_after_dosing(chair: Chair) -> None:
     ]
     dosed(chair)
     chair.at(10)
-    answer = call(cast.nurse, "POST", base(chair) + "/vitals", {**CALM, "heart_rate_bpm": 125})
+    answer = call(cast.nurse, "POST", base(chair) + "/vitals", {**VITALS, "heart_rate": 125})
     assert answer.status_code == 201
     safety = call(cast.nurse, "GET", base(chair) + "/safety").json()
     assert safety == answer.json()["safety"]
@@ -548,7 +344,7 @@ def test_an_iv_session_through_the_api(chair: Chair) -> None:
     cast, b = chair.cast, base(chair)
     nurse = cast.nurse
     chair.at(-3)
-    assert call(nurse, "POST", b + "/vitals", CALM).status_code == 201
+    assert call(nurse, "POST", b + "/vitals", VITALS).status_code == 201
     predose = call(nurse, "POST", b + "/predose", GOOD_PREDOSE)
     assert predose.status_code == 201
     assert (predose.json()["predose"]["decision"], predose.json()["predose"]["findings"]) == (
@@ -557,7 +353,7 @@ def test_an_iv_session_through_the_api(chair: Chair) -> None:
     )
     chair.at(0)
     dose = call(
-        nurse, "POST", b + "/doses", {**_infusion_body(chair), "witness_id": cast.prescriber.pk}
+        nurse, "POST", b + "/doses", {**infusion_body(chair), "witness_id": cast.prescriber.pk}
     )
     assert dose.status_code == 201, dose.content
     row = Dose.objects.get()
@@ -623,7 +419,7 @@ def test_an_iv_session_through_the_api(chair: Chair) -> None:
     }
     for minute in (20, 30, 45):
         chair.at(minute)
-        assert call(nurse, "POST", b + "/vitals", CALM).status_code == 201
+        assert call(nurse, "POST", b + "/vitals", VITALS).status_code == 201
     # 41.3 mg: 10 min at 62 mg/h (10.33 mg), then 31 mg/h for the rest (30.97 mg: 59.9 min).
     chair.at(70)
     ended = call(nurse, "POST", f"{b}/doses/{row.pk}/end", {})
@@ -662,7 +458,7 @@ def test_an_iv_session_through_the_api(chair: Chair) -> None:
         assert call(nurse, "POST", b + "/acknowledgements", ack).status_code == 201
     for minute in (100, 115, 130):
         chair.at(minute)
-        assert call(nurse, "POST", b + "/vitals", CALM).status_code == 201
+        assert call(nurse, "POST", b + "/vitals", VITALS).status_code == 201
     call(nurse, "POST", b + "/observations", {"instrument": "moaas", "score": 5})
     call(nurse, "POST", b + "/observations", {"instrument": "cadss", "score": 0})
     done = call(nurse, "POST", b + "/discharge", DISCHARGE)

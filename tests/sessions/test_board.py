@@ -55,7 +55,8 @@ def test_each_chair_shows_its_patient_phase_minutes_next_check_and_alerts(chair:
     nurse = logged_in(chair.cast.nurse.user)
     first = nurse.get("/sessions/board/").content.decode()
     assert tiles(first) == [
-        "Chair 1 Pre-dose Patient D.D. Since the first dose — Next check 09:10 in 15 min "
+        # Before the first dose the checklist is the next step: no timed check yet.
+        "Chair 1 Pre-dose Patient D.D. Since the first dose — Next check — "
         "Open alerts None Open the chair",
         "Chair 2 Free today.",
         "Chair 3 Free today.",

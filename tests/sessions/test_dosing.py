@@ -440,3 +440,22 @@ def test_the_phases_of_a_session(day, clock) -> None:
     chair.at(40)
     dosing.dose_end(chair.nurse, chair.session.pk, dose.pk)
     assert chair.refresh().phase == Phase.OBSERVING
+
+
+@pytest.mark.django_db
+def test_todays_weight_sets_the_dose_checked_against(day, clock) -> None:
+    """At 90 kg today, 0.5 mg/kg over 40 min is 45 mg at 67.5 mg/h (the plan: 41.3 mg at
+    62 mg/h for 82.5 kg): that dose needs no order, a tenth of a milligram more does."""
+    chair = open_chair(day, clock)
+    chair.vitals(-3)
+    chair.at(-1)
+    chair.predose(weight_kg=90)
+    with pytest.raises(FieldErrors) as above:
+        infusion(chair, 0, dose_mg=Decimal("45.1"), rate_mg_per_h=Decimal("67.5"))
+    assert list(above.value.errors) == ["dose_mg"]
+    dose, _ = infusion(chair, 0, dose_mg=Decimal("45.0"), rate_mg_per_h=Decimal("67.5"))
+    assert (dose.dose_mg, dose.rate_mg_per_h, dose.order_id) == (
+        Decimal("45.00"),
+        Decimal("67.50"),
+        None,
+    )

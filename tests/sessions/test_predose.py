@@ -63,7 +63,7 @@ IV_CASES: list[tuple[str, dict[str, Any] | None, dict[str, Any], str, list[tuple
     (
         "C-SSRS yes at question 2",
         {},
-        {"same_day_screen": {"source": "portal", "cssrs_answers": {"1": True, "2": True}}},
+        {"same_day_screen": {"source": "now", "cssrs_answers": {"1": True, "2": True}}},
         "prescriber_review",
         [("predose_suicidality_positive", "prescriber_review")],
     ),

@@ -9,7 +9,7 @@ import pytest
 
 from ketacare.accounts.clinic_rules import current_settings_version
 from ketacare.audit.models import AuditEvent
-from ketacare.lib.errors import Conflict, FieldErrors, NotPermitted
+from ketacare.lib.errors import Conflict, FieldErrors, NotPermitted, NotVisible
 from ketacare.scheduling import booking
 from ketacare.sessions import services
 from ketacare.sessions.models import Phase, RemsForm, TreatmentSession
@@ -202,3 +202,12 @@ def test_the_front_desk_may_not_open_a_session(day, clock) -> None:
         day.cast.front_desk.user_id,
         "NotPermitted",
     )
+
+
+@pytest.mark.django_db
+def test_another_clinics_staff_do_not_see_the_appointment(day, clock) -> None:
+    _, appointment = _booked(day, clock)
+    with pytest.raises(NotVisible):
+        services.session_start(day.cast.actor(day.cast.outsider), appointment.pk)
+    assert not TreatmentSession.objects.exists()
+    assert [e.data["refused"] for e in _refusals("session.start")] == ["NotVisible"]

@@ -59,7 +59,14 @@ from tests.candidacy import PHQ9_NO_SI, fields, scales
 from tests.chart_rows import ROWS
 from tests.conftest import PASSWORD, Cast, logged_in
 from tests.screening.sections import save_every_section, section_data
-from tests.web import admin_matrix, chair_matrix, scheduling_matrix
+from tests.web import (
+    admin_matrix,
+    chair_matrix,
+    controlled_matrix,
+    rems_matrix,
+    scheduling_matrix,
+    sessions_matrix,
+)
 
 PATIENT_SECTIONS = ("contacts", "coverage", "consents")
 CLINICAL_SECTIONS = ("measurements", "conditions", "allergies", "trials")
@@ -82,7 +89,10 @@ WRITE_ACTIONS = (
     "plan.sign",
     *admin_matrix.WRITE_ACTIONS,
     *scheduling_matrix.WRITE_ACTIONS,
+    *controlled_matrix.WRITE_ACTIONS,
+    *rems_matrix.WRITE_ACTIONS,
     *chair_matrix.WRITE_ACTIONS,
+    *sessions_matrix.WRITE_ACTIONS,
 )
 READ_ACTIONS = (
     "patient.read",
@@ -91,7 +101,10 @@ READ_ACTIONS = (
     "alert.read",
     "intake_draft.read",
     *scheduling_matrix.READ_ACTIONS,
+    *controlled_matrix.READ_ACTIONS,
+    *rems_matrix.READ_ACTIONS,
     *chair_matrix.READ_ACTIONS,
+    *sessions_matrix.READ_ACTIONS,
 )
 # Rows an intake, a plan or an alert acknowledgement adds or changes.
 CARE_MODELS = (Intake, IntakeDraft, ScreeningResult, QuestionnaireResponse, TreatmentPlan, Alert)
@@ -372,8 +385,17 @@ MATRIX: list[Entry] = [
         for m, route, kind, s in scheduling_matrix.ENTRIES
     ),
     *(Entry(m, route, kind, C(*s)) for m, route, kind, s in scheduling_matrix.LINK_ENTRIES),
+    # The controlled-substance ledger (tests/web/controlled_matrix.py).
+    *(Entry(m, route, kind, C(*s)) for m, route, kind, s in controlled_matrix.ENTRIES),
+    # The Spravato REMS forms (tests/web/rems_matrix.py): the forms, their queue and PDFs.
+    *(Entry(m, route, kind, C(*s)) for m, route, kind, s in rems_matrix.ENTRIES),
     # The chair's pages (tests/web/chair_matrix.py): the chair page, its forms, the board.
     *(Entry(m, route, kind, C(*s)) for m, route, kind, s in chair_matrix.ENTRIES),
+    # The chair's API (tests/web/sessions_matrix.py): sessions, their chart and note.
+    *(
+        Entry(m, route, kind, R(*s) if names_record(route) else C(*s))
+        for m, route, kind, s in sessions_matrix.ENTRIES
+    ),
 ]
 CARE_KINDS = {e.kind for e in _care_entries()}
 
@@ -502,13 +524,21 @@ PERM_NAMED = {
     "api_alert_ack": "alert.acknowledge",
     **admin_matrix.PERM_NAMED,
     **scheduling_matrix.PERM_NAMED,
+    **controlled_matrix.PERM_NAMED,
+    **rems_matrix.PERM_NAMED,
+    **sessions_matrix.PERM_NAMED,
 }
 
 
 def _not_found_named(entry: Entry) -> str:
     """The 404 problem detail: the row the URL names that the caller cannot see."""
     key = care_key(entry.route)
-    named = scheduling_matrix.not_found_named(entry.route)
+    named = (
+        scheduling_matrix.not_found_named(entry.route)
+        or controlled_matrix.not_found_named(entry.route)
+        or rems_matrix.not_found_named(entry.route)
+        or sessions_matrix.not_found_named(entry.route)
+    )
     if named is not None:
         return named
     if key == "alert":
@@ -541,7 +571,12 @@ class World:
     # Harbor's day and Dan's and Zoë's appointments; filled by ``scheduling_matrix.add_rows``
     # with the ``clock`` stopped on the day.
     schedule: dict[str, Any] = field(default_factory=dict)
+    # Harbor's stock of the ledger; filled by ``controlled_matrix.add_rows``.
+    controlled: dict[str, Any] = field(default_factory=dict)
     clock: TimeMachineFixture | None = None
+    # Dan's session where an operation of the chair's API applies, and the request; filled
+    # by ``sessions_matrix.add_rows``.
+    sessions: dict[str, Any] = field(default_factory=dict)
 
     def add_care(self) -> None:
         """Dan, Zoë and Erin each screened with a positive PHQ-9 item 9 (so each has an open
@@ -632,7 +667,10 @@ class World:
                 url = url.replace("<int:part_id>", part).replace("<part_id>", part)
         url = admin_matrix.url(self, entry.kind, entry.route, url, column)
         url = scheduling_matrix.url(self, entry.kind, entry.route, url)
+        url = controlled_matrix.url(self, entry.kind, entry.route, url)
+        url = rems_matrix.url(self, entry.kind, entry.route, url)
         url = chair_matrix.url(self, entry.kind, entry.route, url)
+        url = sessions_matrix.url(self, entry.kind, entry.route, url)
         return self.care_url(url, entry.route, self.target_name(column))
 
     def care_url(self, url: str, route: str, name: str) -> str:
@@ -731,8 +769,14 @@ def _body(world: World, entry: Entry, column: str) -> dict[str, Any]:
         return admin_matrix.body(world, kind, column)
     if kind in scheduling_matrix.KINDS:
         return scheduling_matrix.body(world, kind)
+    if kind in controlled_matrix.KINDS:
+        return controlled_matrix.body(world, kind, column)
+    if kind in rems_matrix.KINDS:
+        return rems_matrix.body(world, kind)
     if kind in chair_matrix.KINDS:
         return chair_matrix.body(world, kind)
+    if kind in sessions_matrix.KINDS:
+        return sessions_matrix.body(world, kind)
     return _care_body(world, entry, world.target_name(column))
 
 
@@ -818,7 +862,10 @@ def state() -> dict[str, list[Any]]:
         tables[model.__name__] = list(model.objects.order_by("pk").values())
     tables.update(admin_matrix.state())
     tables.update(scheduling_matrix.state())
+    tables.update(controlled_matrix.state())
+    tables.update(rems_matrix.state())
     tables.update(chair_matrix.state())
+    tables.update(sessions_matrix.state())
     tables["write events"] = list(
         AuditEvent.objects.filter(action__in=WRITE_ACTIONS, outcome="success")
         .order_by("id")
@@ -967,8 +1014,16 @@ def _check_allowed(
         admin_matrix.check_allowed(world, kind, entry.method, response, _new_writes(before))
     elif kind in scheduling_matrix.KINDS:
         scheduling_matrix.check_allowed(world, kind, column, response, _new_writes(before), last_id)
+    elif kind in controlled_matrix.KINDS:
+        controlled_matrix.check_allowed(world, kind, column, response, _new_writes(before), last_id)
+    elif kind in rems_matrix.KINDS:
+        rems_matrix.check_allowed(world, kind, column, response, _new_writes(before), last_id)
     elif kind in chair_matrix.KINDS:
         chair_matrix.check_allowed(world, kind, column, response, _new_writes(before), before)
+    elif kind in sessions_matrix.KINDS:
+        sessions_matrix.check_allowed(
+            world, kind, column, response, dict(before), _new_writes(before), last_id
+        )
     else:  # pragma: no cover - every kind is handled above
         raise AssertionError(f"no check for {kind}")
 
@@ -1228,8 +1283,14 @@ def test_it_answers_each_user_as_the_matrix_says(world: World, entry: Entry, col
         admin_matrix.add_rows(world)
     if entry.kind in scheduling_matrix.KINDS | scheduling_matrix.LINK_KINDS:
         scheduling_matrix.add_rows(world)
+    if entry.kind in controlled_matrix.KINDS:
+        controlled_matrix.add_rows(world)
+    if entry.kind in rems_matrix.KINDS:
+        rems_matrix.add_rows(world)
     if entry.kind in chair_matrix.KINDS:
         chair_matrix.add_rows(world)
+    if entry.kind in sessions_matrix.KINDS:
+        sessions_matrix.add_rows(world, entry.kind)
     client = world.client(column)
     url = world.url(entry, column)
     body = _body(world, entry, column)
@@ -1383,8 +1444,12 @@ def test_it_refuses_every_method_the_matrix_does_not_list(
         admin_matrix.add_rows(world)
     if route in scheduling_matrix.ROW_ROUTES:
         scheduling_matrix.add_rows(world)
+    if route in rems_matrix.ROW_ROUTES:
+        rems_matrix.add_rows(world)
     if route in chair_matrix.ROW_ROUTES:
         chair_matrix.add_rows(world)
+    if route in sessions_matrix.ROW_ROUTES:
+        sessions_matrix.add_rows(world)
     before = state()
     response = _send(world.client("owner"), entry, world.url(entry, "owner"), {})
     assert response.status_code == 405, f"{method} /{route} answers: add it to MATRIX"

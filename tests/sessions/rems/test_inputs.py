@@ -174,3 +174,43 @@ def test_a_prescribers_release_before_dosing_answers_yes(opened: World) -> None:
 def test_the_monitoring_provider_is_the_appointments_performer(complete: World) -> None:
     inputs = rems_inputs(complete.session)
     assert (inputs.hcp_name, inputs.hcp_email) == ("Nina Nurse", "nina@example.com")
+
+
+def test_a_session_after_an_earlier_dosed_one_is_not_the_first_treatment(complete: World) -> None:
+    from datetime import timedelta
+
+    from ketacare.scheduling.models import Appointment
+
+    week = timedelta(days=7)
+    earlier = Appointment.objects.get(pk=complete.session.appointment_id)
+    earlier.pk = None
+    earlier.start_at -= week
+    earlier.procedure_end_at -= week
+    earlier.end_at -= week
+    earlier.save()
+    before = TreatmentSession.objects.get(pk=complete.session.pk)
+    before.pk = None
+    before.appointment = earlier
+    before.started_at -= week
+    before.first_dose_at = before.started_at
+    before.save()
+    inputs = rems_inputs(complete.session)
+    assert (inputs.first_treatment, inputs.patient_enrolled) == (False, True)
+    form = rems_content(complete.session)
+    assert (form.field("first_treatment").text, form.field("patient_enrolled").text) == (
+        "No",
+        "Not applicable",
+    )
+    assert form.missing == ()
+
+
+def test_without_a_performer_the_provider_is_who_discharged(complete: World) -> None:
+    from ketacare.sessions.models import Discharge
+
+    Discharge.objects.filter(session=complete.session).update(
+        discharged_by=complete.cast.prescriber.user
+    )
+    session = TreatmentSession.objects.get(pk=complete.session.pk)
+    session.appointment.performer = None  # type: ignore[assignment]
+    inputs = rems_inputs(session)
+    assert (inputs.hcp_name, inputs.hcp_email) == ("Dr Bob Prescriber", "bob@example.com")
