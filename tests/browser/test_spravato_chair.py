@@ -42,8 +42,8 @@ SHOTS = Path(tempfile.gettempdir()) / "ketacare-chair-shots"
 #: A new patient (male, two failed antidepressant trials, screened) with a signed Spravato
 #: induction plan, enrolled in the REMS, with an escort on the chart; the ledger stocked with
 #: Spravato devices; the first site open all day with the nurse and the prescriber; a Spravato
-#: session booked as a walk-in now on a chair of its own (with the first performer free: the
-#: demo's day keeps the staff busy) and checked in. Prints the
+#: session booked as a walk-in now on a chair of its own, with a nurse of its own as the
+#: performer, and checked in. Prints the
 #: appointment id and the site's time zone.
 PREPARE = f"""
 import json
@@ -52,7 +52,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 sys.path.insert(0, sys.argv[1])
-mrn, chair, performer = sys.argv[2], sys.argv[3], sys.argv[4]
+mrn, chair = sys.argv[2], sys.argv[3]
 
 import django
 
@@ -79,12 +79,34 @@ actors = {{key: actor_for(member) for key, member in members.items()}}
 owner = actors["owner"]
 site = Site.objects.filter(clinic=members["owner"].clinic, is_active=True).order_by("pk").first()
 setup.services_seed(owner)
+if not site.phone:
+    # The REMS form names the healthcare setting's phone.
+    from ketacare.accounts import sites
+
+    current = {{name: getattr(site, name) for name in sites.SITE_FIELDS}}
+    site = sites.site_update(
+        owner, site.pk, expected_version=site.version,
+        data={{**current, "phone": "+1 617 555 0100"}},
+    )
 resource = Resource.objects.filter(site=site, name=chair).first()
 if resource is None:
     resource = setup.resource_create(owner, site_id=site.pk, kind="chair", name=chair)
 all_day = {{day: [(time(0), time(23, 45))] for day in range(7)}}
 setup.hours_set(owner, site_id=site.pk, pattern=all_day)
-for key in ("nurse", "prescriber"):
+# A nurse of this chair's own performs it (the demo's day keeps its staff busy).
+from ketacare.accounts import services as accounts
+from ketacare.accounts.actor import system_actor
+from ketacare.accounts.models import Role
+
+setup_actor = system_actor("tests/browser/test_spravato_chair.py")
+user = accounts.user_create(
+    setup_actor, email=f"{{mrn.lower()}}@example.com", full_name=f"Nurse {{mrn}}",
+    password="correct horse battery staple",
+)
+members["performer"] = accounts.membership_create(
+    setup_actor, user=user, clinic=site.clinic, role=Role.NURSE
+)
+for key in ("nurse", "prescriber", "performer"):
     setup.hours_set(owner, site_id=site.pk, membership_id=members[key].pk, pattern=all_day)
 device = Product.objects.filter(clinic=site.clinic, name="Spravato 28 mg device (test)").first()
 if device is None:
@@ -131,7 +153,7 @@ plan = treatment.plan_sign(prescriber, plan.pk)
 service = Service.objects.get(clinic=site.clinic, name="Spravato session")
 appointment = booking.appointment_book(
     desk, patient.pk, service_id=service.pk, start_at=timezone.now(), resource_id=resource.pk,
-    performer_id=members[performer].pk if performer else None, plan_id=plan.pk, walk_in=True,
+    performer_id=members["performer"].pk, plan_id=plan.pk, walk_in=True,
 )
 booking.appointment_check_in(desk, appointment.pk)
 print(json.dumps(
@@ -251,7 +273,7 @@ def _vitals(page: Any, at: str, systolic: str = "124", diastolic: str = "80") ->
 def test_a_nurse_runs_a_spravato_session_on_a_tablet(clinic: live.LiveClinic, browser: Any) -> None:
     from playwright.sync_api import expect
 
-    prepared = _run(clinic, PREPARE, str(ROOT), "SPRAVATO-1", "Chair S1", "")
+    prepared = _run(clinic, PREPARE, str(ROOT), "SPRAVATO-1", "Chair S1")
     assert prepared["devices"] == 2
     tz = ZoneInfo(prepared["tz"])
     context, page = _nurse(browser, clinic, prepared["tz"])
@@ -376,7 +398,7 @@ def test_a_vitals_entry_made_offline_is_sent_once_the_network_is_back(
 ) -> None:
     from playwright.sync_api import expect
 
-    prepared = _run(clinic, PREPARE, str(ROOT), "SPRAVATO-2", "Chair S2", "")
+    prepared = _run(clinic, PREPARE, str(ROOT), "SPRAVATO-2", "Chair S2")
     context, page = _nurse(browser, clinic, prepared["tz"])
     try:
         session = _start(page, clinic, prepared["appointment"])
