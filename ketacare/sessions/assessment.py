@@ -8,7 +8,7 @@ module only translates rows into its session document and back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ketacare.accounts.clinic_rules import version_settings
@@ -236,11 +236,17 @@ def _open_stops(chart: Chart, assessment: SafetyAssessment, zero: datetime) -> t
     )
 
 
+#: The core judges a session up to a day after its first dose (``SessionDocument``'s
+#: ``now_t_min`` range): a session read later (last week's) is judged as it stood then.
+JUDGED_WITHIN_MIN = 1440.0
+
+
 def judge(chart: Chart, now: datetime, confirmed: Confirmed | None = None) -> Judgement:
     """The safety picture of the chart at ``now``: judged once, and again with the stop
     cleared when a prescriber cleared every stop that fired."""
     settings = version_settings(chart.session.settings_version)
     zero = zero_of(chart, now)
+    now = min(now, zero + timedelta(minutes=JUDGED_WITHIN_MIN))
     assessment = evaluate_document(session_document(chart, now, confirmed), settings)
     open_stops = _open_stops(chart, assessment, zero)
     if assessment.stop_dosing and not open_stops:
