@@ -257,12 +257,18 @@ def _open_stops(chart: Chart, assessment: SafetyAssessment, zero: datetime) -> t
     )
 
 
+#: The core judges a session up to a day after its first dose (``SessionDocument``'s
+#: ``now_t_min`` range): a session read later (last week's) is judged as it stood then.
+JUDGED_WITHIN_MIN = 1440.0
+
+
 def judge(chart: Chart, now: datetime, confirmed: Confirmed | None = None) -> Judgement:
     """The safety picture of the chart at ``now``: judged once, and again with the stop
     cleared when a prescriber cleared every stop that fired."""
     settings = version_settings(chart.session.settings_version)
     now = judged_at(chart, now)
     zero = zero_of(chart, now)
+    now = min(now, zero + timedelta(minutes=JUDGED_WITHIN_MIN))
     assessment = evaluate_document(session_document(chart, now, confirmed), settings)
     open_stops = _open_stops(chart, assessment, zero)
     if assessment.stop_dosing and not open_stops:

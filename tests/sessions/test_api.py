@@ -565,3 +565,20 @@ def test_the_read_is_audited(chair: Chair) -> None:
     assert (event.patient_id, event.target_id) == (chair.cast.dan.pk, str(chair.session.pk))
     assert re.match(r"^\d+$", str(response.json()["id"]))
     assert z(chair.session.started_at) == response.json()["started_at"]
+
+
+def test_a_session_read_a_week_later_is_judged_as_it_stood_a_day_after_its_first_dose(
+    chair: Chair,
+) -> None:
+    """The core judges up to 1440 min after the first dose; last week's session still reads."""
+    dose = dosed(chair)
+    chair.at(40)
+    dosing.dose_end(chair.nurse, chair.session.pk, dose.pk)
+    chair.at(7 * 24 * 60)
+    for path in ("", "/safety", "/curve"):
+        response = call(chair.cast.nurse, "GET", base(chair) + path)
+        assert response.status_code == 200, (path, response.content[:300])
+    safety = call(chair.cast.nurse, "GET", base(chair) + "/safety").json()
+    assert safety["now_t_min"] == 1440.0
+    curve = call(chair.cast.nurse, "GET", base(chair) + "/curve").json()
+    assert (curve["now_t_min"], curve["t_min"][-1]) == (1440.0, 1440.0)
