@@ -81,7 +81,8 @@ class Segment:
 
 def dose_segments(chart: Chart, dose: Dose, zero: datetime, now: datetime) -> list[Segment]:
     """What a dose delivered: a bolus, or each stretch of an infusion at one rate. A running
-    infusion counts up to ``now`` only (``projected_segments`` continues it)."""
+    infusion counts up to ``now`` only (``curve`` continues it), and never past its charted
+    dose: the pump is programmed with it as the volume to be infused, and stops there."""
     start = minutes(dose.measured_at, zero)
     if dose.kind != Dose.Kind.INFUSION:
         return [Segment(start, float(dose.dose_mg), 0.0, dose.route)]
@@ -92,10 +93,13 @@ def dose_segments(chart: Chart, dose: Dose, zero: datetime, now: datetime) -> li
         for change in chart.rate_changes.get(dose.pk, [])
     ]
     segments = []
+    left = float(dose.dose_mg) if dose.ended_at is None else float("inf")
     for index, (t, rate) in enumerate(points):
         until = min(points[index + 1][0] if index + 1 < len(points) else end, end)
-        if until > t and rate > 0:
-            segments.append(Segment(t, rate * (until - t) / 60.0, until - t, dose.route))
+        if until > t and rate > 0 and left > 0:
+            mg = min(rate * (until - t) / 60.0, left)
+            left -= mg
+            segments.append(Segment(t, mg, mg / rate * 60.0, dose.route))
     return segments
 
 
