@@ -97,9 +97,10 @@ def dose_segments(chart: Chart, dose: Dose, zero: datetime, now: datetime) -> li
     for index, (t, rate) in enumerate(points):
         until = min(points[index + 1][0] if index + 1 < len(points) else end, end)
         if until > t and rate > 0 and left > 0:
-            mg = min(rate * (until - t) / 60.0, left)
+            full = rate * (until - t) / 60.0
+            mg, over = (full, until - t) if full <= left else (left, left / rate * 60.0)
             left -= mg
-            segments.append(Segment(t, mg, mg / rate * 60.0, dose.route))
+            segments.append(Segment(t, mg, over, dose.route))
     return segments
 
 
