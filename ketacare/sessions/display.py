@@ -21,6 +21,7 @@ from .models import Dose, Observation, PredoseCheck, TreatmentSession
 from .plan_check import KINDS_BY_ROUTE
 from .queries import Chair
 from .view import SessionView
+from .vital_text import vital_parts
 
 #: Spravato devices are given 5 minutes apart (SPRAVATO PI section 2.4: "wait 5 minutes
 #: between devices"); the page counts down from the last device.
@@ -54,20 +55,7 @@ def who(entered_by_label: str) -> str:
 
 
 def _vitals_text(v: Any) -> str:
-    parts = []
-    if v.systolic_mmhg is not None:
-        parts.append(f"BP {v.systolic_mmhg}/{v.diastolic_mmhg}")
-    if v.heart_rate_bpm is not None:
-        parts.append(f"HR {v.heart_rate_bpm}")
-    if v.spo2_percent is not None:
-        parts.append(f"SpO₂ {v.spo2_percent}%")
-    if v.respiratory_rate_per_min is not None:
-        parts.append(f"RR {v.respiratory_rate_per_min}")
-    if v.temperature_c is not None:
-        parts.append(f"{v.temperature_c} °C")
-    if v.pain_nrs is not None:
-        parts.append(f"pain {v.pain_nrs}/10")
-    return ", ".join(parts) + ("".join(f" (unusual: {f})" for f in v.flags))
+    return ", ".join(vital_parts(v)) + ("".join(f" (unusual: {f})" for f in v.flags))
 
 
 def _dose_text(d: Dose) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from .chart import Chart
 from .models import Dose, Observation
+from .vital_text import vital_parts
 
 
 def _time(chart: Chart, at: datetime) -> str:
@@ -45,22 +46,10 @@ def _doses(chart: Chart) -> list[str]:
 
 
 def _vitals(chart: Chart) -> list[str]:
-    lines = []
-    for v in chart.vitals:
-        parts = []
-        if v.systolic_mmhg is not None:
-            parts.append(f"BP {v.systolic_mmhg}/{v.diastolic_mmhg}")
-        if v.heart_rate_bpm is not None:
-            parts.append(f"HR {v.heart_rate_bpm}")
-        if v.spo2_percent is not None:
-            parts.append(f"SpO2 {v.spo2_percent}%")
-        if v.respiratory_rate_per_min is not None:
-            parts.append(f"RR {v.respiratory_rate_per_min}")
-        if v.temperature_c is not None:
-            parts.append(f"T {v.temperature_c} °C")
-        if v.pain_nrs is not None:
-            parts.append(f"pain {v.pain_nrs}/10")
-        lines.append(f"- {_time(chart, v.measured_at)}: " + ", ".join(parts))
+    lines = [
+        f"- {_time(chart, v.measured_at)}: " + ", ".join(vital_parts(v, spo2="SpO2"))
+        for v in chart.vitals
+    ]
     return lines or ["- No vital signs charted."]
 
 
